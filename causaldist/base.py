@@ -16,7 +16,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-__all__ = ["BaseCausalEstimator"]
+__all__ = ["BaseCausalEstimator", "CATEMixin"]
 
 
 def _as_label_array(values, name):
@@ -44,11 +44,9 @@ class BaseCausalEstimator(BaseEstimator):
     """Base class of every causaldist estimator that is fitted with a treatment.
 
     It encodes the treatment (any hashable labels: ints, strings, booleans)
-    into integer codes ``0..K-1`` with the control arm at code 0, validates
-    ``X``, ``y`` and ``sample_weight`` through scikit-learn's ``validate_data``,
-    and provides :meth:`predict` and :meth:`effect` on top of the subclass's
-    ``_cate(X)``, which returns the effects of arms ``1..K-1`` against control as
-    an array of shape ``(n_samples, K - 1)``.
+    into integer codes ``0..K-1`` with the control arm at code 0 and validates
+    ``X``, ``y`` and ``sample_weight`` through scikit-learn's ``validate_data``.
+    CATE estimators add :class:`CATEMixin` for ``predict`` and ``effect``.
 
     ``treatment`` is requested through metadata routing by default, the way
     scikit-learn's group splitters request ``groups``; users never call
@@ -167,7 +165,14 @@ class BaseCausalEstimator(BaseEstimator):
         check_is_fitted(self)
         return validate_data(self, X, reset=False, dtype=np.float64)
 
-    # -- effects ------------------------------------------------------------
+
+class CATEMixin:
+    """``predict`` and ``effect`` for estimators of conditional average effects.
+
+    The estimator implements ``_cate(X)``: the effects of arms ``1..K-1`` against
+    the control arm, an array of shape ``(n_samples, K - 1)`` for validated ``X``.
+    """
+
     def _cate(self, X):  # pragma: no cover - abstract
         raise NotImplementedError
 
