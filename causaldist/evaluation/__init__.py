@@ -1,0 +1,23 @@
+"""Off-policy evaluation and average treatment effects with inference.
+
+IPW, self-normalised IPW and doubly robust (AIPW) evaluators of a policy's
+value, the ATE and ATT, and overlap diagnostics, all computed from the shared
+cross-fitted nuisances (:func:`causaldist.model_selection.cross_fit`) with
+influence-function standard errors.
+"""
+
+from ._ate import AverageTreatmentEffect
+from ._dr import DREvaluator
+from ._inference import PolicyValue
+from ._ipw import IPWEvaluator
+from ._overlap import overlap_diagnostics
+from ._snipw import SNIPWEvaluator
+
+__all__ = [
+    "AverageTreatmentEffect",
+    "DREvaluator",
+    "IPWEvaluator",
+    "PolicyValue",
+    "SNIPWEvaluator",
+    "overlap_diagnostics",
+]
