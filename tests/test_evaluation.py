@@ -83,14 +83,20 @@ def _one_hot(codes, k):
     return np.eye(k)[codes]
 
 
+def _proba(labels, categories):
+    """Deterministic policy as action probabilities, columns in categories order."""
+    return (np.asarray(labels)[:, None] == categories).astype(float)
+
+
 # -- unbiasedness -------------------------------------------------------------
 def test_ipw_and_dr_unbiased_in_rct():
     """Mean error over seeds is within 3 of its own standard errors of zero."""
     n_rep, n, k = 150, 400, 3
     errors = {"IPW": [], "DR": [], "DR-estimated-e": []}
     for seed in range(n_rep):
-        b = make_heterogeneous(n, 5, n_arms=k, design="rct", return_truth=True,
-                               random_state=seed)
+        b = make_heterogeneous(
+            n, 5, n_arms=k, design="rct", return_truth=True, random_state=seed
+        )
         # a stochastic policy over three arms that depends on x2
         s = 1 / (1 + np.exp(-b.X[:, 2]))
         P = np.column_stack([0.2 * np.ones(n), 0.8 * s, 0.8 * (1 - s)])
@@ -98,12 +104,14 @@ def test_ipw_and_dr_unbiased_in_rct():
         design = np.full((1, k), 1 / k)
         ipw = IPWEvaluator().fit(b.X, b.y, treatment=b.treatment, propensity=design)
         dr = DREvaluator(LinearRegression(), cv=3).fit(
-            b.X, b.y, treatment=b.treatment, propensity=design)
+            b.X, b.y, treatment=b.treatment, propensity=design
+        )
         # Estimated arm shares: the correct propensity model of an RCT. (A
         # logistic model of pure noise with a misspecified outcome model
         # leaves a second-order bias of order p/n, about 0.02 at this n.)
         dr_e = DREvaluator(LinearRegression(), DummyClassifier(), cv=3).fit(
-            b.X, b.y, treatment=b.treatment)
+            b.X, b.y, treatment=b.treatment
+        )
         errors["IPW"].append(ipw.evaluate(P).value - truth)
         errors["DR"].append(dr.evaluate(P).value - truth)
         errors["DR-estimated-e"].append(dr_e.evaluate(P).value - truth)
@@ -139,8 +147,12 @@ def test_dr_consistent_with_one_misspecified_nuisance(wrong):
         else:
             dr = DREvaluator(correct_outcome, DummyClassifier(), cv=3)
             dr.fit(b.X, b.y, treatment=b.treatment)
-            naive = IPWEvaluator(DummyClassifier(), cv=3).fit(
-                b.X, b.y, treatment=b.treatment).evaluate(P).value
+            naive = (
+                IPWEvaluator(DummyClassifier(), cv=3)
+                .fit(b.X, b.y, treatment=b.treatment)
+                .evaluate(P)
+                .value
+            )
         dr_err.append(dr.evaluate(P).value - truth)
         naive_err.append(naive - truth)
     dr_err, naive_err = np.asarray(dr_err), np.asarray(naive_err)
@@ -161,8 +173,11 @@ def test_att_unbiased_observational():
         truth = [tau[b.treatment == a, a - 1].mean() for a in (1, 2)]
         for method in err:
             est = AverageTreatmentEffect(
-                method, "att", outcome_model=LinearRegression(),
-                propensity_model=LogisticRegression(), cv=3,
+                method,
+                "att",
+                outcome_model=LinearRegression(),
+                propensity_model=LogisticRegression(),
+                cv=3,
             ).fit(b.X, b.y, treatment=b.treatment)
             err[method].append(est.effect_ - truth)
     for method, e in err.items():
@@ -182,8 +197,10 @@ def _coverage(hits):
 
 def _report(name, hits):
     cov, se = _coverage(hits)
-    print(f"\ncoverage of the 95% interval, {name}: {cov:.3f} "
-          f"(+/- {se:.3f}; {len(hits)} replications of n={N_COVER})")
+    print(
+        f"\ncoverage of the 95% interval, {name}: {cov:.3f} "
+        f"(+/- {se:.3f}; {len(hits)} replications of n={N_COVER})"
+    )
     return cov
 
 
@@ -194,7 +211,12 @@ def test_coverage_ipw_snipw_known_propensity():
     for _ in range(N_REP_COVER):
         X, y, A, e = _linear_design(N_COVER, rng)
         for cls, name in ((IPWEvaluator, "IPW"), (SNIPWEvaluator, "SNIPW")):
-            lo, hi = cls().fit(X, y, treatment=A, propensity=e).evaluate(_policy(X)).conf_int()
+            lo, hi = (
+                cls()
+                .fit(X, y, treatment=A, propensity=e)
+                .evaluate(_policy(X))
+                .conf_int()
+            )
             hits[name].append(lo <= LINEAR_VALUE <= hi)
     for name, h in hits.items():
         assert 0.93 <= _report(f"{name} value (known propensity)", h) <= 0.97
@@ -219,7 +241,9 @@ def test_coverage_dr_ate():
     for _ in range(N_REP_COVER):
         X, y, A, _ = _linear_design(N_COVER, rng)
         ate = AverageTreatmentEffect(
-            outcome_model=LinearRegression(), propensity_model=LogisticRegression(), cv=2,
+            outcome_model=LinearRegression(),
+            propensity_model=LogisticRegression(),
+            cv=2,
         ).fit(X, y, treatment=A)
         lo, hi = ate.conf_int()
         hits.append(lo[0] <= LINEAR_ATE <= hi[0])
@@ -241,24 +265,36 @@ def test_row_permutation_invariance(seed, n_arms):
     for cls in EVALUATORS:
         a = _make(cls, cv=folds).fit(b.X, b.y, treatment=b.treatment)
         p = _make(cls, cv=folds_perm).fit(
-            b.X[perm], b.y[perm], treatment=b.treatment[perm])
+            b.X[perm], b.y[perm], treatment=b.treatment[perm]
+        )
         ra, rp = a.evaluate(pol), p.evaluate(pol[perm])
         np.testing.assert_allclose(rp.value, ra.value, rtol=1e-6)
         np.testing.assert_allclose(rp.stderr, ra.stderr, rtol=1e-6)
         np.testing.assert_allclose(p.scores_, a.scores_[perm], rtol=1e-6, atol=1e-8)
         # known propensities need no folds: exact up to summation order
-        a = cls().fit(b.X, b.y, treatment=b.treatment, propensity=b.propensity) \
-            if cls is not DREvaluator else None
+        a = (
+            cls().fit(b.X, b.y, treatment=b.treatment, propensity=b.propensity)
+            if cls is not DREvaluator
+            else None
+        )
         if a is not None:
-            p = cls().fit(b.X[perm], b.y[perm], treatment=b.treatment[perm],
-                          propensity=b.propensity[perm])
-            np.testing.assert_allclose(p.evaluate(pol[perm]).value,
-                                       a.evaluate(pol).value, rtol=1e-12)
+            p = cls().fit(
+                b.X[perm],
+                b.y[perm],
+                treatment=b.treatment[perm],
+                propensity=b.propensity[perm],
+            )
+            np.testing.assert_allclose(
+                p.evaluate(pol[perm]).value, a.evaluate(pol).value, rtol=1e-12
+            )
 
 
 @settings(max_examples=15, deadline=None)
-@given(seed=st.integers(0, 2**16), n_arms=st.integers(2, 3),
-       names=st.permutations(["zeta", "alpha", "mid"]))
+@given(
+    seed=st.integers(0, 2**16),
+    n_arms=st.integers(2, 3),
+    names=st.permutations(["zeta", "alpha", "mid"]),
+)
 def test_treatment_relabelling_invariance(seed, n_arms, names):
     """String labels in any order, control named explicitly: same values."""
     b = make_heterogeneous(150, 4, n_arms=n_arms, return_truth=True, random_state=seed)
@@ -269,15 +305,18 @@ def test_treatment_relabelling_invariance(seed, n_arms, names):
         a = _make(cls).fit(b.X, b.y, treatment=b.treatment)
         r = _make(cls, control=labels[0]).fit(b.X, b.y, treatment=t_new)
         assert r.categories_[0] == labels[0]
-        np.testing.assert_allclose(r.evaluate(labels[pol]).value,
-                                   a.evaluate(pol).value, rtol=1e-6)
+        np.testing.assert_allclose(
+            r.evaluate(labels[pol]).value, a.evaluate(pol).value, rtol=1e-6
+        )
         # scores_ columns follow categories_
         cols = [list(labels).index(c) for c in r.categories_]
         np.testing.assert_allclose(r.scores_, a.scores_[:, cols], rtol=1e-6, atol=1e-8)
     ate = AverageTreatmentEffect(outcome_model=LinearRegression()).fit(
-        b.X, b.y, treatment=b.treatment)
-    ate_r = AverageTreatmentEffect(outcome_model=LinearRegression(), control=labels[0]).fit(
-        b.X, b.y, treatment=t_new)
+        b.X, b.y, treatment=b.treatment
+    )
+    ate_r = AverageTreatmentEffect(
+        outcome_model=LinearRegression(), control=labels[0]
+    ).fit(b.X, b.y, treatment=t_new)
     order = [list(labels).index(c) - 1 for c in ate_r.categories_[1:]]
     np.testing.assert_allclose(ate_r.effect_, ate.effect_[order], rtol=1e-6)
 
@@ -285,10 +324,20 @@ def test_treatment_relabelling_invariance(seed, n_arms, names):
 # -- policy input forms, compare ------------------------------------------------
 @pytest.fixture(scope="module")
 def fitted():
-    b = make_heterogeneous(600, 4, n_arms=3, treatment_labels=["ctl", "b", "c"],
-                           return_truth=True, random_state=3)
-    evs = {cls: _make(cls, random_state=0, control="ctl").fit(b.X, b.y, treatment=b.treatment)
-           for cls in EVALUATORS}
+    b = make_heterogeneous(
+        600,
+        4,
+        n_arms=3,
+        treatment_labels=["ctl", "b", "c"],
+        return_truth=True,
+        random_state=3,
+    )
+    evs = {
+        cls: _make(cls, random_state=0, control="ctl").fit(
+            b.X, b.y, treatment=b.treatment
+        )
+        for cls in EVALUATORS
+    }
     return b, evs
 
 
@@ -297,10 +346,10 @@ def test_policy_forms_agree(fitted, cls):
     b, evs = fitted
     ev = evs[cls]
     tree = DecisionTreeClassifier(max_depth=2, random_state=0).fit(
-        b.X, np.where(b.X[:, 2] > 0, "b", np.where(b.X[:, 3] > 0, "c", "ctl")))
+        b.X, np.where(b.X[:, 2] > 0, "b", np.where(b.X[:, 3] > 0, "c", "ctl"))
+    )
     labels = tree.predict(b.X)
-    codes = ev._codes_of(labels, "labels")
-    P = _one_hot(codes, 3)
+    P = _proba(labels, ev.categories_)
     ref = ev.evaluate(labels)
     for form in (tree, tree.predict, lambda X: P, P, list(labels), pd.Series(labels)):
         res = ev.evaluate(form)
@@ -321,7 +370,7 @@ def test_stochastic_policy_is_the_mixture(fitted, cls):
     b, evs = fitted
     ev = evs[cls]
     pa, pb = np.full(600, "b"), np.where(b.X[:, 0] > 0, "c", "ctl")
-    mix = 0.3 * _one_hot(ev._codes_of(pa, "a"), 3) + 0.7 * _one_hot(ev._codes_of(pb, "b"), 3)
+    mix = 0.3 * _proba(pa, ev.categories_) + 0.7 * _proba(pb, ev.categories_)
     expected = 0.3 * ev.evaluate(pa).value + 0.7 * ev.evaluate(pb).value
     assert ev.evaluate(mix).value == pytest.approx(expected, rel=1e-12)
 
@@ -334,7 +383,9 @@ def test_estimator_policy_sees_x_as_given():
         DecisionTreeClassifier(max_depth=1, random_state=0),
     ).fit(X, (X["x2"] > 0).astype(int))
     ev = _make(DREvaluator).fit(X, y, treatment=t)
-    assert ev.evaluate(pol).value == pytest.approx(ev.evaluate((X["x2"] > 0).astype(int)).value)
+    assert ev.evaluate(pol).value == pytest.approx(
+        ev.evaluate((X["x2"] > 0).astype(int)).value
+    )
     # the same rows passed explicitly give the same value
     assert ev.evaluate(pol, X=X).value == pytest.approx(ev.evaluate(pol).value)
 
@@ -353,10 +404,20 @@ def test_compare_paired(fitted, cls):
 
 
 def test_dr_ate_matches_compare_and_summary():
-    b = make_heterogeneous(500, 4, n_arms=3, treatment_labels=["ctl", "b", "c"],
-                           random_state=1, return_truth=True)
-    kw = dict(outcome_model=LinearRegression(), propensity_model=LogisticRegression(),
-              random_state=0, control="ctl")
+    b = make_heterogeneous(
+        500,
+        4,
+        n_arms=3,
+        treatment_labels=["ctl", "b", "c"],
+        random_state=1,
+        return_truth=True,
+    )
+    kw = dict(
+        outcome_model=LinearRegression(),
+        propensity_model=LogisticRegression(),
+        random_state=0,
+        control="ctl",
+    )
     ate = AverageTreatmentEffect(**kw).fit(b.X, b.y, treatment=b.treatment)
     ev = DREvaluator(**kw).fit(b.X, b.y, treatment=b.treatment)
     np.testing.assert_allclose(ate.scores_, ev.scores_)
@@ -366,15 +427,27 @@ def test_dr_ate_matches_compare_and_summary():
         assert ate.stderr_[k] == pytest.approx(d.stderr, rel=1e-10)
     table = ate.summary(alpha=0.1)
     assert table.index.tolist() == ["b", "c"]
-    assert table.columns.tolist() == ["effect", "stderr", "z", "pvalue", "ci_lower", "ci_upper"]
+    assert table.columns.tolist() == [
+        "effect",
+        "stderr",
+        "z",
+        "pvalue",
+        "ci_lower",
+        "ci_upper",
+    ]
     lo, hi = ate.conf_int(0.1)
     np.testing.assert_allclose(table["ci_lower"], lo)
     np.testing.assert_allclose(hi - lo, 2 * norm.ppf(0.95) * ate.stderr_)
-    np.testing.assert_allclose(np.sqrt(np.diag(ate.covariance_)), ate.stderr_, rtol=1e-10)
+    np.testing.assert_allclose(
+        np.sqrt(np.diag(ate.covariance_)), ate.stderr_, rtol=1e-10
+    )
     # IPW ATE with known propensities is the difference of the IPW values
     ipw_ate = AverageTreatmentEffect("ipw", control="ctl").fit(
-        b.X, b.y, treatment=b.treatment, propensity=b.propensity)
-    ipw = IPWEvaluator(control="ctl").fit(b.X, b.y, treatment=b.treatment, propensity=b.propensity)
+        b.X, b.y, treatment=b.treatment, propensity=b.propensity
+    )
+    ipw = IPWEvaluator(control="ctl").fit(
+        b.X, b.y, treatment=b.treatment, propensity=b.propensity
+    )
     assert ipw_ate.effect_[1] == pytest.approx(ipw.compare("c", "ctl").value, rel=1e-12)
     assert ipw_ate.folds_ is None  # nothing to cross-fit
 
@@ -382,13 +455,15 @@ def test_dr_ate_matches_compare_and_summary():
 def test_att_equals_ate_with_constant_effect():
     """With a constant effect and a correct outcome model, ATT and ATE agree."""
     rng = np.random.default_rng(0)
-    X, y, A, e = _linear_design(2000, rng)
+    X, y, A, _ = _linear_design(2000, rng)
     y = y - A * X[:, 2]  # constant effect 0.5
     res = {}
     for target in ("ate", "att"):
         res[target] = AverageTreatmentEffect(
-            target=target, outcome_model=LinearRegression(),
-            propensity_model=LogisticRegression(), random_state=0,
+            target=target,
+            outcome_model=LinearRegression(),
+            propensity_model=LogisticRegression(),
+            random_state=0,
         ).fit(X, y, treatment=A)
     diff = abs(res["ate"].effect_[0] - res["att"].effect_[0])
     assert diff < 3 * max(res["ate"].stderr_[0], res["att"].stderr_[0])
@@ -400,11 +475,15 @@ def test_sample_weight_equals_duplication_with_known_propensity():
     rep = np.repeat(np.arange(200), w)
     pol = (b.X[:, 2] > 0).astype(int)
     for cls in (IPWEvaluator, SNIPWEvaluator):
-        a = cls().fit(b.X, b.y, treatment=b.treatment, sample_weight=w,
-                      propensity=b.propensity)
-        d = cls().fit(b.X[rep], b.y[rep], treatment=b.treatment[rep],
-                      propensity=b.propensity[rep])
-        assert a.evaluate(pol).value == pytest.approx(d.evaluate(pol[rep]).value, rel=1e-12)
+        a = cls().fit(
+            b.X, b.y, treatment=b.treatment, sample_weight=w, propensity=b.propensity
+        )
+        d = cls().fit(
+            b.X[rep], b.y[rep], treatment=b.treatment[rep], propensity=b.propensity[rep]
+        )
+        assert a.evaluate(pol).value == pytest.approx(
+            d.evaluate(pol[rep]).value, rel=1e-12
+        )
 
 
 # -- overlap ------------------------------------------------------------------
@@ -412,8 +491,14 @@ def test_overlap_report_and_warnings():
     b = make_heterogeneous(400, 4, return_truth=True, random_state=0)
     ev = IPWEvaluator().fit(b.X, b.y, treatment=b.treatment, propensity=b.propensity)
     rep = ev.overlap_
-    assert rep.columns.tolist() == ["n", "propensity_min", "propensity_max", "ess",
-                                    "ess_fraction", "n_clipped"]
+    assert rep.columns.tolist() == [
+        "n",
+        "propensity_min",
+        "propensity_max",
+        "ess",
+        "ess_fraction",
+        "n_clipped",
+    ]
     assert rep["n"].sum() == 400 and np.all(rep["n_clipped"] == 0)
     np.testing.assert_allclose(rep["propensity_min"], b.propensity.min(axis=0))
     t, e = b.treatment, b.propensity
@@ -436,9 +521,10 @@ def test_overlap_report_and_warnings():
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
         ev = IPWEvaluator(LogisticRegression(C=100), min_propensity=0.01).fit(
-            b.X, b.y, treatment=t_sep)
-    msgs = [str(r.message) for r in rec if issubclass(r.category, UserWarning)]
-    assert len(msgs) == 1 and "clipped" in msgs[0], msgs
+            b.X, b.y, treatment=t_sep
+        )
+    msgs = [str(r.message) for r in rec if "clipped" in str(r.message)]
+    assert len(msgs) == 1 and msgs[0].startswith("Poor overlap"), msgs
     assert ev.overlap_["n_clipped"].sum() > 0
 
 
@@ -497,7 +583,9 @@ def test_bad_parameters_and_routing_request():
     with pytest.raises(ValueError, match="requires treatment"):
         DREvaluator().fit(X, y)
     with pytest.raises(ValueError, match="alpha"):
-        AverageTreatmentEffect("ipw").fit(X, y, treatment=t, propensity=0.5).conf_int(1.5)
+        AverageTreatmentEffect("ipw").fit(X, y, treatment=t, propensity=0.5).conf_int(
+            1.5
+        )
     # treatment and known propensities are routed without set_fit_request
     requests = DREvaluator().get_metadata_routing().fit.requests
     assert requests["treatment"] is True and requests["propensity"] is True

@@ -201,7 +201,9 @@ class AverageTreatmentEffect(_CrossFittedNuisances):
         return self.method == "dr"
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, treatment=None, *, sample_weight=None, propensity=None, groups=None):
+    def fit(
+        self, X, y, treatment=None, *, sample_weight=None, propensity=None, groups=None
+    ):
         """Cross-fit the nuisances and compute the effects.
 
         Parameters

@@ -98,29 +98,42 @@ class _CrossFittedNuisances(BaseCausalEstimator):
         )
 
     def _fit_nuisances(self, X, y, t, sample_weight, propensity, groups):
-        """Set ``folds_``, ``nuisances_``, ``propensity_`` (and ``outcome_``), ``overlap_``."""
+        """Set ``folds_``, ``nuisances_``, ``propensity_``, ``outcome_``, ``overlap_``."""
         n_arms = len(self.categories_)
-        known = None if propensity is None else _check_known_propensity(propensity, t, n_arms)
+        known = (
+            None
+            if propensity is None
+            else _check_known_propensity(propensity, t, n_arms)
+        )
         need_ps = known is None
         if need_ps or self._needs_outcome:
             self.folds_ = make_folds(
                 self.cv, t, groups=groups, random_state=self.random_state
             )
-            self.propensity_model_ = clone(self._default_propensity_model()) if need_ps else None
+            self.propensity_model_ = (
+                clone(self._default_propensity_model()) if need_ps else None
+            )
             self.outcome_model_ = (
                 clone(self._default_outcome_model()) if self._needs_outcome else None
             )
             # The overlap report below gives a per-arm warning that covers
             # clipping; the shared stage's own clipping warning would repeat it.
             with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=r".*were clipped", category=UserWarning)
+                warnings.filterwarnings(
+                    "ignore", message=r".*were clipped", category=UserWarning
+                )
                 nuis = cross_fit(
-                    X, y, t, n_arms=n_arms, folds=self.folds_,
+                    X,
+                    y,
+                    t,
+                    n_arms=n_arms,
+                    folds=self.folds_,
                     propensity_model=self.propensity_model_,
                     outcome_model=self.outcome_model_,
                     sample_weight=sample_weight,
                     min_propensity=self.min_propensity,
-                    n_jobs=self.n_jobs, memory=self.memory,
+                    n_jobs=self.n_jobs,
+                    memory=self.memory,
                 )
         else:
             self.folds_ = None
@@ -133,7 +146,10 @@ class _CrossFittedNuisances(BaseCausalEstimator):
         if self._needs_outcome:
             self.outcome_ = nuis.outcome
         self.overlap_ = overlap_diagnostics(
-            nuis.propensity, t, labels=self.categories_, sample_weight=sample_weight,
+            nuis.propensity,
+            t,
+            labels=self.categories_,
+            sample_weight=sample_weight,
             min_propensity=self.min_propensity if known is None else 0.0,
         )
         return nuis
@@ -177,11 +193,13 @@ class _BasePolicyEvaluator(_CrossFittedNuisances):
         n, n_arms = self.n_samples_, len(self.categories_)
         if X is None:
             X = self._X_policy
-        elif getattr(X, "shape", (len(X),))[0] != n:
-            raise ValueError(
-                f"X has {getattr(X, 'shape', (len(X),))[0]} rows but the evaluator "
-                f"was fitted on {n}: policies are evaluated on the training units."
-            )
+        else:
+            n_rows = X.shape[0] if hasattr(X, "shape") else len(X)
+            if n_rows != n:
+                raise ValueError(
+                    f"X has {n_rows} rows but the evaluator was fitted on {n}: "
+                    "policies are evaluated on the training units."
+                )
         if hasattr(policy, "predict") and not isinstance(policy, np.ndarray):
             out = policy.predict(X)
         elif callable(policy):
@@ -210,7 +228,9 @@ class _BasePolicyEvaluator(_CrossFittedNuisances):
                 )
             P = arr.astype(np.float64)
             if not np.all(np.isfinite(P)) or np.any(P < -_PROBA_TOL):
-                raise ValueError(f"{name} probabilities must be finite and non-negative.")
+                raise ValueError(
+                    f"{name} probabilities must be finite and non-negative."
+                )
             sums = P.sum(axis=1)
             bad = np.flatnonzero(np.abs(sums - 1.0) > _PROBA_TOL)
             if bad.size:
@@ -220,7 +240,9 @@ class _BasePolicyEvaluator(_CrossFittedNuisances):
                 )
             return np.clip(P, 0.0, None)
         else:
-            raise ValueError(f"{name} must be 1-D labels or 2-D probabilities; got {arr.ndim}-D.")
+            raise ValueError(
+                f"{name} must be 1-D labels or 2-D probabilities; got {arr.ndim}-D."
+            )
         P = np.zeros((n, n_arms))
         P[np.arange(n), codes] = 1.0
         return P
@@ -254,7 +276,10 @@ class _BasePolicyEvaluator(_CrossFittedNuisances):
         check_is_fitted(self, "nuisances_")
         theta, scores, se = self._estimate(self._policy_matrix(policy, X))
         return PolicyValue(
-            value=float(theta), stderr=float(se), n=self.n_samples_, scores=scores,
+            value=float(theta),
+            stderr=float(se),
+            n=self.n_samples_,
+            scores=scores,
             method=self._method,
         )
 

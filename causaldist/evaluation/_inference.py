@@ -113,7 +113,10 @@ class PolicyValue:
         lower, upper : float
         """
         z = norm.ppf(1 - _check_alpha(alpha) / 2)
-        return (float(self.value - z * self.stderr), float(self.value + z * self.stderr))
+        return (
+            float(self.value - z * self.stderr),
+            float(self.value + z * self.stderr),
+        )
 
     def ci(self, alpha=0.05):
         """Alias of :meth:`conf_int`."""

@@ -106,7 +106,9 @@ class IPWEvaluator(_BasePolicyEvaluator):
         self.control = control
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, treatment=None, *, sample_weight=None, propensity=None, groups=None):
+    def fit(
+        self, X, y, treatment=None, *, sample_weight=None, propensity=None, groups=None
+    ):
         """Cross-fit the nuisances and compute the per-unit scores.
 
         Parameters

@@ -76,7 +76,11 @@ def overlap_diagnostics(
             f"{t.shape[0]}; got {e.shape}."
         )
     n_arms = e.shape[1]
-    s = np.ones(t.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
+    s = (
+        np.ones(t.shape[0])
+        if sample_weight is None
+        else np.asarray(sample_weight, float)
+    )
     rows = np.arange(t.shape[0])
     with np.errstate(divide="ignore"):
         w = s / e[rows, t]
@@ -96,7 +100,9 @@ def overlap_diagnostics(
         if min_propensity > 0
         else np.zeros(n_arms, dtype=np.intp)
     )
-    index = pd.Index(np.arange(n_arms) if labels is None else np.asarray(labels), name="arm")
+    index = pd.Index(
+        np.arange(n_arms) if labels is None else np.asarray(labels), name="arm"
+    )
     report = pd.DataFrame(
         {
             "n": onehot.sum(axis=0),
