@@ -1,7 +1,7 @@
 """Shared machinery of the evaluators: nuisances, known propensities, policies."""
 
 import warnings
-from abc import abstractmethod
+from abc import ABCMeta, abstractmethod
 from dataclasses import replace
 from numbers import Integral, Real
 
@@ -155,7 +155,7 @@ class _CrossFittedNuisances(BaseCausalEstimator):
         return nuis
 
 
-class _BasePolicyEvaluator(_CrossFittedNuisances):
+class _BasePolicyEvaluator(_CrossFittedNuisances, metaclass=ABCMeta):
     """Off-policy evaluator: ``fit`` the nuisances once, ``evaluate`` many policies.
 
     Subclasses implement ``_terms(P)``: the numerator and denominator terms
