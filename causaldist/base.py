@@ -71,7 +71,7 @@ class BaseCausalEstimator(BaseEstimator):
 
     __metadata_request__fit = {"treatment": True}
 
-    _parameter_constraints: dict = {"control": ["no_validation"]}
+    _parameter_constraints: dict = {"control": "no_validation"}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -103,8 +103,8 @@ class BaseCausalEstimator(BaseEstimator):
                 ) from exc
             if labels.shape[0] < 2:
                 raise ValueError(
-                    "treatment must contain at least two arms; got only "
-                    f"{labels.tolist()}."
+                    "treatment must contain at least two arms; got one class "
+                    f"only: {labels.tolist()}."
                 )
             control = labels[0] if self.control is None else self.control
             matches = np.flatnonzero(labels == control)
