@@ -1,5 +1,6 @@
 """Cross-fitting, folds and causal scorers."""
 
 from ._crossfit import Nuisances, cross_fit, make_folds
+from ._scorers import DRMSEScorer, RLossScorer
 
-__all__ = ["Nuisances", "cross_fit", "make_folds"]
+__all__ = ["DRMSEScorer", "Nuisances", "RLossScorer", "cross_fit", "make_folds"]
