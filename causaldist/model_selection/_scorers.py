@@ -130,18 +130,12 @@ class DRMSEScorer(_CausalScorer):
 
     Examples
     --------
-    >>> import numpy as np
+    >>> from causaldist.datasets import make_heterogeneous
+    >>> from causaldist.metalearners import TLearner
     >>> from causaldist.model_selection import DRMSEScorer
-    >>> class Constant:  # any fitted CATE estimator will do
-    ...     categories_ = np.array([0, 1]); n_features_in_ = 3
-    ...     def __sklearn_is_fitted__(self): return True
-    ...     def _validate_X_predict(self, X): return np.asarray(X)
-    ...     def _codes_of(self, t, name): return np.asarray(t, dtype=int)
-    ...     def predict(self, X): return np.ones(len(X))
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(400, 3)); t = rng.integers(0, 2, 400)
-    >>> y = X[:, 0] + t + rng.normal(size=400)
-    >>> score = DRMSEScorer(cv=2)(Constant(), X, y, treatment=t)
+    >>> X, y, t, tau = make_heterogeneous(n_samples=600, random_state=0)
+    >>> learner = TLearner().fit(X[:300], y[:300], treatment=t[:300])
+    >>> score = DRMSEScorer(cv=3)(learner, X[300:], y[300:], treatment=t[300:])
     >>> bool(score < 0)
     True
     """
