@@ -164,10 +164,14 @@ class _BasePolicyEvaluator(_CrossFittedNuisances, metaclass=ABCMeta):
     """
 
     _method = ""
+    # Distribution-valued outcomes (a quantile function per unit) are 2-D.
+    _multi_output = False
 
     def _fit(self, X, y, treatment, sample_weight, propensity, groups):
         X_in = X
-        X, y, t, sample_weight = self._validate_fit_data(X, y, treatment, sample_weight)
+        X, y, t, sample_weight = self._validate_fit_data(
+            X, y, treatment, sample_weight, multi_output=self._multi_output
+        )
         self._fit_nuisances(X, y, t, sample_weight, propensity, groups)
         self._y = y
         self._t = t
