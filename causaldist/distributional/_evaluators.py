@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 from scipy.stats import norm
 from sklearn.linear_model import Ridge
 from sklearn.utils import check_random_state
@@ -77,6 +78,95 @@ class DistributionalPolicyValue:
         )
 
 
+class _DenseTerms:
+    """Per-unit terms ``theta + psi_i`` held as an (n, m) array."""
+
+    def __init__(self, theta, se, terms):
+        self.theta, self.se, self._psi = theta, se, terms - theta
+
+    def project(self, g):
+        return self._psi @ g
+
+    def cov(self):
+        return self._psi.T @ self._psi / (self._psi.shape[0] - 1)
+
+
+@njit(cache=True, nogil=True)
+def _chosen_moments(S, codes, s, g):  # pragma: no cover - compiled
+    """One pass over the chosen rows ``T_i = S[c_i, i]``: weighted sums and ``T_i @ g``."""
+    n, m = S.shape[1], S.shape[2]
+    sum_t = np.zeros(m)
+    sum_t2 = np.zeros(m)
+    tg = np.empty(n)
+    for i in range(n):
+        row = S[codes[i], i]
+        w1 = s[i]
+        w2 = w1 * w1
+        acc = 0.0
+        for j in range(m):
+            v = row[j]
+            sum_t[j] += w1 * v
+            sum_t2[j] += w2 * v * v
+            acc += v * g[j]
+        tg[i] = acc
+    return sum_t, sum_t2, tg
+
+
+@njit(cache=True, nogil=True)
+def _chosen_project(S, codes, g):  # pragma: no cover - compiled
+    n, m = S.shape[1], S.shape[2]
+    tg = np.empty(n)
+    for i in range(n):
+        row = S[codes[i], i]
+        acc = 0.0
+        for j in range(m):
+            acc += row[j] * g[j]
+        tg[i] = acc
+    return tg
+
+
+class _ArmTerms:
+    """Moments of ``T_i = S[c_i, i]`` for a deterministic policy, in one pass.
+
+    ``S`` is ``(K, n, m)`` (per-arm contiguous), ``c_i`` the chosen arm and
+    ``s_i`` the sample weight. With ``psi_i = s_i (T_i - theta) / mean(s)`` the
+    barycenter, its pointwise variance and ``psi_i @ g`` are all sums over the
+    chosen rows, which a compiled loop reads once: no (n, m) copy per policy.
+    """
+
+    def __init__(self, S, codes, s, g):
+        n = codes.shape[0]
+        self._S, self._codes = S, codes
+        self._s = np.ones(n) if s is None else s
+        self._sbar = self._s.mean()
+        g = np.zeros(S.shape[2]) if g is None else np.ascontiguousarray(g, dtype=np.float64)
+        sum_t, sum_t2, self._tg = _chosen_moments(S, codes, self._s, g)
+        self._g = g
+        self.theta = sum_t / (n * self._sbar)
+        w2 = np.sum(self._s**2)
+        sum_t_w2 = sum_t if s is None else self._weighted_sum(self._s**2)
+        ss = (sum_t2 - 2 * self.theta * sum_t_w2 + self.theta**2 * w2) / self._sbar**2
+        self.se = np.sqrt(np.maximum(ss, 0.0) / (n - 1) / n)
+
+    def _weighted_sum(self, w):
+        onehot = self._codes[None, :] == np.arange(self._S.shape[0])[:, None]
+        return sum((onehot[a] * w) @ self._S[a] for a in range(self._S.shape[0]))
+
+    def project(self, g):
+        g = np.ascontiguousarray(g, dtype=np.float64)
+        tg = self._tg if np.array_equal(g, self._g) else _chosen_project(self._S, self._codes, g)
+        return self._s * (tg - self.theta @ g) / self._sbar
+
+    def cov(self):
+        m = self.theta.size
+        out = np.zeros((m, m))
+        for a in range(self._S.shape[0]):
+            w = (self._codes == a) * self._s / self._sbar
+            centred = (self._S[a] - self.theta) * w[:, None]
+            out += centred.T @ centred
+        return out / (self._codes.shape[0] - 1)
+
+
 class _DistributionalEvaluation:
     """``evaluate``/``compare`` for quantile-function outcomes ``y`` of shape (n, m).
 
@@ -99,17 +189,25 @@ class _DistributionalEvaluation:
         """Per-unit terms (n, m) and denominators (n, 1) of the barycenter."""
         raise NotImplementedError
 
-    def _barycenter_terms(self, policy, X, name="policy"):
+    def _barycenter_terms(self, policy, X, name="policy", utility=None):
         P = self._policy_matrix(policy, X, name)
+        g = utility.weights(self._grid()) if utility is not None and utility.is_linear else None
+        fast = self._arm_terms(P, g)
+        if fast is not None:
+            return fast
         num, den = self._unit_terms(P)
         theta, terms, se = _linearised_ratio(num, den, self._sample_weight)
-        return theta, terms, se
+        return _DenseTerms(theta, se, terms)
+
+    def _arm_terms(self, P, g=None):
+        """Moments without an (n, m) copy per policy, where the estimator allows."""
+        return None
 
     @staticmethod
-    def _utility_terms(utility, theta, terms, grid):
-        grad = utility.gradient(theta, grid)
-        value = utility(theta, grid)
-        return value, value + (terms - theta) @ grad
+    def _utility_terms(utility, terms, grid):
+        """``U(theta)`` and its per-unit influence terms ``U(theta) + psi_i @ U'(theta)``."""
+        value = utility(terms.theta, grid)
+        return value, value + terms.project(utility.gradient(terms.theta, grid))
 
     def evaluate(
         self, policy, X=None, *, utility=None, alpha=0.05, uniform=True,
@@ -145,17 +243,16 @@ class _DistributionalEvaluation:
         check_is_fitted(self, "nuisances_")
         utility = Mean() if utility is None else utility
         grid = self._grid()
-        theta, terms, se = self._barycenter_terms(policy, X)
-        value, uterms = self._utility_terms(utility, theta, terms, grid)
-        n = terms.shape[0]
+        terms = self._barycenter_terms(policy, X, utility=utility)
+        theta, se, n = terms.theta, terms.se, self.n_samples_
+        value, uterms = self._utility_terms(utility, terms, grid)
         z = norm.ppf(1 - _check_alpha(alpha) / 2)
         pointwise = (
             project_monotone(theta - z * se), project_monotone(theta + z * se)
         )
         band = None
         if uniform:
-            centred = terms - theta
-            cov = centred.T @ centred / (n - 1)
+            cov = terms.cov()
             rng = check_random_state(random_state)
             # eigh tolerates the rank deficiency of tied or constant levels.
             vals, vecs = np.linalg.eigh(cov)
@@ -185,8 +282,8 @@ class _DistributionalEvaluation:
         grid = self._grid()
         out = []
         for name, policy in (("policy_a", policy_a), ("policy_b", policy_b)):
-            theta, terms, _ = self._barycenter_terms(policy, X, name)
-            out.append(self._utility_terms(utility, theta, terms, grid)[1])
+            terms = self._barycenter_terms(policy, X, name, utility)
+            out.append(self._utility_terms(utility, terms, grid)[1])
         d = out[0] - out[1]
         return PolicyValue(
             value=float(d.mean()), stderr=float(d.std(ddof=1) / np.sqrt(d.shape[0])),
@@ -348,8 +445,19 @@ class DistributionalDREvaluator(_DistributionalEvaluation, DREvaluator):
         return Ridge(alpha=1.0) if self.outcome_model is None else self.outcome_model
 
     def _fit_scores(self):
-        super()._fit_scores()
+        # scores_ is a (n, K, m) view of per-arm contiguous blocks, so that a
+        # deterministic policy's moments are BLAS products with S[a] (_ArmTerms).
+        self._S = np.ascontiguousarray(
+            self.nuisances_.dr_scores(self._y, self._t).transpose(1, 0, 2)
+        )
+        self.scores_ = self._S.transpose(1, 0, 2)
         self._grid()
+
+    def _arm_terms(self, P, g=None):
+        codes = np.argmax(P, axis=1)
+        if not np.all(P[np.arange(P.shape[0]), codes] == 1.0):
+            return None
+        return _ArmTerms(self._S, codes, self._sample_weight, g)
 
     def _unit_terms(self, P):
         n, n_arms = P.shape
