@@ -2,7 +2,7 @@
 
 import numpy as np
 from scipy.stats import norm
-from sklearn.base import _fit_context, clone
+from sklearn.base import _fit_context
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import (
