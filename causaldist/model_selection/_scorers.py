@@ -29,6 +29,9 @@ _ROUTING_MESSAGE = (
 )
 
 
+_SKLEARN_CALLERS = ("sklearn.model_selection._validation", "sklearn.metrics._scorer")
+
+
 class _MissingTreatment:
     """What a scorer returns to sklearn's ``_score`` when treatment is missing.
 
@@ -63,8 +66,13 @@ class _CausalScorer:
     def __call__(self, estimator, X, y, treatment=None, sample_weight=None):
         if treatment is None:
             message = _ROUTING_MESSAGE.format(name=type(self).__name__)
+            # With routing off, sklearn's _score (GridSearchCV, cross_val_score)
+            # and _MultimetricScorer (cross_validate) turn a raised error into a
+            # NaN score and go on to refit an arbitrary candidate. Their one
+            # check outside a try is "scoring must return a number", so there
+            # a non-number whose repr is the message makes them fail loudly.
             caller = sys._getframe(1).f_globals.get("__name__", "")
-            if caller == "sklearn.model_selection._validation":
+            if caller in _SKLEARN_CALLERS:
                 return _MissingTreatment(message)
             raise ValueError(message)
         check_is_fitted(estimator)
@@ -127,6 +135,11 @@ class DRMSEScorer(_CausalScorer):
         the same rows.
     random_state : int or None, default=None
         Shuffling of the folds.
+    arms : label, list of labels or None, default=None
+        Treated arms whose contrast with control is scored (labels as in the
+        estimator's ``categories_``). ``None`` scores every treated arm and
+        averages the squared errors over the arms: with K arms the score is
+        ``- mean_i mean_{a=1..K-1} (phi_ia - tau_a(X_i))^2``.
 
     Examples
     --------
@@ -142,7 +155,7 @@ class DRMSEScorer(_CausalScorer):
 
     def __init__(
         self, propensity_model=None, outcome_model=None, cv=5, min_propensity=1e-3,
-        memory=None, random_state=None,
+        memory=None, random_state=None, arms=None,
     ):
         self.propensity_model = propensity_model
         self.outcome_model = outcome_model
@@ -150,13 +163,23 @@ class DRMSEScorer(_CausalScorer):
         self.min_propensity = min_propensity
         self.memory = memory
         self.random_state = random_state
+        self.arms = arms
 
     def _score(self, estimator, X, X_valid, y, t, sample_weight):
         n_arms = len(estimator.categories_)
         nuis = self._nuisances(X_valid, y, t, n_arms, sample_weight, outcome=True)
         gamma = nuis.dr_scores(y, t)
         phi = gamma[:, 1:] - gamma[:, [0]]
-        sq = np.mean((phi - _cate_matrix(estimator, X)) ** 2, axis=1)
+        cols = slice(None)
+        if self.arms is not None:
+            codes = estimator._codes_of(np.atleast_1d(np.asarray(self.arms)), "arms")
+            if np.any(codes == 0):
+                raise ValueError(
+                    f"arms must name treated arms, not the control "
+                    f"{estimator.categories_[0]!r}."
+                )
+            cols = codes - 1
+        sq = np.mean((phi - _cate_matrix(estimator, X))[:, cols] ** 2, axis=1)
         return -np.average(sq, weights=sample_weight)
 
 
@@ -167,6 +190,9 @@ class RLossScorer(_CausalScorer):
     with ``m(x) = E[Y | X = x]`` and ``e_a`` cross-fitted on the scored data,
     the sum over the treated arms ``a = 1..K-1`` (the multi-arm R-loss of the
     Robinson decomposition ``Y - m = sum_a (1{A = a} - e_a) tau_a + noise``).
+    With K arms the loss is therefore joint over every arm's contrast with
+    control (one residual per unit), so unlike :class:`DRMSEScorer` it has no
+    ``arms`` selection.
 
     Parameters
     ----------
