@@ -342,3 +342,25 @@ def test_scorers_fail_loudly_without_routing():
         fitted = est.fit(X, y, treatment=t)
         with pytest.raises(ValueError, match=re.escape(ROUTING_HINT)):
             scorer(fitted, X, y)
+
+
+def test_make_folds_deterministic_unless_seeded():
+    t = np.repeat([0, 1, 2], [50, 30, 20])
+    a, b = make_folds(5, t), make_folds(5, t)
+    assert all(np.array_equal(x[1], z[1]) for x, z in zip(a, b))
+    c = make_folds(5, t, random_state=1)
+    assert not all(np.array_equal(x[1], z[1]) for x, z in zip(a, c))
+
+
+def test_grid_search_picks_the_lower_pehe_candidate(routing):
+    from sklearn.linear_model import Ridge
+
+    X, y, t, _ = make_heterogeneous(3000, 4, random_state=7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        search = GridSearchCV(
+            DRLearner(LinearRegression(), final_model=Ridge(), cv=3),
+            {"final_model__alpha": [1e-2, 1e7]},  # 1e7 shrinks every slope to ~0
+            scoring=DRMSEScorer(LogisticRegression(), LinearRegression(), cv=3), cv=3,
+        ).fit(X, y, treatment=t)
+    assert search.best_params_ == {"final_model__alpha": 1e-2}
