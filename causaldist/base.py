@@ -73,10 +73,33 @@ class BaseCausalEstimator(BaseEstimator):
 
     _parameter_constraints: dict = {"control": "no_validation"}
 
+    # Factories of the defaults of the model parameters that accept None, so
+    # that ``set_params(final_model__max_depth=2)`` (what GridSearchCV calls)
+    # tunes the default model of an estimator built with ``final_model=None``.
+    _default_models: dict = {}
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
         return tags
+
+    def set_params(self, **params):
+        """Set parameters; a nested ``model__param`` on a None model sets its default.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters, ``<component>__<parameter>`` for nested ones.
+
+        Returns
+        -------
+        self : estimator instance
+        """
+        for key in params:
+            head, nested, _ = key.partition("__")
+            if nested and head in self._default_models and getattr(self, head, 0) is None:
+                setattr(self, head, self._default_models[head]())
+        return super().set_params(**params)
 
     # -- treatment encoding -------------------------------------------------
     def _encode_treatment(self, treatment, n_samples, *, reset):

@@ -95,6 +95,12 @@ class DRLearner(_MetaLearner):
     True
     """
 
+    _default_models = {
+        "outcome_model": default_outcome_model,
+        "propensity_model": default_propensity_model,
+        "final_model": default_final_model,
+    }
+
     _parameter_constraints: dict = {
         **_MetaLearner._parameter_constraints,
         **CROSS_FIT_CONSTRAINTS,

@@ -62,6 +62,12 @@ class RLearner(_MetaLearner):
     (300,)
     """
 
+    _default_models = {
+        "outcome_model": default_outcome_model,
+        "propensity_model": default_propensity_model,
+        "final_model": default_final_model,
+    }
+
     _parameter_constraints: dict = {
         **_MetaLearner._parameter_constraints,
         **CROSS_FIT_CONSTRAINTS,

@@ -43,6 +43,10 @@ class SLearner(_MetaLearner):
     (300,)
     """
 
+    _default_models = {
+        "outcome_model": default_outcome_model,
+    }
+
     _parameter_constraints: dict = {
         **_MetaLearner._parameter_constraints,
         "outcome_model": _REGRESSOR,

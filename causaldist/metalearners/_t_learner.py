@@ -35,6 +35,10 @@ class TLearner(_MetaLearner):
     (300, 2)
     """
 
+    _default_models = {
+        "outcome_model": default_outcome_model,
+    }
+
     _parameter_constraints: dict = {
         **_MetaLearner._parameter_constraints,
         "outcome_model": _REGRESSOR,
