@@ -141,13 +141,14 @@ class QuantileGrid:
         return Q, np.asarray(uniques)
 
     def _from_flat(self, values, unit, counts, ids):
+        ids = np.asarray(ids, dtype=object)  # plain ids in messages, not np.int64(1)
         empty = np.flatnonzero(counts == 0)
         if empty.size:
-            raise ValueError(f"unit {ids[empty[0]]!r} has an empty sample ({empty.size} units do).")
+            raise ValueError(f"unit {_plain(ids[empty[0]])!r} has an empty sample ({empty.size} units do).")
         bad = ~np.isfinite(values)
         if np.any(bad):
             raise ValueError(
-                f"unit {ids[unit[np.argmax(bad)]]!r} has a NaN or infinite value in its "
+                f"unit {_plain(ids[unit[np.argmax(bad)]])!r} has a NaN or infinite value in its "
                 f"sample ({np.unique(unit[bad]).size} units do)."
             )
         order = np.lexsort((values, unit))
@@ -197,6 +198,10 @@ class QuantileGrid:
             frac = np.clip((self.levels - src[pos]) / (src[pos + 1] - src[pos]), 0.0, 1.0)
             return Q[:, pos] + frac * (Q[:, pos + 1] - Q[:, pos])
         return _check_monotone(Q, repair)
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _check_monotone(Q, repair):

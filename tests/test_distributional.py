@@ -1,0 +1,279 @@
+"""Quantile grids, Wasserstein geometry, utilities and barycenter evaluators."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from scipy.stats import norm
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.linear_model import LinearRegression, LogisticRegression
+
+from causaldist.datasets import make_distributional
+from causaldist.distributional import (
+    CVaR,
+    DistortionUtility,
+    DistributionalDREvaluator,
+    DistributionalIPWEvaluator,
+    ExpectedUtility,
+    Mean,
+    MeanVariance,
+    Quantile,
+    QuantileGrid,
+    barycenter,
+    project_monotone,
+    wasserstein2,
+)
+
+# -- representation ------------------------------------------------------------
+
+
+def test_converters_agree_with_numpy_quantiles():
+    rng = np.random.default_rng(0)
+    samples = [rng.normal(size=k) for k in rng.integers(1, 40, size=30)]
+    grid = QuantileGrid(17)
+    Q = grid.from_samples(samples)
+    expect = np.vstack([np.quantile(s, grid.levels) for s in samples])
+    np.testing.assert_allclose(Q, expect, rtol=0, atol=1e-12)
+    long = pd.DataFrame({
+        "id": np.repeat([f"u{i}" for i in range(30)], [len(s) for s in samples]),
+        "v": np.concatenate(samples),
+    }).sample(frac=1.0, random_state=0)
+    Q_long, ids = grid.from_long(long, "id", "v")
+    order = [int(i[1:]) for i in ids]
+    np.testing.assert_allclose(Q_long, expect[order], atol=1e-12)
+
+
+def test_from_quantiles_interpolates_and_repairs():
+    grid = QuantileGrid(4)
+    src = np.array([0.1, 0.5, 0.9])
+    Q = grid.from_quantiles(np.array([[0.0, 1.0, 2.0]]), levels=src)
+    # linear between the given levels: (0.125 - 0.1) / 0.4 = 0.0625, ...
+    np.testing.assert_allclose(Q, [[0.0625, 0.6875, 1.3125, 1.9375]])
+    bad = np.array([[0.0, 2.0, 1.0, 3.0], [0.0, 1.0, 2.0, 3.0]])
+    with pytest.warns(UserWarning, match="for 1 units; they were rearranged"):
+        fixed = grid.from_quantiles(bad)
+    np.testing.assert_allclose(fixed[0], [0, 1, 2, 3])
+    with pytest.raises(ValueError, match="decrease along the levels for 1 units"):
+        grid.from_quantiles(bad, repair=False)
+    np.testing.assert_array_equal(bad[0], [0.0, 2.0, 1.0, 3.0])  # input untouched
+
+
+def test_bad_samples():
+    grid = QuantileGrid(5)
+    with pytest.raises(ValueError, match="unit 1 has an empty sample"):
+        grid.from_samples([np.ones(3), np.array([])])
+    with pytest.raises(ValueError, match="unit 0 has a NaN"):
+        grid.from_samples([np.array([1.0, np.nan]), np.ones(2)])
+    df = pd.DataFrame({"id": ["a", "b", "b"], "v": [1.0, np.inf, 2.0]})
+    with pytest.raises(ValueError, match="unit 'b' has a NaN or infinite"):
+        grid.from_long(df, "id", "v")
+    with pytest.raises(ValueError, match="value='w' is not a column"):
+        grid.from_long(df, "id", "w")
+    with pytest.raises(ValueError, match="strictly increasing"):
+        QuantileGrid(levels=[0.5, 0.2])
+
+
+# -- geometry ------------------------------------------------------------------
+
+quantile_rows = arrays(
+    np.float64, (3, 12), elements=st.floats(-50, 50, allow_nan=False)
+).map(lambda a: np.sort(a, axis=1))
+
+
+@settings(max_examples=60, deadline=None)
+@given(quantile_rows)
+def test_w2_is_a_metric(Q):
+    a, b, c = Q
+    assert wasserstein2(a, b) == pytest.approx(wasserstein2(b, a))
+    assert wasserstein2(a, a) == 0
+    assert wasserstein2(a, c) <= wasserstein2(a, b) + wasserstein2(b, c) + 1e-9
+
+
+@settings(max_examples=60, deadline=None)
+@given(quantile_rows, st.floats(0.01, 10))
+def test_barycenter_identities(Q, w0):
+    weights = np.array([w0, 1.0, 2.0])
+    bary = barycenter(Q, weights)
+    np.testing.assert_allclose(bary, (weights / weights.sum()) @ Q)
+    assert np.all(np.diff(bary) >= -1e-9)  # a mixture of quantile functions is one
+    np.testing.assert_allclose(barycenter(np.vstack([Q[0]] * 4)), Q[0])
+    np.testing.assert_allclose(barycenter(Q, 5 * weights), bary)  # scale-free weights
+
+
+def test_w2_closed_forms():
+    grid = QuantileGrid(2000)
+    z = norm.ppf(grid.levels)
+    q1, q2 = 1.0 + 2.0 * z, -0.5 + 0.5 * z
+    # W2(N(m1, s1), N(m2, s2))^2 = (m1 - m2)^2 + (s1 - s2)^2; the grid truncates
+    # the tails, so the tolerance is the midpoint rule's error on z^2.
+    assert wasserstein2(q1, q2, grid) == pytest.approx(np.sqrt(1.5**2 + 1.5**2), rel=2e-3)
+    assert wasserstein2(z, z + 3, grid) == pytest.approx(3.0)
+
+
+def test_project_monotone():
+    q = np.array([[0.0, 2.0, 1.0, 3.0]])
+    np.testing.assert_allclose(project_monotone(q), [[0, 1, 2, 3]])
+    np.testing.assert_allclose(project_monotone(q, "isotonic"), [[0, 1.5, 1.5, 3]])
+    with pytest.raises(ValueError, match="method"):
+        project_monotone(q, "spline")
+
+
+# -- utilities -----------------------------------------------------------------
+
+
+def test_utilities_on_a_normal():
+    grid = QuantileGrid(4000)
+    q = 1.0 + 2.0 * norm.ppf(grid.levels)
+    assert Mean()(q, grid) == pytest.approx(1.0, abs=1e-9)
+    assert Quantile(0.3)(q, grid) == pytest.approx(1 + 2 * norm.ppf(0.3), abs=1e-3)
+    cvar = 1 - 2 * norm.pdf(norm.ppf(0.1)) / 0.1
+    assert CVaR(0.1)(q, grid) == pytest.approx(cvar, abs=2e-3)
+    assert MeanVariance(0.5)(q, grid) == pytest.approx(1 - 0.5 * 4, abs=1e-2)
+    assert DistortionUtility(lambda p: 2 * (1 - p))(q, grid) == pytest.approx(
+        1 - 2 / np.sqrt(np.pi), abs=2e-3  # E[min(Y1, Y2)] for two iid draws
+    )
+    assert CVaR(1.0)(q, grid) == pytest.approx(Mean()(q, grid))
+    for U in (Mean(), CVaR(0.2), Quantile(0.7)):
+        assert U.is_linear
+        np.testing.assert_allclose(U(np.vstack([q, q + 1]), grid), [U(q, grid), U(q, grid) + 1])
+
+
+@pytest.mark.parametrize("U", [MeanVariance(0.7), ExpectedUtility(np.tanh, lambda x: 1 - np.tanh(x) ** 2)])
+def test_nonlinear_gradients_match_finite_differences(U):
+    rng = np.random.default_rng(1)
+    q = np.sort(rng.normal(size=15))
+    g = U.gradient(q)
+    eps = 1e-6
+    fd = [(U(q + eps * e) - U(q - eps * e)) / (2 * eps) for e in np.eye(15)]
+    np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-8)
+    assert not U.is_linear
+
+
+# -- evaluators ----------------------------------------------------------------
+
+
+def _truth_value(b, policy, utility):
+    return b.value(policy, utility)
+
+
+def test_ipw_and_dr_unbiased_for_the_barycenter_in_an_rct():
+    # Mean over seeds of each estimate within 3 SE (spread over seeds) of truth,
+    # at every level of the barycenter and for a nonlinear utility.
+    est = {"ipw": [], "snipw": [], "dr": []}
+    truth, cvar = [], {"dr": [], "truth": []}
+    for seed in range(30):
+        b = make_distributional(600, n_levels=20, design="rct", return_truth=True, random_state=seed)
+        policy = (b.X[:, 1] > 0).astype(int)
+        true_q = b.potential_quantiles[np.arange(600), policy].mean(axis=0)
+        truth.append(true_q)
+        for name, ev in (
+            ("ipw", DistributionalIPWEvaluator()),
+            ("snipw", DistributionalIPWEvaluator(normalize=True)),
+        ):
+            ev.fit(b.X, b.y, treatment=b.treatment, propensity=0.5)
+            est[name].append(ev.evaluate(policy, uniform=False).quantiles_raw)
+        dr = DistributionalDREvaluator(LinearRegression(), DummyClassifier(), cv=2, random_state=seed)
+        dr.fit(b.X, b.y, treatment=b.treatment)
+        est["dr"].append(dr.evaluate(policy, uniform=False).quantiles_raw)
+        cvar["dr"].append(dr.evaluate(policy, utility=MeanVariance(0.5), uniform=False).value)
+        cvar["truth"].append(b.value(policy, MeanVariance(0.5)))
+    truth = np.array(truth)
+    for name, values in est.items():
+        diff = np.array(values) - truth
+        se = diff.std(axis=0, ddof=1) / np.sqrt(diff.shape[0])
+        assert np.all(np.abs(diff.mean(axis=0)) < 3 * se + 1e-12), name
+    d = np.array(cvar["dr"]) - np.array(cvar["truth"])
+    assert abs(d.mean()) < 3 * d.std(ddof=1) / np.sqrt(d.size)
+
+
+@pytest.mark.parametrize("wrong", ["outcome", "propensity"])
+def test_dr_consistent_with_one_wrong_nuisance(wrong):
+    b = make_distributional(20000, n_levels=20, return_truth=True, random_state=3)
+    policy = (b.X[:, 1] > 0).astype(int)
+    models = dict(outcome_model=LinearRegression(), propensity_model=LogisticRegression())
+    models[f"{wrong}_model"] = DummyRegressor() if wrong == "outcome" else DummyClassifier()
+    ev = DistributionalDREvaluator(cv=3, random_state=0, **models).fit(b.X, b.y, treatment=b.treatment)
+    res = ev.evaluate(policy, uniform=False)
+    truth = b.potential_quantiles[np.arange(20000), policy].mean(axis=0)
+    z = (res.quantiles_raw - truth) / res.stderr_quantiles
+    assert np.max(np.abs(z)) < 4  # 20 correlated levels; 4 SE is a generous family bound
+    # the estimator that relies on the wrong nuisance alone is biased
+    naive = (ev.outcome_[np.arange(20000), policy].mean(axis=0) if wrong == "outcome"
+             else DistributionalIPWEvaluator(DummyClassifier()).fit(b.X, b.y, treatment=b.treatment)
+             .evaluate(policy, uniform=False).quantiles_raw)
+    assert np.max(np.abs(naive - truth) / res.stderr_quantiles) > 5
+
+
+@pytest.mark.slow
+def test_band_coverage_over_replications():
+    # Known propensities (RCT): the IF bands are exact up to the normal approximation.
+    # Truth of the superpopulation (the SE is for it, not for the sample's own
+    # units): a 400,000-unit average of the potential quantile functions.
+    big = make_distributional(400_000, n_levels=20, design="rct", return_truth=True, random_state=10**6)
+    big_policy = (big.X[:, 1] > 0).astype(int)
+    truth = big.potential_quantiles[np.arange(400_000), big_policy].mean(axis=0)
+    true_value = CVaR(0.25)(truth)
+    levels_hit, uniform_hit, value_hit = [], [], []
+    for seed in range(300):
+        b = make_distributional(400, n_levels=20, design="rct", return_truth=True, random_state=seed)
+        policy = (b.X[:, 1] > 0).astype(int)
+        ev = DistributionalIPWEvaluator().fit(b.X, b.y, treatment=b.treatment, propensity=0.5)
+        res = ev.evaluate(policy, utility=CVaR(0.25), n_bootstraps=500, random_state=seed)
+        # the raw estimate's pointwise band (before rearrangement) is what the SE covers
+        z = norm.ppf(0.975)
+        lo, hi = res.quantiles_raw - z * res.stderr_quantiles, res.quantiles_raw + z * res.stderr_quantiles
+        levels_hit.append(np.mean((lo <= truth) & (truth <= hi)))
+        uniform_hit.append(np.all((res.uniform_band[0] <= truth) & (truth <= res.uniform_band[1])))
+        lo_v, hi_v = res.conf_int()
+        value_hit.append(lo_v <= true_value <= hi_v)
+    pointwise, uniform, value = np.mean(levels_hit), np.mean(uniform_hit), np.mean(value_hit)
+    print(f"coverage over 300 replications: pointwise {pointwise:.3f}, uniform {uniform:.3f}, CVaR value {value:.3f}")
+    # binomial SE of a 0.95 coverage over 300 replications is 0.0126: 3 SE bounds
+    for cov in (uniform, value):
+        assert 0.95 - 0.038 < cov < 0.95 + 0.038
+    assert 0.95 - 0.038 < pointwise < 0.95 + 0.038
+
+
+def test_evaluate_result_and_compare():
+    b = make_distributional(3000, n_arms=3, n_levels=30, return_truth=True, random_state=4)
+    ev = DistributionalDREvaluator(random_state=0).fit(b.X, b.y, treatment=b.treatment)
+    assert ev.scores_.shape == (3000, 3, 30)
+    pol = np.argmax(b.X[:, :3], axis=1)
+    res = ev.evaluate(pol, utility=CVaR(0.2), random_state=0)
+    assert np.all(np.diff(res.quantiles) >= 0)
+    lo, hi = res.uniform_band
+    plo, phi = res.pointwise_band
+    assert np.all(lo <= plo + 1e-12) and np.all(hi >= phi - 1e-12)
+    assert res.value == pytest.approx(CVaR(0.2)(res.quantiles_raw))
+    assert res.value == pytest.approx(res.scores.mean())
+    # stochastic policy: mixture of the two deterministic ones, value linear in P
+    P = 0.3 * np.eye(3)[pol] + 0.7 * np.eye(3)[np.zeros(3000, int)]
+    mix = ev.evaluate(P, uniform=False).quantiles_raw
+    np.testing.assert_allclose(
+        mix, 0.3 * ev.evaluate(pol, uniform=False).quantiles_raw
+        + 0.7 * ev.evaluate(np.zeros(3000, int), uniform=False).quantiles_raw,
+    )
+    diff = ev.compare(pol, np.zeros(3000, int), utility=Mean())
+    assert diff.value == pytest.approx(
+        ev.evaluate(pol).value - ev.evaluate(np.zeros(3000, int)).value
+    )
+    assert "DR" in repr(res)
+
+
+def test_evaluator_bad_input():
+    b = make_distributional(300, n_levels=10, return_truth=True, random_state=5)
+    ev = DistributionalDREvaluator(LinearRegression(), cv=2)
+    with pytest.raises(ValueError, match="grid has 5 levels but y has 10"):
+        DistributionalDREvaluator(LinearRegression(), grid=QuantileGrid(5), cv=2).fit(
+            b.X, b.y, treatment=b.treatment)
+    y = b.y.copy()
+    y[0, 0] = np.nan
+    with pytest.raises(ValueError, match="y"):
+        ev.fit(b.X, y, treatment=b.treatment)
+    ev.fit(b.X, b.y, treatment=b.treatment)
+    with pytest.raises(ValueError, match="policy"):
+        ev.evaluate(np.zeros(10, int))
+    with pytest.raises(ValueError, match="not seen in fit"):
+        ev.evaluate(np.full(300, 7))
