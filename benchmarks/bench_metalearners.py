@@ -1,0 +1,347 @@
+"""Time causaldist's meta-learners against their nuisance floors and econml.
+
+Every task runs in a fresh subprocess with one BLAS/OpenMP thread; the table
+reports the median wall time of fit + predict over ``--runs`` runs. Data, nuisance
+models and cross-fitting folds are identical across libraries (the design of
+``/work/shared/anchors/peer-benchmarks.md``):
+
+    X ~ N(0, I_20), e(x) = sigmoid(0.5 x0 - 0.25 x1),
+    y = x0 + 0.5 x1^2 + (1 + x2) T + N(0, 1)      (make_heterogeneous(n, 20))
+
+Nuisances: LogisticRegression(max_iter=1000) for e, and
+HistGradientBoostingRegressor(early_stopping=False, random_state=0) for every
+outcome and final model (early stopping would switch on above 10^4 rows and
+make the libraries fit different numbers of trees). Folds: 5 stratified folds
+from ``make_folds(5, t, random_state=0)``, passed to econml as ``cv=``.
+
+A learner's *floor* is the bare scikit-learn fits its algorithm cannot avoid,
+on the same folds (fits only, no predictions). The search task is a
+10-candidate (final_model__max_depth), 5-fold GridSearchCV scored with
+DRMSEScorer, with and without ``memory`` (a fresh cache directory per run).
+
+causalml is timed when importable; it is not installed here (it pulls xgboost,
+shap and a 351 MB nccl wheel), so its rows are skipped.
+
+Usage::
+
+    python benchmarks/bench_metalearners.py --quick            # smoke run
+    flock /tmp/bench.lock python benchmarks/bench_metalearners.py
+"""
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+P = 20
+SEED = 0
+CV = 5
+
+LEARNERS = ["S", "T", "X", "R", "DR", "DR_pooled", "econml_DR", "causalml_DR"]
+FLOOR_OF = {
+    "S": "floor_S",
+    "T": "floor_T",
+    "X": "floor_X",
+    "R": "floor_R",
+    "DR": "floor_DR",
+    "DR_pooled": "floor_DR_pooled",
+    "econml_DR": "floor_DR_pooled",
+    "causalml_DR": "floor_DR",
+}
+LABELS = {
+    "S": "causaldist SLearner",
+    "T": "causaldist TLearner",
+    "X": "causaldist XLearner",
+    "R": "causaldist RLearner",
+    "DR": "causaldist DRLearner",
+    "DR_pooled": "causaldist DRLearner(pooled_outcome=True)",
+    "econml_DR": "econml DRLearner",
+    "causalml_DR": "causalml BaseDRRegressor",
+    "floor_S": "floor S: 1 HGB on [X, T]",
+    "floor_T": "floor T: 1 HGB per arm",
+    "floor_X": "floor X: 2 HGB/fold + LR + 2 HGB effects",
+    "floor_R": "floor R: LR + HGB m/fold + weighted final",
+    "floor_DR": "floor DR: LR + 2 HGB/fold + final",
+    "floor_DR_pooled": "floor DR pooled: LR + 1 HGB[X,T]/fold + final",
+    "search_nomemory": "GridSearchCV 10 cand. x 5 folds, no memory",
+    "search_memory": "GridSearchCV 10 cand. x 5 folds, memory",
+}
+
+
+# -- models and data (identical for every library) ---------------------------------
+def _lr():
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(max_iter=1000)
+
+
+def _hgb(**kw):
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    return HistGradientBoostingRegressor(early_stopping=False, random_state=SEED, **kw)
+
+
+def _data(n):
+    from causaldist.datasets import make_heterogeneous
+    from causaldist.model_selection import make_folds
+
+    b = make_heterogeneous(n, P, return_truth=True, random_state=SEED)
+    t = np.asarray(b.treatment)
+    return b.X, b.y, t, b.tau, make_folds(CV, t, random_state=SEED)
+
+
+# -- tasks: each returns the CATE predictions on X (None for floors) ---------------
+def _ours(name, X, y, t, folds):
+    from causaldist.metalearners import DRLearner, RLearner, SLearner, TLearner, XLearner
+
+    common = dict(cv=folds)
+    est = {
+        "S": lambda: SLearner(_hgb()),
+        "T": lambda: TLearner(_hgb()),
+        "X": lambda: XLearner(_hgb(), _hgb(), _lr(), **common),
+        "R": lambda: RLearner(_hgb(), _lr(), _hgb(), **common),
+        "DR": lambda: DRLearner(_hgb(), _lr(), _hgb(), **common),
+        "DR_pooled": lambda: DRLearner(_hgb(), _lr(), _hgb(), pooled_outcome=True, **common),
+    }[name]()
+    return est.fit(X, y, treatment=t).predict(X)
+
+
+def _econml_dr(X, y, t, folds):
+    from econml.dr import DRLearner
+
+    est = DRLearner(
+        model_propensity=_lr(), model_regression=_hgb(), model_final=_hgb(),
+        cv=folds, min_propensity=1e-3, random_state=SEED,
+    )
+    est.fit(y, t, X=X)
+    return est.effect(X)
+
+
+def _causalml_dr(X, y, t, folds):
+    from causalml.inference.meta import BaseDRRegressor  # noqa: F401 - optional peer
+
+    est = BaseDRRegressor(learner=_hgb(), control_name=0)
+    est.fit(X, t, y)
+    return est.predict(X).ravel()
+
+
+def _floor(name, X, y, t, folds):
+    """The bare sklearn fits a learner cannot avoid, on the same folds."""
+    if name == "floor_S":
+        _hgb().fit(np.column_stack([X, t]), y)
+        return None
+    if name == "floor_T":
+        for a in (0, 1):
+            _hgb().fit(X[t == a], y[t == a])
+        return None
+    if name == "floor_X":
+        for train, _ in folds:
+            for a in (0, 1):
+                idx = train[t[train] == a]
+                _hgb().fit(X[idx], y[idx])
+        _lr().fit(X, t)
+        for a in (0, 1):
+            _hgb().fit(X[t == a], y[t == a])  # the two effect regressions
+        return None
+    e = np.empty(len(y))
+    for train, _ in folds:
+        _lr().fit(X[train], t[train])
+        if name == "floor_R":
+            _hgb().fit(X[train], y[train])
+        elif name == "floor_DR":
+            for a in (0, 1):
+                idx = train[t[train] == a]
+                _hgb().fit(X[idx], y[idx])
+        else:  # floor_DR_pooled
+            _hgb().fit(np.column_stack([X[train], t[train]]), y[train])
+    e.fill(0.5)
+    if name == "floor_R":
+        _hgb().fit(X, y, sample_weight=(t - e) ** 2)
+    else:
+        _hgb().fit(X, y)
+    return None
+
+
+def _search(X, y, t, folds, memory):
+    import sklearn
+    from sklearn.model_selection import GridSearchCV
+
+    from causaldist.metalearners import DRLearner
+    from causaldist.model_selection import DRMSEScorer
+
+    with tempfile.TemporaryDirectory() as tmp:
+        location = tmp if memory else None
+        # Inner folds are the learner's int cv (built on each outer training
+        # part); the scorer's nuisances are cross-fitted on each validation part.
+        est = DRLearner(_hgb(), _lr(), _hgb(), cv=CV, random_state=SEED, memory=location)
+        scorer = DRMSEScorer(_lr(), _hgb(), cv=CV, random_state=SEED, memory=location)
+        grid = {"final_model__max_depth": list(range(1, 11))}
+        with sklearn.config_context(enable_metadata_routing=True):
+            search = GridSearchCV(est, grid, cv=CV, scoring=scorer, n_jobs=1)
+            search.fit(X, y, treatment=t)
+        return search.predict(X)
+
+
+def run_task(task, n):
+    X, y, t, tau, folds = _data(n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = time.perf_counter()
+        if task.startswith("floor_"):
+            pred = _floor(task, X, y, t, folds)
+        elif task == "econml_DR":
+            pred = _econml_dr(X, y, t, folds)
+        elif task == "causalml_DR":
+            pred = _causalml_dr(X, y, t, folds)
+        elif task.startswith("search_"):
+            pred = _search(X, y, t, folds, memory=task == "search_memory")
+        else:
+            pred = _ours(task, X, y, t, folds)
+        seconds = time.perf_counter() - start
+    pehe = None if pred is None else float(np.sqrt(np.mean((np.ravel(pred) - tau) ** 2)))
+    return {"seconds": seconds, "pehe": pehe}
+
+
+# -- driver ------------------------------------------------------------------------
+def _subprocess(task, n):
+    out = subprocess.run(
+        [sys.executable, __file__, "--task", task, "--n", str(n)],
+        capture_output=True, text=True, env=os.environ.copy(), cwd=ROOT,
+    )
+    if out.returncode != 0:
+        return {"error": (out.stderr.strip().splitlines() or ["?"])[-1]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _measure(task, n, runs):
+    results = [_subprocess(task, n) for _ in range(runs)]
+    errors = [r["error"] for r in results if "error" in r]
+    if errors:
+        return {"error": errors[0]}
+    secs = [r["seconds"] for r in results]
+    return {
+        "median": statistics.median(secs), "min": min(secs), "max": max(secs),
+        "runs": runs, "pehe": results[0]["pehe"],
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small n, one run, no file")
+    parser.add_argument("--task", help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--search-n", type=int, default=10_000)
+    parser.add_argument("--search-runs", type=int, default=3)
+    parser.add_argument("--output", default=str(ROOT / "benchmarks/results/metalearners.md"))
+    args = parser.parse_args()
+    if args.task:
+        print(json.dumps(run_task(args.task, args.n)))
+        return
+
+    sizes = [1_000] if args.quick else [10_000, 100_000]
+    runs = 1 if args.quick else args.runs
+    search_runs = 1 if args.quick else args.search_runs
+    search_n = 500 if args.quick else args.search_n
+    try:
+        import causalml  # noqa: F401
+    except ImportError:
+        LEARNERS.remove("causalml_DR")
+    floors = sorted(set(FLOOR_OF[k] for k in LEARNERS))
+    rows, started = [], time.time()
+    for n in sizes:
+        res = {}
+        for task in floors + LEARNERS:
+            res[task] = _measure(task, n, runs)
+            print(n, task, res[task], flush=True)
+        for task in floors + LEARNERS:
+            floor = res.get(FLOOR_OF.get(task, task), {}).get("median")
+            rows.append((task, n, res[task], floor))
+    search = {}
+    for task in ("search_nomemory", "search_memory"):
+        search[task] = _measure(task, search_n, search_runs)
+        print(search_n, task, search[task], flush=True)
+    if args.quick:
+        return
+    _write(args.output, rows, search, search_n, runs, time.time() - started)
+
+
+def _fmt(x, spec):
+    return "–" if x is None else format(x, spec)
+
+
+def _write(path, rows, search, search_n, runs, wall):
+    import sklearn
+
+    lines = [
+        "# causaldist meta-learners: time against nuisance floors and econml",
+        "",
+        f"Generated by `flock /tmp/bench.lock python benchmarks/bench_metalearners.py` "
+        f"(total {wall / 60:.1f} min). One thread (OMP/OPENBLAS/MKL=1), each run a fresh "
+        f"subprocess, median of {runs} runs of fit + predict. Data: make_heterogeneous(n, 20) "
+        "(X ~ N(0, I_20), e(x) = sigmoid(0.5 x0 - 0.25 x1), y = x0 + 0.5 x1^2 + (1 + x2) T + "
+        "N(0,1), seed 0). Models: LogisticRegression(max_iter=1000) propensity, "
+        "HistGradientBoostingRegressor(early_stopping=False, random_state=0) outcome and final "
+        "models, in every library; the same 5 stratified folds (econml gets them as `cv=`). "
+        f"nproc={os.cpu_count()}, scikit-learn {sklearn.__version__}, numpy {np.__version__}.",
+        "",
+        "A floor is the bare sklearn fits the learner's algorithm cannot avoid on the same folds "
+        "(fits only; predictions are the learner's own overhead). econml's DRLearner fits one "
+        "pooled outcome model per fold, so its floor is the pooled DR floor. causalml is not "
+        "installed here (heavy: xgboost, shap, a 351 MB nccl wheel); its rows are omitted.",
+        "",
+        "| task | n | runs | median s | min–max s | x floor | PEHE |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for task, n, r, floor in rows:
+        if "error" in r:
+            lines.append(f"| {LABELS[task]} | {n:,} | – | error: {r['error']} | | | |")
+            continue
+        ratio = None if floor is None else r["median"] / floor
+        lines.append(
+            f"| {LABELS[task]} | {n:,} | {r['runs']} | {r['median']:.2f} | "
+            f"{r['min']:.2f}–{r['max']:.2f} | {_fmt(ratio, '.2f')} | {_fmt(r['pehe'], '.3f')} |"
+        )
+    lines += [
+        "",
+        f"## Tuning the final stage (n = {search_n:,})",
+        "",
+        "DRLearner(cv=5) in GridSearchCV over final_model__max_depth in 1..10 (10 candidates), "
+        "5 outer folds, scoring=DRMSEScorer(cv=5); with `memory` both the learner's and the "
+        "scorer's nuisances are cached (fresh cache directory per run).",
+        "",
+        "| task | n | runs | median s | min–max s | x no-memory | PEHE of refit |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    base = search["search_nomemory"].get("median")
+    for task, r in search.items():
+        if "error" in r:
+            lines.append(f"| {LABELS[task]} | {search_n:,} | – | error: {r['error']} | | | |")
+            continue
+        lines.append(
+            f"| {LABELS[task]} | {search_n:,} | {r['runs']} | {r['median']:.2f} | "
+            f"{r['min']:.2f}–{r['max']:.2f} | {_fmt(r['median'] / base if base else None, '.2f')} "
+            f"| {_fmt(r['pehe'], '.3f')} |"
+        )
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text("\n".join(lines) + "\n")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
