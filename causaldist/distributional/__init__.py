@@ -8,6 +8,7 @@ from ._evaluators import (
 )
 from ._geometry import barycenter, project_monotone, wasserstein2
 from ._grid import QuantileGrid
+from ._policy import DistributionalPolicyLearner, DistributionalPolicyTree
 from ._utilities import (
     CVaR,
     DistortionUtility,
@@ -23,6 +24,8 @@ __all__ = [
     "DistortionUtility",
     "DistributionalDREvaluator",
     "DistributionalIPWEvaluator",
+    "DistributionalPolicyLearner",
+    "DistributionalPolicyTree",
     "DistributionalPolicyValue",
     "ExpectedUtility",
     "Mean",
