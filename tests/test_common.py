@@ -80,6 +80,20 @@ def _with_quantile_outcome(method, self, X, y=None, treatment=None, **kw):
     return method(self, X, y, treatment=treatment, **kw)
 
 
+def _with_rewards(method, self, X, y=None, **kw):
+    """Reward-matrix policy learners: a 1-D check ``y`` is the reward of action 1
+    against a zero reward of action 0."""
+    if y is not None and not np.iscomplexobj(y):
+        try:
+            y_arr = np.asarray(y, dtype=np.float64)
+        except (TypeError, ValueError):
+            y_arr = None
+        if y_arr is not None and (y_arr.ndim == 1 or y_arr.shape[1:] == (1,)):
+            y_arr = y_arr.reshape(-1)
+            y = np.column_stack([np.zeros_like(y_arr), y_arr])
+    return method(self, X, y, **kw)
+
+
 # Per-class adaptations, keyed by class name; owners extend this table.
 #   "fit", "score": adapter(method, self, X, y=None, **kw) calling the class's
 #             own method with whatever it needs (default: _with_treatment);
@@ -87,6 +101,9 @@ def _with_quantile_outcome(method, self, X, y=None, treatment=None, **kw):
 SHIMS = {
     "DistributionalIPWEvaluator": {"fit": _with_quantile_outcome},
     "DistributionalDREvaluator": {"fit": _with_quantile_outcome},
+    "DistributionalPolicyLearner": {"fit": _with_quantile_outcome},
+    "DistributionalPolicyTree": {"fit": _with_quantile_outcome},
+    "PolicyTree": {"fit": _with_rewards},
 }
 
 # Applied when the estimator has the parameter: two cross-fitting folds keep

@@ -119,6 +119,11 @@ class PolicyTree(BaseEstimator):
         -------
         self : PolicyTree
         """
+        if rewards is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is "
+                "None: pass the reward matrix, fit(X, rewards)."
+            )
         classes = np.asarray(rewards.columns) if hasattr(rewards, "columns") else None
         X = validate_data(self, X, dtype=np.float64)
         R = check_rewards(rewards, X.shape[0])
@@ -192,11 +197,13 @@ class PolicyTree(BaseEstimator):
 
     def predict(self, X):
         """Action label of each row."""
-        return self.classes_[self.tree_["action"][self.apply(X)]]
+        leaves = self.apply(X)
+        return self.classes_[self.tree_["action"][leaves]]
 
     def predict_value(self, X):
         """Mean training reward of every action in each row's leaf, (n, n_actions)."""
-        return np.vstack(self.tree_["value"])[self.apply(X)]
+        leaves = self.apply(X)
+        return np.vstack(self.tree_["value"])[leaves]
 
     def export_text(self, feature_names=None, decimals=2):
         """The tree as indented text, like ``sklearn.tree.export_text``."""
