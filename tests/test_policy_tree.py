@@ -1,0 +1,108 @@
+"""PolicyTree: equal to brute-force enumeration, invariances, bad input."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from causaldist.policy import PolicyTree
+
+
+def _brute_force(X, R, m, depth):
+    """Best total reward over all trees of depth <= ``depth`` with leaves >= m units."""
+
+    def leaf(S):
+        return R[S].sum(axis=0).max()
+
+    def splits(S):
+        for k in range(X.shape[1]):
+            for c in np.unique(X[S, k])[:-1]:
+                L, Rr = S[X[S, k] <= c], S[X[S, k] > c]
+                if L.size >= m and Rr.size >= m:
+                    yield L, Rr
+
+    def best(S, d):
+        b = leaf(S)
+        if d > 0:
+            for L, Rr in splits(S):
+                b = max(b, best(L, d - 1) + best(Rr, d - 1))
+        return b
+
+    return best(np.arange(X.shape[0]), depth)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    n=st.integers(4, 22), p=st.integers(1, 3), K=st.integers(2, 4),
+    m=st.integers(1, 3), depth=st.integers(1, 2), seed=st.integers(0, 10**6),
+)
+def test_equals_brute_force(n, p, K, m, depth, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, 4, size=(n, p)).astype(float)  # many ties
+    R = rng.integers(-3, 4, size=(n, K)).astype(float)
+    tree = PolicyTree(max_depth=depth, min_node_size=m).fit(X, R)
+    assert tree.welfare_ * n == pytest.approx(_brute_force(X, R, m, depth), abs=1e-9)
+    leaves = tree.apply(X)
+    if m > 1 and np.unique(leaves).size > 1:
+        assert np.bincount(leaves)[np.unique(leaves)].min() >= m
+
+
+def test_row_permutation_and_monotone_transform():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 4))
+    R = rng.normal(size=(400, 3))
+    R[:, 1] += 2 * (X[:, 0] > 0.3)
+    R[:, 2] += 2 * (X[:, 2] < -0.5)
+    tree = PolicyTree().fit(X, R)
+    perm = rng.permutation(400)
+    again = PolicyTree().fit(X[perm], R[perm])
+    np.testing.assert_array_equal(again.predict(X), tree.predict(X))
+    Z = np.column_stack([np.exp(X[:, 0]), X[:, 1] ** 3, 5 * X[:, 2] - 1, np.arctan(X[:, 3])])
+    np.testing.assert_array_equal(PolicyTree().fit(Z, R).predict(Z), tree.predict(X))
+    assert tree.welfare_ == pytest.approx(R[np.arange(400), tree.predict(X)].mean())
+
+
+def test_recovers_a_known_rule_and_exports():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(3000, 5))
+    best = np.where(X[:, 1] > 0, np.where(X[:, 3] > 0.5, 2, 1), 0)
+    R = rng.normal(size=(3000, 3)) + 3 * np.eye(3)[best]
+    cols = pd.DataFrame(R, columns=["none", "email", "call"])
+    tree = PolicyTree(max_depth=2).fit(pd.DataFrame(X, columns=list("abcde")), cols)
+    pred = tree.predict(pd.DataFrame(X, columns=list("abcde")))
+    assert np.mean(pred == np.array(["none", "email", "call"])[best]) > 0.97
+    text = tree.export_text()
+    assert "b <= " in text and "action: call" in text
+    assert tree.predict_value(pd.DataFrame(X[:3], columns=list("abcde"))).shape == (3, 3)
+    again = pickle.loads(pickle.dumps(tree))
+    np.testing.assert_array_equal(again.predict(pd.DataFrame(X, columns=list("abcde"))), pred)
+
+
+def test_deeper_trees_and_split_step():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(600, 3))
+    R = rng.normal(size=(600, 2))
+    w2 = PolicyTree(max_depth=2).fit(X, R).welfare_
+    w3 = PolicyTree(max_depth=3).fit(X, R).welfare_
+    assert w3 >= w2 - 1e-12  # the look-ahead keeps the depth-2 root, then adds splits
+    approx = PolicyTree(max_depth=2, split_step=10).fit(X, R).welfare_
+    assert approx <= w2 + 1e-12
+
+
+@pytest.mark.parametrize(
+    "rewards, params, match",
+    [
+        (np.full((20, 2), np.nan), {}, "rewards contains NaN"),
+        (np.zeros((20, 1)), {}, "at least two actions"),
+        (np.zeros((19, 2)), {}, "rewards has 19 rows but X has 20"),
+        (np.zeros((20, 2)), {"max_depth": 0}, "max_depth"),
+        (np.zeros((20, 2)), {"min_node_size": 0}, "min_node_size"),
+    ],
+)
+def test_bad_input(rewards, params, match):
+    X = np.random.default_rng(3).normal(size=(20, 2))
+    with pytest.raises(ValueError, match=match):
+        PolicyTree(**params).fit(X, rewards)
