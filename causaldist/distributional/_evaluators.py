@@ -91,7 +91,7 @@ class _DenseTerms:
         return self._psi.T @ self._psi / (self._psi.shape[0] - 1)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=True)
 def _chosen_moments(S, codes, s, g):  # pragma: no cover - compiled
     """One pass over the chosen rows ``T_i = S[c_i, i]``: weighted sums and ``T_i @ g``."""
     n, m = S.shape[1], S.shape[2]
@@ -112,7 +112,7 @@ def _chosen_moments(S, codes, s, g):  # pragma: no cover - compiled
     return sum_t, sum_t2, tg
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=True)
 def _chosen_project(S, codes, g):  # pragma: no cover - compiled
     n, m = S.shape[1], S.shape[2]
     tg = np.empty(n)
