@@ -106,3 +106,23 @@ def test_bad_input(rewards, params, match):
     X = np.random.default_rng(3).normal(size=(20, 2))
     with pytest.raises(ValueError, match=match):
         PolicyTree(**params).fit(X, rewards)
+
+
+def test_dr_policy_tree_end_to_end():
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+
+    from causaldist.datasets import make_heterogeneous
+    from causaldist.policy import DRPolicyTree
+
+    # tau(x) = 1 + x2: the oracle treats iff x2 > -1, a depth-1 tree.
+    X, y, t, tau = make_heterogeneous(4000, 5, treatment_labels=["ctl", "trt"], random_state=0)
+    est = DRPolicyTree(LinearRegression(), LogisticRegression(), max_depth=2, cv=3).fit(
+        X, y, treatment=t)
+    Xt, _, _, taut = make_heterogeneous(20000, 5, random_state=1)
+    pred = est.predict(Xt)
+    assert set(pred) <= {"ctl", "trt"}
+    treat = pred == "trt"
+    regret = np.mean(np.maximum(taut, 0)) - np.mean(taut * treat)
+    assert regret < 0.02
+    assert est.predict_value(Xt[:4]).shape == (4, 2)
+    assert est.value_.value == pytest.approx(est.evaluator_.evaluate(est.predict(X)).value)

@@ -79,9 +79,9 @@ class PolicyTree(BaseEstimator):
     >>> rewards = np.column_stack([np.zeros(500), X[:, 1] + rng.normal(size=500)])
     >>> tree = PolicyTree(max_depth=1).fit(X, rewards)
     >>> print(tree.export_text(decimals=1))
-    |--- x1 <= -0.1
+    |--- x1 <= 0.1
     |   |--- action: 0
-    |--- x1 >  -0.1
+    |--- x1 >  0.1
     |   |--- action: 1
     """
 
