@@ -14,8 +14,10 @@ outcome and final model (early stopping would switch on above 10^4 rows and
 make the libraries fit different numbers of trees). Folds: 5 stratified folds
 from ``make_folds(5, t, random_state=0)``, passed to econml as ``cv=``.
 
-A learner's *floor* is the bare scikit-learn fits its algorithm cannot avoid,
-on the same folds (fits only, no predictions). The search task is a
+A learner's *floor* is the bare scikit-learn calls its algorithm cannot avoid,
+on the same folds: the nuisance fits, their out-of-fold predictions, the final
+fit and the CATE predictions on X (an S-learner's floor, for instance, is one
+fit on [X, T] and two predictions on n rows). The search task is a
 10-candidate (final_model__max_depth), 5-fold GridSearchCV scored with
 DRMSEScorer, with and without ``memory`` (a fresh cache directory per run).
 
@@ -141,39 +143,46 @@ def _causalml_dr(X, y, t, folds):
 
 
 def _floor(name, X, y, t, folds):
-    """The bare sklearn fits a learner cannot avoid, on the same folds."""
+    """The bare sklearn fit and predict calls a learner cannot avoid, on the same folds.
+
+    Fits, the out-of-fold nuisance predictions and the final CATE predictions on
+    X: everything else a learner spends is its own overhead.
+    """
+    col = np.full((len(y), 1), 0.0)
     if name == "floor_S":
-        _hgb().fit(np.column_stack([X, t]), y)
+        m = _hgb().fit(np.column_stack([X, t]), y)
+        m.predict(np.hstack([X, col])), m.predict(np.hstack([X, col + 1]))
         return None
     if name == "floor_T":
         for a in (0, 1):
-            _hgb().fit(X[t == a], y[t == a])
+            _hgb().fit(X[t == a], y[t == a]).predict(X)
         return None
     if name == "floor_X":
-        for train, _ in folds:
+        for train, test in folds:
             for a in (0, 1):
                 idx = train[t[train] == a]
-                _hgb().fit(X[idx], y[idx])
-        _lr().fit(X, t)
+                _hgb().fit(X[idx], y[idx]).predict(X[test])
+        _lr().fit(X, t).predict_proba(X)
         for a in (0, 1):
-            _hgb().fit(X[t == a], y[t == a])  # the two effect regressions
+            _hgb().fit(X[t == a], y[t == a]).predict(X)  # the two effect regressions
         return None
     e = np.empty(len(y))
-    for train, _ in folds:
-        _lr().fit(X[train], t[train])
+    for train, test in folds:
+        e[test] = _lr().fit(X[train], t[train]).predict_proba(X[test])[:, 1]
         if name == "floor_R":
-            _hgb().fit(X[train], y[train])
+            _hgb().fit(X[train], y[train]).predict(X[test])
         elif name == "floor_DR":
             for a in (0, 1):
                 idx = train[t[train] == a]
-                _hgb().fit(X[idx], y[idx])
+                _hgb().fit(X[idx], y[idx]).predict(X[test])
         else:  # floor_DR_pooled
-            _hgb().fit(np.column_stack([X[train], t[train]]), y[train])
-    e.fill(0.5)
+            m = _hgb().fit(np.column_stack([X[train], t[train]]), y[train])
+            c = col[: len(test)]
+            m.predict(np.hstack([X[test], c])), m.predict(np.hstack([X[test], c + 1]))
     if name == "floor_R":
-        _hgb().fit(X, y, sample_weight=(t - e) ** 2)
+        _hgb().fit(X, y, sample_weight=(t - e) ** 2).predict(X)
     else:
-        _hgb().fit(X, y)
+        _hgb().fit(X, y).predict(X)
     return None
 
 
@@ -300,8 +309,9 @@ def _write(path, rows, search, search_n, runs, wall):
         "models, in every library; the same 5 stratified folds (econml gets them as `cv=`). "
         f"nproc={os.cpu_count()}, scikit-learn {sklearn.__version__}, numpy {np.__version__}.",
         "",
-        "A floor is the bare sklearn fits the learner's algorithm cannot avoid on the same folds "
-        "(fits only; predictions are the learner's own overhead). econml's DRLearner fits one "
+        "A floor is the bare sklearn calls the learner's algorithm cannot avoid on the same folds: "
+        "nuisance fits, their out-of-fold predictions, the final fit and the CATE predictions "
+        "on X; everything else is the learner's own overhead. econml's DRLearner fits one "
         "pooled outcome model per fold, so its floor is the pooled DR floor. causalml is not "
         "installed here (heavy: xgboost, shap, a 351 MB nccl wheel); its rows are omitted.",
         "",
