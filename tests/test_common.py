@@ -94,6 +94,20 @@ def _with_rewards(method, self, X, y=None, **kw):
     return method(self, X, y, **kw)
 
 
+def _with_binary_outcome(method, self, X, y=None, treatment=None, **kw):
+    """Binary-outcome uplift models: a check ``y`` becomes ``1{y > median(y)}``
+    (same shape, so 2-D column checks still see a 2-D ``y``; permutation
+    invariant, since the median is)."""
+    if y is not None and not np.iscomplexobj(y):
+        try:
+            y_arr = np.asarray(y, dtype=np.float64)
+        except (TypeError, ValueError):
+            y_arr = None
+        if y_arr is not None and y_arr.size and np.all(np.isfinite(y_arr)):
+            y = (y_arr > np.median(y_arr)).astype(np.float64)
+    return _with_treatment(method, self, X, y, treatment=treatment, **kw)
+
+
 # Per-class adaptations, keyed by class name; owners extend this table.
 #   "fit", "score": adapter(method, self, X, y=None, **kw) calling the class's
 #             own method with whatever it needs (default: _with_treatment);
@@ -104,6 +118,7 @@ SHIMS = {
     "DistributionalPolicyLearner": {"fit": _with_quantile_outcome},
     "DistributionalPolicyTree": {"fit": _with_quantile_outcome},
     "PolicyTree": {"fit": _with_rewards},
+    "ClassTransformation": {"fit": _with_binary_outcome, "score": _with_binary_outcome},
 }
 
 # Applied when the estimator has the parameter: two cross-fitting folds keep
