@@ -118,6 +118,8 @@ SHIMS = {
     "DistributionalPolicyLearner": {"fit": _with_quantile_outcome},
     "DistributionalPolicyTree": {"fit": _with_quantile_outcome},
     "PolicyTree": {"fit": _with_rewards},
+    "LinearPolicy": {"fit": _with_rewards, "score": _with_rewards},
+    "PolicyClassifier": {"fit": _with_rewards, "score": _with_rewards},
     "ClassTransformation": {"fit": _with_binary_outcome, "score": _with_binary_outcome},
 }
 

@@ -1,0 +1,93 @@
+"""Base class of the policy learners fitted on a reward matrix ``fit(X, rewards)``."""
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._tree import check_rewards
+
+__all__ = []
+
+
+class _RewardPolicy(BaseEstimator):
+    """Shared conventions of :class:`LinearPolicy` and :class:`PolicyClassifier`.
+
+    They follow :class:`PolicyTree`: ``fit(X, rewards, sample_weight=None)``
+    with ``rewards`` a finite ``(n_samples, n_actions)`` matrix ``Gamma``;
+    ``classes_`` are the columns of a DataFrame of rewards, else ``0..K-1``;
+    ``predict`` returns labels from ``classes_``; ``welfare_`` is the mean
+    training reward of the chosen actions. Subclasses implement
+    ``_predict_codes(X)`` for validated ``X``.
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = False
+        return tags
+
+    def _validate_fit_rewards(self, X, rewards, sample_weight):
+        """Validate ``X``, the reward matrix and the weights; set ``classes_``."""
+        if rewards is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is "
+                "None: pass the reward matrix, fit(X, rewards)."
+            )
+        classes = np.asarray(rewards.columns) if hasattr(rewards, "columns") else None
+        X = validate_data(self, X, dtype=np.float64)
+        R = check_rewards(rewards, X.shape[0])
+        sw = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        if not sw.sum() > 0:
+            raise ValueError("sample_weight must have a positive sum.")
+        self.classes_ = np.arange(R.shape[1]) if classes is None else classes
+        return X, R, sw
+
+    def _predict_codes(self, X):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def predict(self, X):
+        """Recommended action of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        actions : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        return self.classes_[self._predict_codes(X)]
+
+    def score(self, X, rewards, sample_weight=None):
+        """Mean reward of the chosen actions (empirical welfare); higher is better.
+
+        ``score = sum_i w_i Gamma_{i, pi(X_i)} / sum_i w_i``. With held-out AIPW
+        scores as ``rewards`` this is the DR estimate of the policy's value,
+        so ``GridSearchCV(..., scoring=None).fit(X, rewards)`` tunes on it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        rewards : array-like of shape (n_samples, n_actions)
+            Columns in the order of ``classes_``.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        R = check_rewards(rewards, X.shape[0])
+        if R.shape[1] != len(self.classes_):
+            raise ValueError(
+                f"rewards has {R.shape[1]} columns but the policy was fitted on "
+                f"{len(self.classes_)} actions."
+            )
+        codes = self._predict_codes(X)
+        sw = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        return float(np.average(R[np.arange(X.shape[0]), codes], weights=sw))
