@@ -1,6 +1,13 @@
 """Cross-fitting, folds and causal scorers."""
 
 from ._crossfit import Nuisances, cross_fit, make_folds
-from ._scorers import DRMSEScorer, RLossScorer
+from ._scorers import DRMSEScorer, PolicyValueScorer, RLossScorer
 
-__all__ = ["DRMSEScorer", "Nuisances", "RLossScorer", "cross_fit", "make_folds"]
+__all__ = [
+    "DRMSEScorer",
+    "Nuisances",
+    "PolicyValueScorer",
+    "RLossScorer",
+    "cross_fit",
+    "make_folds",
+]

@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._crossfit import cross_fit, make_folds
 
-__all__ = ["DRMSEScorer", "RLossScorer"]
+__all__ = ["DRMSEScorer", "PolicyValueScorer", "RLossScorer"]
 
 _ROUTING_MESSAGE = (
     "{name} needs the treatment of the scored rows, and scikit-learn did not pass "
@@ -232,3 +232,80 @@ class RLossScorer(_CausalScorer):
         resid_t = (onehot - nuis.propensity)[:, 1:]
         fitted = np.sum(resid_t * _cate_matrix(estimator, X), axis=1)
         return -np.average((y - nuis.marginal - fitted) ** 2, weights=sample_weight)
+
+
+class PolicyValueScorer(_CausalScorer):
+    """DR value of the policy an estimator recommends on the scored rows; higher is better.
+
+    ``score = sum_i w_i Gamma_i(pi(X_i)) / sum_i w_i`` where ``pi(X_i)`` is the
+    estimator's ``predict(X)`` (a treatment label per row) and ``Gamma`` the
+    AIPW scores ``mu_a(X_i) + 1{A_i = a} / e_a(X_i) (Y_i - mu_a(X_i))``
+    cross-fitted on the scored rows (Dudik, Langford & Li 2011; Athey & Wager
+    2021). It is unbiased for the policy's value when either nuisance is
+    right, so ranking candidates by it ranks their policies by value. With
+    ``memory`` the nuisances of one validation fold are fitted once for every
+    candidate scored on it.
+
+    The estimator must be a :class:`causaldist.base.BaseCausalEstimator`
+    whose ``predict`` returns treatment labels, e.g.
+    :class:`causaldist.policy.DRPolicyTree`. Learners fitted on a reward
+    matrix (``PolicyTree``, ``LinearPolicy``, ``PolicyClassifier``) need no
+    scorer: their ``score(X, rewards)`` is the mean reward of the chosen
+    actions.
+
+    Parameters
+    ----------
+    propensity_model : classifier, default=None
+        ``None`` means ``LogisticRegression(max_iter=1000)``.
+    outcome_model : regressor, default=None
+        Per-arm outcome model; ``None`` means a HistGradientBoostingRegressor.
+    cv : int, splitter or iterable, default=5
+        Cross-fitting folds on the scored data.
+    min_propensity : float, default=1e-3
+    memory : None, str or joblib.Memory, default=None
+        Cache of the validation nuisances, shared by every candidate scored on
+        the same rows.
+    random_state : int or None, default=None
+        Shuffling of the folds.
+
+    Examples
+    --------
+    >>> import sklearn
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from causaldist.datasets import make_heterogeneous
+    >>> from causaldist.model_selection import PolicyValueScorer
+    >>> from causaldist.policy import DRPolicyTree
+    >>> X, y, t, tau = make_heterogeneous(n_samples=600, random_state=0)
+    >>> with sklearn.config_context(enable_metadata_routing=True):
+    ...     search = GridSearchCV(
+    ...         DRPolicyTree(LinearRegression(), cv=2), {"max_depth": [1, 2]},
+    ...         scoring=PolicyValueScorer(outcome_model=LinearRegression(), cv=2), cv=2,
+    ...     ).fit(X, y, treatment=t)
+    >>> sorted(search.cv_results_["param_max_depth"].tolist())
+    [1, 2]
+    """
+
+    def __init__(
+        self, propensity_model=None, outcome_model=None, cv=5, min_propensity=1e-3,
+        memory=None, random_state=None,
+    ):
+        self.propensity_model = propensity_model
+        self.outcome_model = outcome_model
+        self.cv = cv
+        self.min_propensity = min_propensity
+        self.memory = memory
+        self.random_state = random_state
+
+    def _score(self, estimator, X, X_valid, y, t, sample_weight):
+        n_arms = len(estimator.categories_)
+        nuis = self._nuisances(X_valid, y, t, n_arms, sample_weight, outcome=True)
+        gamma = nuis.dr_scores(y, t)
+        chosen = np.asarray(estimator.predict(X))
+        if chosen.shape != (X_valid.shape[0],):
+            raise ValueError(
+                f"{type(estimator).__name__}.predict must return one treatment label "
+                f"per row for PolicyValueScorer; got shape {chosen.shape}."
+            )
+        codes = estimator._codes_of(chosen, "predict(X)")
+        return np.average(gamma[np.arange(X_valid.shape[0]), codes], weights=sample_weight)
