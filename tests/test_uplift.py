@@ -1,4 +1,4 @@
-"""Uplift models against known truth, scikit-uplift, the sklearn tool chain and bad input.
+"""Uplift models against known truth, scikit-uplift, the sklearn tools, bad input.
 
 Truth tests are Wald tests: a model whose regression function is correctly
 specified for its own target is checked by
@@ -100,11 +100,15 @@ def test_two_model_vanilla_equals_tlearner():
     )
     w = np.random.default_rng(0).uniform(0.5, 2.0, size=900)
     for model in (LinearRegression(), None):
-        a = TwoModelUplift(model, model, control="none").fit(X, y, treatment=t, sample_weight=w)
+        a = TwoModelUplift(model, model, control="none").fit(
+            X, y, treatment=t, sample_weight=w
+        )
         b = TLearner(model, control="none").fit(X, y, treatment=t, sample_weight=w)
         np.testing.assert_array_equal(a.categories_, b.categories_)
         np.testing.assert_array_equal(a.predict(X), b.predict(X))
-        np.testing.assert_array_equal(a.effect(X, "low", "high"), b.effect(X, "low", "high"))
+        np.testing.assert_array_equal(
+            a.effect(X, "low", "high"), b.effect(X, "low", "high")
+        )
 
 
 @pytest.mark.parametrize("method", ["ddr_control", "ddr_treatment"])
@@ -112,7 +116,9 @@ def test_ddr_with_linear_models_equals_vanilla(method):
     # The extra DDR feature is linear in x, so it is in the span of a linear
     # model's features: the fitted values, hence the uplift, do not change.
     X, y, t, _ = make_heterogeneous(1000, 4, n_arms=3, random_state=1)
-    a = TwoModelUplift(LinearRegression(), LinearRegression(), method=method).fit(X, y, treatment=t)
+    a = TwoModelUplift(LinearRegression(), LinearRegression(), method=method).fit(
+        X, y, treatment=t
+    )
     b = TwoModelUplift(LinearRegression(), LinearRegression()).fit(X, y, treatment=t)
     np.testing.assert_allclose(a.predict(X), b.predict(X), rtol=0, atol=1e-8)
     n_ctrl = 2 if method == "ddr_treatment" else 1
@@ -164,11 +170,15 @@ def test_class_transformation_wald_binary_rct():
     m = est.estimator_
     stat = _wald(_coef(m) - GAMMA, _logistic_fisher_cov(m, X))
     assert stat < chi2.ppf(CRIT, 4), stat
-    np.testing.assert_allclose(est.predict(X), 2 * m.predict_proba(X)[:, 1] - 1, atol=1e-12)
+    np.testing.assert_allclose(
+        est.predict(X), 2 * m.predict_proba(X)[:, 1] - 1, atol=1e-12
+    )
     # The mean uplift is the mean of 2z - 1 (score equations with an intercept):
     # within 4 of its standard errors of the sample's mean true uplift.
     z = (y == t).astype(float)
-    assert abs(est.predict(X).mean() - uplift.mean()) < 4 * (2 * z).std() / np.sqrt(len(z))
+    assert abs(est.predict(X).mean() - uplift.mean()) < 4 * (2 * z).std() / np.sqrt(
+        len(z)
+    )
 
 
 def test_transformed_outcome_known_propensity_wald_rct():
@@ -197,7 +207,9 @@ def test_transformed_outcome_estimated_propensity_wald_observational():
     assert _wald(beta - truth, cov) < chi2.ppf(CRIT, 5)
     # The same regression with the trial's constant 1/2 ignores the
     # confounding and is rejected: the propensity is what makes it work.
-    wrong = TransformedOutcome(LinearRegression(), propensity=0.5).fit(X, y, treatment=t)
+    wrong = TransformedOutcome(LinearRegression(), propensity=0.5).fit(
+        X, y, treatment=t
+    )
     beta_w, cov_w = _ols_coef_and_sandwich(X, wrong.transformed_outcomes_[:, 0])
     assert _wald(beta_w - truth, cov_w) > chi2.ppf(CRIT, 5)
 
@@ -207,7 +219,12 @@ def test_transformed_outcome_multi_arm_known_propensity():
     # uplift (OLS with an intercept) is the mean of its z, within 4 standard
     # errors of the mean true effect.
     X, y, t, tau = make_heterogeneous(
-        6000, 4, n_arms=3, design="rct", treatment_labels=["c", "a", "b"], random_state=7
+        6000,
+        4,
+        n_arms=3,
+        design="rct",
+        treatment_labels=["c", "a", "b"],
+        random_state=7,
     )
     est = TransformedOutcome(LinearRegression(), control="c").fit(
         X, y, treatment=t, propensity=np.full((1, 3), 1 / 3)
@@ -230,7 +247,9 @@ def test_default_models_rank_like_truth():
     Xb, yb, tb, _ = make_binary_rct(4000, GAMMA, random_state=10)
     Xbt, _, _, ub = make_binary_rct(n_test, GAMMA, random_state=11)
     corrs = {
-        "TwoModelUplift": np.corrcoef(TwoModelUplift().fit(X, y, treatment=t).predict(Xt), tau)[0, 1],
+        "TwoModelUplift": np.corrcoef(
+            TwoModelUplift().fit(X, y, treatment=t).predict(Xt), tau
+        )[0, 1],
         "TransformedOutcome": np.corrcoef(
             TransformedOutcome(random_state=0).fit(X, y, treatment=t).predict(Xt), tau
         )[0, 1],
@@ -251,11 +270,17 @@ def test_two_models_matches_sklift(method, outcome):
     sklift_models = pytest.importorskip("sklift.models")
     if outcome == "binary":
         X, y, t, _ = make_binary_rct(1500, GAMMA, random_state=12)
-        treated, ctrl = LogisticRegression(), DecisionTreeClassifier(max_depth=4, random_state=0)
+        treated, ctrl = LogisticRegression(), DecisionTreeClassifier(
+            max_depth=4, random_state=0
+        )
     else:
         X, y, t, _ = make_heterogeneous(1500, 4, design="rct", random_state=12)
-        treated, ctrl = LinearRegression(), DecisionTreeRegressor(max_depth=4, random_state=0)
-    ours = TwoModelUplift(treated, ctrl, method=method).fit(X, y, treatment=t).predict(X)
+        treated, ctrl = LinearRegression(), DecisionTreeRegressor(
+            max_depth=4, random_state=0
+        )
+    ours = (
+        TwoModelUplift(treated, ctrl, method=method).fit(X, y, treatment=t).predict(X)
+    )
     ref = sklift_models.TwoModels(clone(treated), clone(ctrl), method=method)
     ref = ref.fit(X, y, t).predict(X)
     np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-10)
@@ -287,7 +312,9 @@ def test_transformed_outcome_matches_sklift_with_constant_propensity():
 def _fast(cls, **kw):
     if cls is TwoModelUplift:
         kw.setdefault("treatment_model", LinearRegression())
-        kw.setdefault("control_model", DecisionTreeRegressor(max_depth=3, random_state=0))
+        kw.setdefault(
+            "control_model", DecisionTreeRegressor(max_depth=3, random_state=0)
+        )
     elif cls is ClassTransformation:
         kw.setdefault("estimator", LogisticRegression())
     else:
@@ -326,7 +353,8 @@ def test_string_labels_and_control(cls):
         same = TwoModelUplift(LinearRegression(), LinearRegression(), control="none")
         np.testing.assert_allclose(
             flipped.fit(X, y, treatment=labels).predict(X),
-            -same.fit(X, y, treatment=labels).predict(X), atol=1e-10,
+            -same.fit(X, y, treatment=labels).predict(X),
+            atol=1e-10,
         )
 
 
@@ -409,17 +437,23 @@ def test_class_transformation_bad_input_and_balance_warning():
     with pytest.raises(ValueError, match=r"y must be a binary outcome"):
         ClassTransformation(LogisticRegression()).fit(X, 2 * y, treatment=t)
     with pytest.raises(ValueError, match="treatment must have exactly two arms"):
-        ClassTransformation(LogisticRegression()).fit(X, y, treatment=np.arange(600) % 3)
+        ClassTransformation(LogisticRegression()).fit(
+            X, y, treatment=np.arange(600) % 3
+        )
     with pytest.raises(InvalidParameterError, match="estimator"):
         ClassTransformation(LinearRegression()).fit(X, y, treatment=t)
     # Imbalanced arms: warned; weighting the arms to equal totals is not.
     t_imb = (np.arange(600) % 4 == 0).astype(int)
-    with pytest.warns(UserWarning, match="balanced arms, but the treated share is 0.250"):
+    with pytest.warns(
+        UserWarning, match="balanced arms, but the treated share is 0.250"
+    ):
         ClassTransformation(LogisticRegression()).fit(X, y, treatment=t_imb)
     w = np.where(t_imb == 1, 0.5 / 0.25, 0.5 / 0.75)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        est = ClassTransformation(LogisticRegression()).fit(X, y, treatment=t_imb, sample_weight=w)
+        est = ClassTransformation(LogisticRegression()).fit(
+            X, y, treatment=t_imb, sample_weight=w
+        )
     assert est.treated_share_ == pytest.approx(0.5)
 
 
@@ -430,7 +464,9 @@ def test_transformed_outcome_bad_propensity():
             TransformedOutcome(propensity=bad).fit(X, y, treatment=t)
     for bad in (0.0, 1.0, 1.2, np.r_[0.5 * np.ones(299), 1.0], np.full(299, 0.5)):
         with pytest.raises(ValueError, match="propensity"):
-            TransformedOutcome(LinearRegression()).fit(X, y, treatment=t, propensity=bad)
+            TransformedOutcome(LinearRegression()).fit(
+                X, y, treatment=t, propensity=bad
+            )
     # A 0 for an arm the unit did not receive still makes z undefined in mean.
     e = np.column_stack([np.where(t == 0, 1.0, 0.5), np.where(t == 0, 0.0, 0.5)])
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
@@ -451,7 +487,9 @@ def test_transformed_outcome_warns_on_clipped_propensity():
     t = (X[:, 0] + 0.05 * rng.normal(size=600) > 0).astype(int)  # near-deterministic
     y = X[:, 1] + t + rng.normal(size=600)
     with pytest.warns(UserWarning, match="were clipped"):
-        est = TransformedOutcome(LinearRegression(), propensity_model=_logit(), cv=2).fit(X, y, treatment=t)
+        est = TransformedOutcome(
+            LinearRegression(), propensity_model=_logit(), cv=2
+        ).fit(X, y, treatment=t)
     # clipped to 1e-3, then rows renormalised (their sum is at most 1 + 1e-3)
     assert est.propensity_.min() >= 1e-3 / (1 + 1e-3) - 1e-15
     assert np.all(np.isfinite(est.predict(X)))

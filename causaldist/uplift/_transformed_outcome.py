@@ -142,8 +142,16 @@ class TransformedOutcome(_MetaLearner):
     }
 
     def __init__(
-        self, estimator=None, propensity=None, propensity_model=None, *, cv=5,
-        n_jobs=None, memory=None, min_propensity=1e-3, random_state=None,
+        self,
+        estimator=None,
+        propensity=None,
+        propensity_model=None,
+        *,
+        cv=5,
+        n_jobs=None,
+        memory=None,
+        min_propensity=1e-3,
+        random_state=None,
         control=None,
     ):
         self.estimator = estimator
@@ -198,8 +206,13 @@ class TransformedOutcome(_MetaLearner):
             self.folds_ = self.nuisances_ = None
         else:
             nuis = self._cross_fit(
-                X, y, t, sample_weight,
-                propensity_model=or_default(self.propensity_model, default_propensity_model),
+                X,
+                y,
+                t,
+                sample_weight,
+                propensity_model=or_default(
+                    self.propensity_model, default_propensity_model
+                ),
             )
             e = nuis.propensity
         z = transformed_outcome(y, t, e)

@@ -1,4 +1,4 @@
-"""Two-model uplift (difference of two outcome models), with dependent data representation."""
+"""Two-model uplift: a treated minus a control outcome model, optionally DDR."""
 
 import numpy as np
 from sklearn.base import _fit_context, is_classifier
@@ -76,7 +76,9 @@ class TwoModelUplift(_MetaLearner):
     >>> from causaldist.datasets import make_heterogeneous
     >>> from causaldist.uplift import TwoModelUplift
     >>> X, y, t, tau = make_heterogeneous(n_samples=500, design="rct", random_state=0)
-    >>> est = TwoModelUplift(LinearRegression(), LinearRegression(), method="ddr_control")
+    >>> est = TwoModelUplift(
+    ...     LinearRegression(), LinearRegression(), method="ddr_control"
+    ... )
     >>> uplift = est.fit(X, y, treatment=t).predict(X)
     >>> uplift.shape
     (500,)
@@ -95,7 +97,12 @@ class TwoModelUplift(_MetaLearner):
     }
 
     def __init__(
-        self, treatment_model=None, control_model=None, *, method="vanilla", control=None
+        self,
+        treatment_model=None,
+        control_model=None,
+        *,
+        method="vanilla",
+        control=None,
     ):
         self.treatment_model = treatment_model
         self.control_model = control_model
@@ -141,7 +148,9 @@ class TwoModelUplift(_MetaLearner):
         def with_pred(X_rows, model):
             # The dependent representation: the first model's prediction as
             # the last feature of the second.
-            return np.column_stack([X_rows, predict_outcome(model, X_rows, self._positive)])
+            return np.column_stack(
+                [X_rows, predict_outcome(model, X_rows, self._positive)]
+            )
 
         i0, w0 = part(0)
         arms = range(1, len(self.categories_))
@@ -174,5 +183,7 @@ class TwoModelUplift(_MetaLearner):
             return np.column_stack(cols)
         mu0 = predict_outcome(self.control_models_[0], X, pos)
         X_t = np.column_stack([X, mu0]) if self.method == "ddr_control" else X
-        mu = np.column_stack([predict_outcome(m, X_t, pos) for m in self.treatment_models_])
+        mu = np.column_stack(
+            [predict_outcome(m, X_t, pos) for m in self.treatment_models_]
+        )
         return mu - mu0[:, None]
