@@ -1,0 +1,239 @@
+"""Qini and uplift curve displays, and the TOC plot of a RATE result."""
+
+import numpy as np
+from scipy.stats import norm
+
+from ..metrics import (
+    perfect_qini_curve,
+    perfect_uplift_curve,
+    qini_auc_score,
+    qini_curve,
+    uplift_auc_score,
+    uplift_curve,
+)
+
+__all__ = ["UpliftCurveDisplay", "plot_qini_curve", "plot_toc", "plot_uplift_curve"]
+
+
+def _pyplot(caller):
+    """matplotlib.pyplot, imported only when a plot is drawn."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError(
+            f"{caller} requires matplotlib: pip install matplotlib "
+            '(or pip install "causaldist[plot]").'
+        ) from exc
+    return plt
+
+
+def _axes(ax, caller):
+    if ax is None:
+        _, ax = _pyplot(caller).subplots()
+    return ax
+
+
+class UpliftCurveDisplay:
+    """Qini or uplift curve, with the perfect and random-targeting curves.
+
+    Build it with :meth:`from_predictions` or :meth:`from_estimator` (as
+    scikit-learn's ``RocCurveDisplay``), or from curve points and
+    :meth:`plot`.
+
+    Parameters
+    ----------
+    x, y : ndarray
+        The curve (:func:`causaldist.metrics.qini_curve` or ``uplift_curve``).
+    kind : {"qini", "uplift"}
+    perfect_x, perfect_y : ndarray, default=None
+        The perfect curve, drawn when given.
+    score : float, default=None
+        Normalised area, shown in the legend.
+    name : str, default=None
+        Legend label of the curve.
+
+    Attributes
+    ----------
+    line_, perfect_line_, random_line_ : matplotlib Line2D
+        The drawn curves (``perfect_line_`` is None without a perfect curve).
+    ax_ : matplotlib Axes
+    figure_ : matplotlib Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from causaldist.plotting import UpliftCurveDisplay
+    >>> y, t = [1, 0, 1, 0, 1, 0], [1, 0, 0, 1, 1, 0]
+    >>> disp = UpliftCurveDisplay.from_predictions(y, [6, 5, 1, 2, 4, 3], t)
+    >>> disp.line_.get_xdata().tolist()
+    [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    """
+
+    def __init__(self, x, y, *, kind="qini", perfect_x=None, perfect_y=None, score=None, name=None):
+        if kind not in ("qini", "uplift"):
+            raise ValueError(f"kind must be 'qini' or 'uplift'; got {kind!r}.")
+        self.x = x
+        self.y = y
+        self.kind = kind
+        self.perfect_x = perfect_x
+        self.perfect_y = perfect_y
+        self.score = score
+        self.name = name
+
+    def plot(self, ax=None, *, name=None, show_perfect=True, show_random=True, **kwargs):
+        """Draw the curves on ``ax`` (a new figure when None); returns self."""
+        ax = _axes(ax, f"{type(self).__name__}.plot")
+        name = self.name if name is None else name
+        label = name or "model"
+        if self.score is not None:
+            label = f"{label} ({self.kind} AUC = {self.score:.3f})"
+        (self.line_,) = ax.plot(self.x, self.y, label=label, **kwargs)
+        self.perfect_line_ = self.random_line_ = None
+        if show_perfect and self.perfect_x is not None:
+            (self.perfect_line_,) = ax.plot(
+                self.perfect_x, self.perfect_y, color="tab:green", label="perfect"
+            )
+        if show_random:
+            (self.random_line_,) = ax.plot(
+                [0, self.x[-1]], [0, self.y[-1]], "k--", lw=1, label="random"
+            )
+        ax.set_xlabel("number of targeted units")
+        ax.set_ylabel("incremental responses" if self.kind == "qini" else "uplift x targeted")
+        ax.set_title(f"{'Qini' if self.kind == 'qini' else 'Uplift'} curve")
+        ax.legend(loc="best")
+        self.ax_, self.figure_ = ax, ax.figure
+        return self
+
+    @classmethod
+    def from_predictions(
+        cls, y_true, uplift, treatment, *, kind="qini", sample_weight=None, control=None,
+        negative_effect=True, name=None, ax=None, show_perfect=True, show_random=True, **kwargs,
+    ):
+        """Curves of given uplift predictions; returns the drawn display.
+
+        The perfect curve (and so the normalised score) needs a binary outcome
+        for ``kind="uplift"``; with a continuous outcome it is left out.
+        """
+        common = dict(sample_weight=sample_weight, control=control)
+        if kind == "qini":
+            x, y = qini_curve(y_true, uplift, treatment, **common)
+            px, py = perfect_qini_curve(y_true, treatment, negative_effect=negative_effect, **common)
+            score = qini_auc_score(
+                y_true, uplift, treatment, negative_effect=negative_effect, **common
+            )
+        elif kind == "uplift":
+            x, y = uplift_curve(y_true, uplift, treatment, **common)
+            binary = np.all(np.isin(np.asarray(y_true, dtype=float), (0.0, 1.0)))
+            px = py = score = None
+            if binary:
+                px, py = perfect_uplift_curve(y_true, treatment, **common)
+                score = uplift_auc_score(y_true, uplift, treatment, **common)
+        else:
+            raise ValueError(f"kind must be 'qini' or 'uplift'; got {kind!r}.")
+        display = cls(x, y, kind=kind, perfect_x=px, perfect_y=py, score=score, name=name)
+        return display.plot(ax, show_perfect=show_perfect, show_random=show_random, **kwargs)
+
+    @classmethod
+    def from_estimator(cls, estimator, X, y, treatment, *, name=None, **kwargs):
+        """Curves of a fitted uplift or CATE estimator's ``predict(X)`` (two arms).
+
+        The estimator's control (``categories_[0]``) is the curve's control.
+        """
+        uplift = np.asarray(estimator.predict(X), dtype=np.float64)
+        if uplift.ndim != 1:
+            raise ValueError(
+                f"{type(estimator).__name__}.predict returned shape {uplift.shape}; the "
+                "uplift curve needs a binary treatment (one effect per unit)."
+            )
+        kwargs.setdefault("control", getattr(estimator, "categories_", [None])[0])
+        name = type(estimator).__name__ if name is None else name
+        return cls.from_predictions(y, uplift, treatment, name=name, **kwargs)
+
+
+def plot_qini_curve(y_true, uplift, treatment, *, ax=None, **kwargs):
+    """Draw the Qini curve with its perfect and random curves.
+
+    Shortcut for ``UpliftCurveDisplay.from_predictions(..., kind="qini")``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from causaldist.plotting import plot_qini_curve
+    >>> disp = plot_qini_curve([1, 0, 1, 0], [0.9, 0.8, 0.2, 0.1], [1, 0, 0, 1])
+    >>> disp.line_.get_ydata().tolist()
+    [0.0, 1.0, 1.0, 0.5, 0.0]
+    """
+    return UpliftCurveDisplay.from_predictions(y_true, uplift, treatment, kind="qini", ax=ax, **kwargs)
+
+
+def plot_uplift_curve(y_true, uplift, treatment, *, ax=None, **kwargs):
+    """Draw the uplift curve; ``UpliftCurveDisplay.from_predictions(..., kind="uplift")``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from causaldist.plotting import plot_uplift_curve
+    >>> disp = plot_uplift_curve([1, 0, 1, 0], [0.9, 0.8, 0.2, 0.1], [1, 0, 0, 1])
+    >>> disp.line_.get_ydata().tolist()
+    [0.0, 1.0, 2.0, 1.5, 0.0]
+    """
+    return UpliftCurveDisplay.from_predictions(
+        y_true, uplift, treatment, kind="uplift", ax=ax, **kwargs
+    )
+
+
+def plot_toc(result, *, ax=None, confidence_level=0.95, label=None, **kwargs):
+    """Draw the TOC curve of a RATE result with its pointwise bootstrap band.
+
+    Parameters
+    ----------
+    result : RATEResult
+        From :func:`causaldist.metrics.rank_average_treatment_effect`.
+    ax : matplotlib Axes, default=None
+    confidence_level : float, default=0.95
+        Pointwise normal band ``toc -/+ z * toc_stderr``.
+    label : str, default=None
+        Legend label; default shows the RATE and its interval.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from causaldist.metrics import rank_average_treatment_effect
+    >>> from causaldist.plotting import plot_toc
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=500)
+    >>> res = rank_average_treatment_effect(x, x + rng.normal(size=500), random_state=0)
+    >>> ax = plot_toc(res)
+    >>> ax.lines[0].get_xdata().shape
+    (100,)
+    """
+    if not all(hasattr(result, a) for a in ("q", "toc", "toc_stderr", "estimate")):
+        raise TypeError(
+            "result must be a RATEResult from rank_average_treatment_effect; got "
+            f"{type(result).__name__}."
+        )
+    ax = _axes(ax, "plot_toc")
+    z = norm.ppf(0.5 + confidence_level / 2)
+    if label is None:
+        lo, hi = result.confidence_interval
+        label = f"{result.target} = {result.estimate:.3g} [{lo:.3g}, {hi:.3g}]"
+    (line,) = ax.plot(result.q, result.toc, label=label, **kwargs)
+    ax.fill_between(
+        result.q, result.toc - z * result.toc_stderr, result.toc + z * result.toc_stderr,
+        color=line.get_color(), alpha=0.2,
+    )
+    ax.axhline(0.0, color="k", lw=1, ls="--")
+    ax.set_xlabel("treated fraction q")
+    ax.set_ylabel("TOC(q)")
+    ax.set_title("Targeting operator characteristic")
+    ax.legend(loc="best")
+    return ax

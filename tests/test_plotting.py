@@ -1,0 +1,101 @@
+"""Plots draw exactly the curves the metrics compute (Agg backend)."""
+
+import sys
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from causaldist.datasets import make_heterogeneous  # noqa: E402
+from causaldist.metalearners import TLearner  # noqa: E402
+from causaldist.metrics import (  # noqa: E402
+    perfect_qini_curve,
+    qini_auc_score,
+    qini_curve,
+    rank_average_treatment_effect,
+    uplift_curve,
+)
+from causaldist.plotting import (  # noqa: E402
+    UpliftCurveDisplay,
+    plot_qini_curve,
+    plot_toc,
+    plot_uplift_curve,
+)
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def _data(n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    t = rng.integers(0, 2, n)
+    u = rng.normal(size=n)
+    y = (rng.random(n) < 0.3 + 0.3 * t * (u > 0)).astype(int)
+    return y, u, t
+
+
+def test_qini_display_draws_the_curves():
+    y, u, t = _data()
+    disp = plot_qini_curve(y, u, t, name="m")
+    x, c = qini_curve(y, u, t)
+    np.testing.assert_array_equal(disp.line_.get_xdata(), x)
+    np.testing.assert_array_equal(disp.line_.get_ydata(), c)
+    px, py = perfect_qini_curve(y, t)
+    np.testing.assert_array_equal(disp.perfect_line_.get_ydata(), py)
+    np.testing.assert_array_equal(disp.random_line_.get_ydata(), [0, c[-1]])
+    assert disp.score == pytest.approx(qini_auc_score(y, u, t))
+    assert f"{disp.score:.3f}" in disp.ax_.get_legend().get_texts()[0].get_text()
+    assert disp.figure_ is disp.ax_.figure
+
+
+def test_uplift_display_on_given_axes_and_continuous_outcome():
+    y, u, t = _data()
+    fig, ax = plt.subplots()
+    disp = plot_uplift_curve(y, u, t, ax=ax, show_random=False)
+    assert disp.ax_ is ax and disp.random_line_ is None
+    np.testing.assert_array_equal(disp.line_.get_ydata(), uplift_curve(y, u, t)[1])
+    yc = y + np.random.default_rng(1).normal(size=y.size)
+    disp = UpliftCurveDisplay.from_predictions(yc, u, t, kind="uplift")
+    assert disp.perfect_line_ is None and disp.score is None
+
+
+def test_from_estimator_uses_its_predictions_and_control():
+    X, y, t, tau = make_heterogeneous(n_samples=400, random_state=0)
+    labels = np.where(t == 1, "b", "a")
+    est = TLearner().fit(X, y, treatment=labels)
+    disp = UpliftCurveDisplay.from_estimator(est, X, y, labels)
+    np.testing.assert_allclose(disp.line_.get_ydata(), qini_curve(y, est.predict(X), t)[1])
+    assert "TLearner" in disp.line_.get_label()
+
+
+def test_toc_plot_draws_curve_and_band():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=800)
+    res = rank_average_treatment_effect(x, x + rng.normal(size=800), random_state=0)
+    ax = plot_toc(res)
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), res.toc)
+    band = ax.collections[0].get_paths()[0].vertices
+    assert band[:, 1].max() == pytest.approx(np.max(res.toc + 1.959963984540054 * res.toc_stderr))
+    with pytest.raises(TypeError, match="RATEResult"):
+        plot_toc([1, 2, 3])
+
+
+def test_bad_kind():
+    y, u, t = _data()
+    with pytest.raises(ValueError, match="kind"):
+        UpliftCurveDisplay.from_predictions(y, u, t, kind="roc")
+
+
+def test_clear_error_without_matplotlib(monkeypatch):
+    y, u, t = _data()
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match="requires matplotlib"):
+        plot_qini_curve(y, u, t)
