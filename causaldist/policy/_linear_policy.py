@@ -17,9 +17,9 @@ from ._reward_policy import _RewardPolicy
 
 __all__ = ["LinearPolicy"]
 
-# Annealing schedule used when temperature=None (standardised features,
-# rewards in units of their own spread: see LinearPolicy).
-_SCHEDULE = (1.0, 0.3, 0.1)
+# Temperature used when temperature=None, in the normalised units of
+# LinearPolicy (standardised features, rewards over their own spread).
+_DEFAULT_TEMPERATURE = (1.0,)
 
 
 def _smoothed_welfare(theta, Xs, G, w, temperature, alpha):
@@ -96,11 +96,16 @@ class LinearPolicy(_RewardPolicy):
     Parameters
     ----------
     alpha : float, default=1e-3
-        Ridge penalty on the standardised slopes (not on the intercepts).
+        Ridge penalty on the standardised slopes (not on the intercepts). It
+        keeps the surrogate's maximiser finite (without it, sharpening a
+        separating rule always raises the surrogate); it is not a complexity
+        control of the policy, since the unpenalised starts are candidates too.
     temperature : float, sequence of floats or None, default=None
-        Softmax temperature(s) in standardised units. A sequence is an
-        annealing schedule: each temperature is solved from the previous
-        solution. ``None`` means the schedule ``(1.0, 0.3, 0.1)``.
+        Softmax temperature(s) in the normalised units above, hence
+        scale-aware: multiplying the rewards or rescaling a feature does not
+        change its meaning. A decreasing sequence is an annealing schedule:
+        each temperature is solved from the previous solution and every
+        solution is a candidate. ``None`` means ``1.0`` (see Notes).
     max_iter : int, default=100
         L-BFGS-B iterations per temperature and start.
     n_restarts : int, default=2
@@ -126,6 +131,18 @@ class LinearPolicy(_RewardPolicy):
         L-BFGS-B iterations of the kept solution (0 if it is a start).
     n_features_in_ : int
     feature_names_in_ : ndarray
+
+    Notes
+    -----
+    Annealing to low temperatures, e.g. ``temperature=(1.0, 0.3, 0.1)``,
+    approximates the empirical welfare maximiser of Kitagawa & Tetenov
+    (2018), whose regret is ``O(sqrt(d / n))``, ``d = (p + 1)(K - 1)``, with no
+    model of the rewards. A single moderate temperature keeps the surrogate
+    smoother: less variance, some bias. On noisy rewards (noise sd 2 against
+    reward differences of order 1, p = 3, n = 500-8000) the default
+    ``1.0`` had lower regret than that schedule in 5 of 6 settings, by up to
+    3.6x (``benchmarks/bench_linear_policy.py``), hence the default; tune it
+    with ``GridSearchCV`` on held-out rewards, through ``score``.
 
     See Also
     --------
@@ -166,7 +183,7 @@ class LinearPolicy(_RewardPolicy):
 
     def _schedule(self):
         if self.temperature is None:
-            return _SCHEDULE
+            return _DEFAULT_TEMPERATURE
         temps = np.atleast_1d(np.asarray(self.temperature, dtype=np.float64))
         if temps.ndim != 1 or temps.size == 0 or not np.all(np.isfinite(temps) & (temps > 0)):
             raise ValueError(
