@@ -72,32 +72,36 @@ def best_depth1(R, ranks, sel, min_node_size):  # pragma: no cover - compiled
     return best, out_k, out_r, out_l, out_rr
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _set_leaf(s, mx, mn, node, v):  # pragma: no cover - compiled
-    s[node] = v
-    mx[node] = v
-    mn[node] = v
-
-
 @njit(cache=True, nogil=True)
-def _update(s, mx, mn, cnt, size, leaf, dv, dc):  # pragma: no cover - compiled
-    """Add ``dv[q]`` to leaf ``leaf`` of every pair tree ``q`` and ``dc`` to its count."""
+def _update(s, mx, mn, cnt, size, leaf, dv, sign):  # pragma: no cover - compiled
+    """Add ``sign * dv[q]`` to leaf ``leaf`` of every pair tree ``q``, ``sign`` to its count.
+
+    Trees are stored node-major, ``s[node, q]``, so that the pairs of one node
+    are contiguous.
+    """
     node = leaf + size
     Q = dv.shape[0]
-    cnt[node] += dc
+    cnt[node] += sign
     for q in range(Q):
-        v = s[q, node] + dv[q]
-        _set_leaf(s[q], mx[q], mn[q], node, v)
-    node //= 2
+        v = s[node, q] + sign * dv[q]
+        s[node, q] = v
+        mx[node, q] = v
+        mn[node, q] = v
+    node >>= 1
     while node >= 1:
-        lft, rgt = 2 * node, 2 * node + 1
+        lft = 2 * node
+        rgt = lft + 1
         cnt[node] = cnt[lft] + cnt[rgt]
         for q in range(Q):
-            sl = s[q, lft]
-            s[q, node] = sl + s[q, rgt]
-            mx[q, node] = max(mx[q, lft], sl + mx[q, rgt])
-            mn[q, node] = min(mn[q, lft], sl + mn[q, rgt])
-        node //= 2
+            sl = s[lft, q]
+            s[node, q] = sl + s[rgt, q]
+            x1 = mx[lft, q]
+            x2 = sl + mx[rgt, q]
+            mx[node, q] = x1 if x1 > x2 else x2
+            y1 = mn[lft, q]
+            y2 = sl + mn[rgt, q]
+            mn[node, q] = y1 if y1 < y2 else y2
+        node >>= 1
 
 
 @njit(cache=True, nogil=True)
@@ -116,24 +120,21 @@ def _find_kth(cnt, size, c):  # pragma: no cover - compiled
 @njit(cache=True, nogil=True)
 def _range_prefix(s, mx, mn, size, lo, hi, q, stack):  # pragma: no cover - compiled
     """(sum of leaves [0, lo), max and min prefix sum ending in [lo, hi]) of tree ``q``."""
-    # sum before lo
     pre = 0.0
     node = lo + size
-    # walk up accumulating left siblings
-    while node > 1:
+    while node > 1:  # the left siblings on the way up hold the leaves before lo
         if node & 1:
-            pre += s[q, node - 1]
+            pre += s[node - 1, q]
         node //= 2
-    # ordered range combination
     l = lo + size
     r = hi + size + 1
     acc_s, acc_mx, acc_mn = 0.0, NEG, np.inf
     top = 0
     while l < r:
         if l & 1:
-            acc_mx = max(acc_mx, acc_s + mx[q, l])
-            acc_mn = min(acc_mn, acc_s + mn[q, l])
-            acc_s += s[q, l]
+            acc_mx = max(acc_mx, acc_s + mx[l, q])
+            acc_mn = min(acc_mn, acc_s + mn[l, q])
+            acc_s += s[l, q]
             l += 1
         if r & 1:
             r -= 1
@@ -143,15 +144,22 @@ def _range_prefix(s, mx, mn, size, lo, hi, q, stack):  # pragma: no cover - comp
         r //= 2
     for t in range(top - 1, -1, -1):
         nd = stack[t]
-        acc_mx = max(acc_mx, acc_s + mx[q, nd])
-        acc_mn = min(acc_mn, acc_s + mn[q, nd])
-        acc_s += s[q, nd]
+        acc_mx = max(acc_mx, acc_s + mx[nd, q])
+        acc_mn = min(acc_mn, acc_s + mn[nd, q])
+        acc_s += s[nd, q]
     return pre, acc_mx, acc_mn
 
 
 @njit(cache=True, nogil=True)
-def _child_value(s, mx, mn, cnt, size, G, total, n_set, pa, pb, m, stack):  # pragma: no cover
-    """Best depth-1 subtree value of one child on one feature (a leaf if no split)."""
+def _child_value(s, mx, mn, cnt, size, total, n_set, pa, pb, m, stack):  # pragma: no cover
+    """Best depth-1 subtree value of one child on one feature (a leaf if no split).
+
+    With ``min_node_size == 1`` the prefix may end anywhere: a prefix holding
+    none or all of the child's units is a split with an empty side, whose
+    value is a leaf's, already among the candidates. The answer is then read
+    at the root of each pair tree in O(1); otherwise the prefix must end
+    between the ``m``-th and the ``(n - m)``-th unit, a range query.
+    """
     K = total.shape[0]
     best = NEG
     for a in range(K):
@@ -159,15 +167,23 @@ def _child_value(s, mx, mn, cnt, size, G, total, n_set, pa, pb, m, stack):  # pr
             best = total[a]
     if n_set < 2 * m:
         return best
+    if m == 1:
+        for q in range(pa.shape[0]):
+            v1 = total[pb[q]] + mx[1, q]  # a on the left, b on the right
+            v2 = total[pa[q]] - mn[1, q]  # b on the left, a on the right
+            if v1 > best:
+                best = v1
+            if v2 > best:
+                best = v2
+        return best
     lo = _find_kth(cnt, size, m)
     hi = _find_kth(cnt, size, n_set - m + 1) - 1
     if lo > hi:
         return best
     for q in range(pa.shape[0]):
         pre, pmx, pmn = _range_prefix(s, mx, mn, size, lo, hi, q, stack)
-        a, b = pa[q], pb[q]
-        v1 = total[b] + pre + pmx  # a on the left, b on the right
-        v2 = total[a] - (pre + pmn)  # b on the left, a on the right
+        v1 = total[pb[q]] + pre + pmx
+        v2 = total[pa[q]] - (pre + pmn)
         if v1 > best:
             best = v1
         if v2 > best:
@@ -176,57 +192,54 @@ def _child_value(s, mx, mn, cnt, size, G, total, n_set, pa, pb, m, stack):  # pr
 
 
 @njit(cache=True, nogil=True)
-def _root_feature_scan(j, R, ranks, orders, sel, G, size, pa, pb, m, split_step):  # pragma: no cover
-    """Best (value, root split rank) with root feature ``j`` for the units ``sel``."""
+def _child_scan(k, order, R, ranks, sel, G_k, size, pa, pb, m, vl, vr, sL, mxL, mnL, sR, mxR, mnR, cL, cR, stack):  # pragma: no cover
+    """Raise ``vl[pos]`` / ``vr[pos]`` to the best depth-1 value on feature ``k`` of the
+    left / right child after the first ``pos + 1`` units of ``order`` moved left.
+
+    One child feature at a time: the working set is two trees of one feature,
+    not of all ``p``, which keeps the updates in cache.
+    """
     n, K = sel.shape[0], R.shape[1]
-    p, Q = ranks.shape[0], pa.shape[0]
-    sL = np.zeros((p, Q, 2 * size))
-    mxL = np.full((p, Q, 2 * size), NEG)
-    mnL = np.full((p, Q, 2 * size), np.inf)
-    sR = np.zeros((p, Q, 2 * size))
-    mxR = np.full((p, Q, 2 * size), NEG)
-    mnR = np.full((p, Q, 2 * size), np.inf)
-    cL = np.zeros((p, 2 * size), dtype=np.int64)
-    cR = np.zeros((p, 2 * size), dtype=np.int64)
-    stack = np.empty(64, dtype=np.int64)
+    Q = pa.shape[0]
+    sL[:] = 0.0
+    sR[:] = 0.0
+    mxL[:] = NEG
+    mnL[:] = np.inf
+    mxR[:] = NEG
+    mnR[:] = np.inf
+    cL[:] = 0
+    cR[:] = 0
     totL = np.zeros(K)
     totR = np.zeros(K)
     dv = np.empty(Q)
-    # empty leaves: a prefix ending there adds 0
-    for k in range(p):
+    # Real (possibly empty) leaves: a prefix ending there adds 0; padding
+    # leaves beyond G_k stay at -inf / +inf and never end a prefix.
+    for leaf in range(G_k):
         for q in range(Q):
-            for leaf in range(G[k]):
-                _set_leaf(sL[k, q], mxL[k, q], mnL[k, q], leaf + size, 0.0)
-                _set_leaf(sR[k, q], mxR[k, q], mnR[k, q], leaf + size, 0.0)
+            mxL[leaf + size, q] = 0.0
+            mnL[leaf + size, q] = 0.0
     for ii in range(n):
         i = sel[ii]
+        leaf = ranks[k, i] + size
+        cR[leaf] += 1
         for a in range(K):
             totR[a] += R[i, a]
         for q in range(Q):
-            dv[q] = R[i, pa[q]] - R[i, pb[q]]
-        for k in range(p):
-            leaf = ranks[k, i] + size
-            cR[k, leaf] += 1
-            for q in range(Q):
-                sR[k, q, leaf] += dv[q]
-                mxR[k, q, leaf] = sR[k, q, leaf]
-                mnR[k, q, leaf] = sR[k, q, leaf]
-    for k in range(p):  # build internal nodes bottom-up
-        for node in range(size - 1, 0, -1):
-            lft, rgt = 2 * node, 2 * node + 1
-            cR[k, node] = cR[k, lft] + cR[k, rgt]
-            for q in range(Q):
-                sl = sR[k, q, lft]
-                sR[k, q, node] = sl + sR[k, q, rgt]
-                mxR[k, q, node] = max(mxR[k, q, lft], sl + mxR[k, q, rgt])
-                mnR[k, q, node] = min(mnR[k, q, lft], sl + mnR[k, q, rgt])
-                sL[k, q, node] = 0.0
-                mxL[k, q, node] = max(mxL[k, q, lft], mxL[k, q, rgt])
-                mnL[k, q, node] = min(mnL[k, q, lft], mnL[k, q, rgt])
-    best, best_r = NEG, -1
-    n_left = 0
-    candidate = 0
-    order = orders[j]
+            sR[leaf, q] += R[i, pa[q]] - R[i, pb[q]]
+    for leaf in range(G_k):
+        for q in range(Q):
+            mxR[leaf + size, q] = sR[leaf + size, q]
+            mnR[leaf + size, q] = sR[leaf + size, q]
+    for node in range(size - 1, 0, -1):  # internal nodes, bottom-up
+        lft, rgt = 2 * node, 2 * node + 1
+        cR[node] = cR[lft] + cR[rgt]
+        for q in range(Q):
+            sl = sR[lft, q]
+            sR[node, q] = sl + sR[rgt, q]
+            mxR[node, q] = max(mxR[lft, q], sl + mxR[rgt, q])
+            mnR[node, q] = min(mnR[lft, q], sl + mnR[rgt, q])
+            mxL[node, q] = max(mxL[lft, q], mxL[rgt, q])
+            mnL[node, q] = min(mnL[lft, q], mnL[rgt, q])
     for pos in range(n - 1):
         i = order[pos]
         for a in range(K):
@@ -234,32 +247,58 @@ def _root_feature_scan(j, R, ranks, orders, sel, G, size, pa, pb, m, split_step)
             totR[a] -= R[i, a]
         for q in range(Q):
             dv[q] = R[i, pa[q]] - R[i, pb[q]]
-        for k in range(p):
-            leaf = ranks[k, i]
-            _update(sL[k], mxL[k], mnL[k], cL[k], size, leaf, dv, 1)
-            for q in range(Q):
-                dv[q] = -dv[q]
-            _update(sR[k], mxR[k], mnR[k], cR[k], size, leaf, dv, -1)
-            for q in range(Q):
-                dv[q] = -dv[q]
-        n_left += 1
-        if ranks[j, i] == ranks[j, order[pos + 1]]:
+        leaf = ranks[k, i]
+        _update(sL, mxL, mnL, cL, size, leaf, dv, 1)
+        _update(sR, mxR, mnR, cR, size, leaf, dv, -1)
+        if vl[pos] == np.inf:  # not a candidate root split
+            continue
+        v = _child_value(sL, mxL, mnL, cL, size, totL, pos + 1, pa, pb, m, stack)
+        if v > vl[pos]:
+            vl[pos] = v
+        v = _child_value(sR, mxR, mnR, cR, size, totR, n - pos - 1, pa, pb, m, stack)
+        if v > vr[pos]:
+            vr[pos] = v
+
+
+@njit(cache=True, nogil=True)
+def _root_feature_scan(j, R, ranks, orders, sel, G, size, pa, pb, m, split_step):  # pragma: no cover
+    """Best (value, root split rank) with root feature ``j`` for the units ``sel``."""
+    n = sel.shape[0]
+    p, Q = ranks.shape[0], pa.shape[0]
+    order = orders[j]
+    # Candidate root splits: after a distinct x_j value, both children of at
+    # least m units, every split_step-th; the others are marked +inf.
+    vl = np.full(n, np.inf)
+    vr = np.full(n, NEG)
+    candidate = 0
+    for pos in range(n - 1):
+        n_left = pos + 1
+        if ranks[j, order[pos]] == ranks[j, order[pos + 1]]:
             continue
         if n_left < m or n - n_left < m:
             continue
         candidate += 1
-        if (candidate - 1) % split_step != 0:
+        if (candidate - 1) % split_step == 0:
+            vl[pos] = NEG
+    sL = np.empty((2 * size, Q))
+    mxL = np.empty((2 * size, Q))
+    mnL = np.empty((2 * size, Q))
+    sR = np.empty((2 * size, Q))
+    mxR = np.empty((2 * size, Q))
+    mnR = np.empty((2 * size, Q))
+    cL = np.empty(2 * size, dtype=np.int64)
+    cR = np.empty(2 * size, dtype=np.int64)
+    stack = np.empty(64, dtype=np.int64)
+    for k in range(p):
+        _child_scan(k, order, R, ranks, sel, G[k], size, pa, pb, m, vl, vr,
+                    sL, mxL, mnL, sR, mxR, mnR, cL, cR, stack)
+    best, best_r = NEG, -1
+    for pos in range(n - 1):
+        if vl[pos] == np.inf:
             continue
-        vl, vr = NEG, NEG
-        for k in range(p):
-            v = _child_value(sL[k], mxL[k], mnL[k], cL[k], size, G[k], totL, n_left, pa, pb, m, stack)
-            if v > vl:
-                vl = v
-            v = _child_value(sR[k], mxR[k], mnR[k], cR[k], size, G[k], totR, n - n_left, pa, pb, m, stack)
-            if v > vr:
-                vr = v
-        if best_r < 0 or vl + vr > best + 1e-12 * (1.0 + abs(best)):
-            best, best_r = vl + vr, ranks[j, i]
+        v = vl[pos] + vr[pos]
+        if best_r < 0 or v > best + 1e-12 * (1.0 + abs(best)):
+            best, best_r = v, ranks[j, order[pos]]
     return best, best_r
 
 
