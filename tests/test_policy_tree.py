@@ -50,6 +50,30 @@ def test_equals_brute_force(n, p, K, m, depth, seed):
         assert np.bincount(leaves)[np.unique(leaves)].min() >= m
 
 
+@settings(max_examples=80, deadline=None)
+@given(
+    n=st.integers(4, 14), p=st.integers(1, 3), K=st.integers(2, 3),
+    m=st.integers(1, 2), seed=st.integers(0, 10**6),
+)
+def test_depth3_equals_brute_force(n, p, K, m, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, 5, size=(n, p)).astype(float)
+    R = rng.integers(-3, 4, size=(n, K)).astype(float)
+    tree = PolicyTree(max_depth=3, min_node_size=m).fit(X, R)
+    assert tree.welfare_ * n == pytest.approx(_brute_force(X, R, m, 3), abs=1e-9)
+    hybrid = PolicyTree(max_depth=3, min_node_size=m, search_depth=2).fit(X, R)
+    assert hybrid.welfare_ <= tree.welfare_ + 1e-12
+
+
+def test_depth3_exact_on_continuous_features():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(40, 2))
+    R = rng.normal(size=(40, 3))
+    R[:, 1] += X[:, 0] > 0
+    tree = PolicyTree(max_depth=3).fit(X, R)
+    assert tree.welfare_ * 40 == pytest.approx(_brute_force(X, R, 1, 3), abs=1e-9)
+
+
 def test_row_permutation_and_monotone_transform():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(400, 4))
@@ -87,7 +111,10 @@ def test_deeper_trees_and_split_step():
     R = rng.normal(size=(600, 2))
     w2 = PolicyTree(max_depth=2).fit(X, R).welfare_
     w3 = PolicyTree(max_depth=3).fit(X, R).welfare_
-    assert w3 >= w2 - 1e-12  # the look-ahead keeps the depth-2 root, then adds splits
+    assert w3 >= w2 - 1e-12
+    hybrid = PolicyTree(max_depth=3, search_depth=2).fit(X, R).welfare_
+    assert w2 - 1e-12 <= hybrid <= w3 + 1e-12  # the look-ahead keeps the depth-2 root
+    assert PolicyTree(max_depth=4).fit(X, R).welfare_ >= hybrid - 1e-12
     approx = PolicyTree(max_depth=2, split_step=10).fit(X, R).welfare_
     assert approx <= w2 + 1e-12
 
