@@ -99,3 +99,31 @@ def test_clear_error_without_matplotlib(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match="requires matplotlib"):
         plot_qini_curve(y, u, t)
+
+
+def test_policy_tree_plot_shows_every_node():
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+
+    from causaldist.plotting import plot_policy_tree
+    from causaldist.policy import DRPolicyTree, PolicyTree
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 3))
+    R = np.column_stack([np.zeros(400), X[:, 0], X[:, 1]]) + rng.normal(size=(400, 3))
+    tree = PolicyTree(max_depth=2).fit(X, R)
+    texts = [a.get_text() for a in plot_policy_tree(tree, feature_names=["a", "b", "c"])]
+    assert len(texts) == len(tree.tree_["feature"])
+    assert texts[0].startswith(tree.export_text(feature_names=["a", "b", "c"]).split("\n")[0][5:])
+    assert texts[0].endswith("n = 400")
+    leaves = [s for s in texts if s.startswith("action")]
+    assert len(leaves) == np.sum(tree.tree_["feature"] < 0)
+
+    t = np.where(rng.random(400) < 0.5, "b", "a")
+    y = X[:, 0] * (t == "b") + rng.normal(size=400)
+    dr = DRPolicyTree(LinearRegression(), LogisticRegression(), max_depth=1, cv=2).fit(
+        X, y, treatment=t
+    )
+    labels = {s.splitlines()[0] for s in (a.get_text() for a in plot_policy_tree(dr))}
+    assert labels & {"action: a", "action: b"}
+    with pytest.raises(TypeError, match="no policy tree"):
+        plot_policy_tree(TLearner().fit(X, y, treatment=t))

@@ -1,5 +1,12 @@
-"""Plots of uplift curves and TOC curves; matplotlib is imported only when drawing."""
+"""Plots of uplift curves, TOC curves and policy trees; matplotlib is imported only when drawing."""
 
+from ._policy_tree import plot_policy_tree
 from ._uplift_curve import UpliftCurveDisplay, plot_qini_curve, plot_toc, plot_uplift_curve
 
-__all__ = ["UpliftCurveDisplay", "plot_qini_curve", "plot_toc", "plot_uplift_curve"]
+__all__ = [
+    "UpliftCurveDisplay",
+    "plot_policy_tree",
+    "plot_qini_curve",
+    "plot_toc",
+    "plot_uplift_curve",
+]

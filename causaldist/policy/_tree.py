@@ -74,7 +74,8 @@ class PolicyTree(BaseEstimator):
         Action labels: the columns of a DataFrame of rewards, else ``0..K-1``.
     tree_ : dict of ndarrays
         ``feature``, ``threshold``, ``left``, ``right`` (-1 at leaves), ``action``
-        (leaf action code) and ``value`` (mean reward of each action in the node).
+        (leaf action code), ``value`` (mean reward of each action in the node)
+        and ``n_samples`` (training units in the node).
     welfare_ : float
         Mean reward of the chosen actions on the training units.
     n_features_in_ : int
@@ -155,7 +156,9 @@ class PolicyTree(BaseEstimator):
             self.search_depth if self.search_depth is not None
             else (self.max_depth if self.max_depth <= 3 else 2)
         )
-        nodes = {k: [] for k in ("feature", "threshold", "left", "right", "action", "value")}
+        nodes = {
+            k: [] for k in ("feature", "threshold", "left", "right", "action", "value", "n_samples")
+        }
         self._grow(R, ranks, G, np.arange(X.shape[0], dtype=np.int64), self.max_depth, nodes)
         self.tree_ = {k: np.asarray(v) for k, v in nodes.items()}
         chosen = self.tree_["action"][self._apply(X)]
@@ -169,6 +172,7 @@ class PolicyTree(BaseEstimator):
         for key in nodes:
             nodes[key].append(None)
         nodes["value"][node] = R[sel].mean(axis=0) if sel.size else np.zeros(R.shape[1])
+        nodes["n_samples"][node] = sel.size
         feature, rank = -1, -1
         search = min(depth, self._search_depth)
         if search >= 2 and sel.size >= 2 * m:
@@ -191,7 +195,6 @@ class PolicyTree(BaseEstimator):
             _, feature, rank, _, _ = best_depth1(R, ranks, sel, m)
         if feature < 0:
             totals = R[sel].sum(axis=0)
-            nodes.update()
             nodes["feature"][node], nodes["threshold"][node] = -1, np.nan
             nodes["left"][node] = nodes["right"][node] = -1
             nodes["action"][node] = int(np.argmax(totals))
