@@ -7,6 +7,10 @@ from threadpoolctl import threadpool_limits
 # Non-interactive backend: tests render figures without a display.
 matplotlib.use("Agg")
 
+# The fixture generators import scikit-uplift, which may not import (it needs
+# sklearn.utils.extmath.stable_cumsum): never collect them as doctest modules.
+collect_ignore = ["fixtures"]
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _one_blas_thread():

@@ -585,3 +585,28 @@ def test_bad_parameters_and_routing_request():
     # treatment and known propensities are routed without set_fit_request
     requests = DREvaluator().get_metadata_routing().fit.requests
     assert requests["treatment"] is True and requests["propensity"] is True
+
+
+def test_pooled_outcome_model_one_fit_per_fold():
+    """econml's structure: one outcome model on [X, one-hot(A)] per fold, consistent
+    when it is right (additive truth), and DRPolicyTree passes it through."""
+    from causaldist.policy import DRPolicyTree
+
+    rng = np.random.default_rng(3)
+    n = 4000
+    X = rng.normal(size=(n, 2))
+    A = rng.integers(0, 3, n)
+    y = X[:, 0] + np.array([0.0, 0.5, 1.0])[A] + rng.normal(size=n)
+    ev = DREvaluator(LinearRegression(), LogisticRegression(), cv=2, pooled_outcome=True).fit(
+        X, y, treatment=A
+    )
+    res = ev.compare(np.full(n, 2), np.zeros(n, dtype=int))
+    assert abs(res.value - 1.0) < 3 * res.stderr
+    per_arm = DREvaluator(LinearRegression(), LogisticRegression(), cv=2).fit(X, y, treatment=A)
+    assert not np.allclose(per_arm.outcome_, ev.outcome_)
+    # With a pooled linear model, arms differ by a constant shift of the prediction.
+    np.testing.assert_allclose(np.ptp(ev.outcome_[:, 2] - ev.outcome_[:, 0]), 0, atol=0.2)
+    tree = DRPolicyTree(
+        LinearRegression(), LogisticRegression(), max_depth=1, cv=2, pooled_outcome=True
+    ).fit(X, y, treatment=A)
+    assert set(np.unique(tree.predict(X))) <= {0, 1, 2}

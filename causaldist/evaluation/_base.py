@@ -130,6 +130,7 @@ class _CrossFittedNuisances(BaseCausalEstimator):
                     folds=self.folds_,
                     propensity_model=self.propensity_model_,
                     outcome_model=self.outcome_model_,
+                    pooled_outcome=getattr(self, "pooled_outcome", False),
                     sample_weight=sample_weight,
                     min_propensity=self.min_propensity,
                     n_jobs=self.n_jobs,

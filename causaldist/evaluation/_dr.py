@@ -51,6 +51,10 @@ class DREvaluator(_BasePolicyEvaluator):
         Shuffling of the folds.
     control : label, default=None
         The control arm, ``categories_[0]``; ``None`` means the smallest label.
+    pooled_outcome : bool, default=False
+        Fit one outcome model per fold on ``[X, one-hot(A)]`` and predict it at
+        every arm (econml's structure: K times fewer fits, at the price of
+        sharing one model across arms) instead of one model per arm.
 
     Attributes
     ----------
@@ -100,6 +104,7 @@ class DREvaluator(_BasePolicyEvaluator):
     _parameter_constraints: dict = {
         **_BasePolicyEvaluator._parameter_constraints,
         "outcome_model": [HasMethods(["fit", "predict"]), None],
+        "pooled_outcome": ["boolean"],
     }
     _method = "DR"
     _needs_outcome = True
@@ -115,6 +120,7 @@ class DREvaluator(_BasePolicyEvaluator):
         min_propensity=1e-3,
         random_state=None,
         control=None,
+        pooled_outcome=False,
     ):
         self.outcome_model = outcome_model
         self.propensity_model = propensity_model
@@ -124,6 +130,7 @@ class DREvaluator(_BasePolicyEvaluator):
         self.min_propensity = min_propensity
         self.random_state = random_state
         self.control = control
+        self.pooled_outcome = pooled_outcome
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(

@@ -29,8 +29,11 @@ class DRPolicyTree(BaseCausalEstimator):
         ``None``: the evaluator's default (HistGradientBoostingRegressor).
     propensity_model : classifier, default=None
         ``None``: ``LogisticRegression(max_iter=1000)``.
-    max_depth, min_node_size, split_step : int
+    max_depth, min_node_size, split_step, search_depth : int
         As in :class:`PolicyTree`.
+    pooled_outcome : bool, default=False
+        One outcome model on ``[X, one-hot(A)]`` per fold (econml's
+        DRPolicyTree structure) instead of one per arm.
     cv, n_jobs, memory, min_propensity, random_state, control
         As in :class:`causaldist.evaluation.DREvaluator`.
 
@@ -64,6 +67,8 @@ class DRPolicyTree(BaseCausalEstimator):
         "max_depth": [Interval(Integral, 1, None, closed="left")],
         "min_node_size": [Interval(Integral, 1, None, closed="left")],
         "split_step": [Interval(Integral, 1, None, closed="left")],
+        "search_depth": [Interval(Integral, 1, 3, closed="both"), None],
+        "pooled_outcome": ["boolean"],
         "cv": ["cv_object"],
         "n_jobs": [Integral, None],
         "memory": [None, str, HasMethods(["cache"])],
@@ -73,14 +78,16 @@ class DRPolicyTree(BaseCausalEstimator):
 
     def __init__(
         self, outcome_model=None, propensity_model=None, *, max_depth=2, min_node_size=1,
-        split_step=1, cv=5, n_jobs=None, memory=None, min_propensity=1e-3,
-        random_state=None, control=None,
+        split_step=1, search_depth=None, pooled_outcome=False, cv=5, n_jobs=None,
+        memory=None, min_propensity=1e-3, random_state=None, control=None,
     ):
         self.outcome_model = outcome_model
         self.propensity_model = propensity_model
         self.max_depth = max_depth
         self.min_node_size = min_node_size
         self.split_step = split_step
+        self.search_depth = search_depth
+        self.pooled_outcome = pooled_outcome
         self.cv = cv
         self.n_jobs = n_jobs
         self.memory = memory
@@ -108,10 +115,11 @@ class DRPolicyTree(BaseCausalEstimator):
             self.outcome_model, self.propensity_model, cv=self.cv, n_jobs=self.n_jobs,
             memory=self.memory, min_propensity=self.min_propensity,
             random_state=self.random_state, control=self.control,
+            pooled_outcome=self.pooled_outcome,
         ).fit(X, y, treatment=self.categories_[t], sample_weight=sample_weight)
         self.tree_ = PolicyTree(
             max_depth=self.max_depth, min_node_size=self.min_node_size,
-            split_step=self.split_step,
+            split_step=self.split_step, search_depth=self.search_depth,
         ).fit(X, self.evaluator_.scores_, sample_weight=sample_weight)
         self.value_ = self.evaluator_.evaluate(self.categories_[self.tree_.predict(X)])
         return self
