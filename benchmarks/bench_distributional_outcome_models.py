@@ -36,8 +36,8 @@ from causaldist.datasets import make_distributional  # noqa: E402
 from causaldist.distributional import CVaR, DistributionalDREvaluator, Mean  # noqa: E402
 
 MODELS = {
-    "Ridge(alpha=1) (default)": lambda: Ridge(alpha=1.0),
-    "splines(5 knots) + Ridge": lambda: make_pipeline(SplineTransformer(n_knots=5), Ridge(1.0)),
+    "Ridge(alpha=1)": lambda: Ridge(alpha=1.0),
+    "splines(5 knots) + Ridge (default)": lambda: make_pipeline(SplineTransformer(n_knots=5), Ridge(1.0)),
     "MultiOutputRegressor(HGB), one per level": lambda: MultiOutputRegressor(
         HistGradientBoostingRegressor(early_stopping=False, random_state=0)
     ),

@@ -6,6 +6,8 @@ import numpy as np
 from numba import njit
 from scipy.stats import norm
 from sklearn.linear_model import Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import SplineTransformer
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
@@ -389,10 +391,13 @@ class DistributionalDREvaluator(_DistributionalEvaluation, DREvaluator):
     Parameters
     ----------
     outcome_model : regressor, default=None
-        Any regressor that predicts ``m`` outputs. ``None`` means
-        ``Ridge(alpha=1.0)``: multi-output in one solve, so its cost does not
-        grow with ``m``; pass e.g. a ``Pipeline`` with spline features, or a
-        ``MultiOutputRegressor``, for nonlinear conditional distributions.
+        Any regressor that predicts ``m`` outputs. ``None`` means cubic
+        splines with 5 knots per feature followed by ``Ridge(alpha=1.0)``: all
+        ``m`` outputs in one solve, so its cost hardly grows with ``m``
+        (benchmarks/results/distributional_outcome_models.md: at n = 10^4,
+        m = 50, 0.15 s and RMSE 0.068 against the true quantile functions,
+        where plain Ridge has 0.196 and a HistGradientBoosting per level
+        0.121 in 85 s).
     propensity_model : classifier, default=None
         ``None`` means ``LogisticRegression(max_iter=1000)``.
     grid : QuantileGrid or array-like of levels, default=None
@@ -442,7 +447,9 @@ class DistributionalDREvaluator(_DistributionalEvaluation, DREvaluator):
     _method = "DR"
 
     def _default_outcome_model(self):
-        return Ridge(alpha=1.0) if self.outcome_model is None else self.outcome_model
+        if self.outcome_model is not None:
+            return self.outcome_model
+        return make_pipeline(SplineTransformer(n_knots=5), Ridge(alpha=1.0))
 
     def _fit_scores(self):
         # scores_ is a (n, K, m) view of per-arm contiguous blocks, so that a
