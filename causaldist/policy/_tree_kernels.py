@@ -308,11 +308,9 @@ def _root_feature_scan(j, R, ranks, orders, sel, G, size, pa, pb, m, split_step)
     return best, best_r
 
 
-@njit(cache=True, parallel=True)
-def best_depth2_root(R, ranks, sel, G, min_node_size, split_step):  # pragma: no cover
-    """Best root split of an exact depth-2 tree: (value, feature, split rank) per root feature."""
-    p = ranks.shape[0]
-    K = R.shape[1]
+@njit(cache=True, nogil=True)
+def _arm_pairs(K):  # pragma: no cover - compiled
+    """The pairs of arms ``a < b``, as two arrays."""
     Q = K * (K - 1) // 2
     pa = np.empty(Q, dtype=np.int64)
     pb = np.empty(Q, dtype=np.int64)
@@ -321,6 +319,30 @@ def best_depth2_root(R, ranks, sel, G, min_node_size, split_step):  # pragma: no
         for b in range(a + 1, K):
             pa[q], pb[q] = a, b
             q += 1
+    return pa, pb
+
+
+@njit(cache=True, nogil=True)
+def _orders(ranks, sel):  # pragma: no cover - compiled
+    """The units of ``sel`` sorted by each feature (stable: ties keep ``sel``'s order)."""
+    p, n = ranks.shape[0], sel.shape[0]
+    orders = np.empty((p, n), dtype=np.int64)
+    for k in range(p):
+        keys = np.empty(n, dtype=np.int64)
+        for ii in range(n):
+            keys[ii] = ranks[k, sel[ii]]
+        o = np.argsort(keys, kind="mergesort")
+        for ii in range(n):
+            orders[k, ii] = sel[o[ii]]
+    return orders
+
+
+@njit(cache=True, parallel=True)
+def best_depth2_root(R, ranks, sel, G, min_node_size, split_step):  # pragma: no cover
+    """Best root split of an exact depth-2 tree: (value, feature, split rank) per root feature."""
+    p = ranks.shape[0]
+    K = R.shape[1]
+    pa, pb = _arm_pairs(K)
     size = 1
     gmax = 0
     for k in range(p):
@@ -328,15 +350,7 @@ def best_depth2_root(R, ranks, sel, G, min_node_size, split_step):  # pragma: no
             gmax = G[k]
     while size < gmax:
         size *= 2
-    # the units of sel in x_j order, per feature
-    orders = np.empty((p, sel.shape[0]), dtype=np.int64)
-    for k in range(p):
-        keys = np.empty(sel.shape[0], dtype=np.int64)
-        for ii in range(sel.shape[0]):
-            keys[ii] = ranks[k, sel[ii]]
-        o = np.argsort(keys, kind="mergesort")
-        for ii in range(sel.shape[0]):
-            orders[k, ii] = sel[o[ii]]
+    orders = _orders(ranks, sel)
     values = np.full(p, NEG)
     splits = np.full(p, -1, dtype=np.int64)
     for j in prange(p):
@@ -436,22 +450,8 @@ def best_depth3_root(R, ranks, sel, G, min_node_size, split_step, start_value): 
     split is evaluated.
     """
     p, n, K = ranks.shape[0], sel.shape[0], R.shape[1]
-    Q = K * (K - 1) // 2
-    pa = np.empty(Q, dtype=np.int64)
-    pb = np.empty(Q, dtype=np.int64)
-    q = 0
-    for a in range(K):
-        for b in range(a + 1, K):
-            pa[q], pb[q] = a, b
-            q += 1
-    orders = np.empty((p, n), dtype=np.int64)
-    for k in range(p):
-        keys = np.empty(n, dtype=np.int64)
-        for ii in range(n):
-            keys[ii] = ranks[k, sel[ii]]
-        o = np.argsort(keys, kind="mergesort")
-        for ii in range(n):
-            orders[k, ii] = sel[o[ii]]
+    pa, pb = _arm_pairs(K)
+    orders = _orders(ranks, sel)
     spread = np.zeros(R.shape[0])
     for ii in range(n):
         i = sel[ii]
