@@ -1,7 +1,8 @@
 """Time causaldist's meta-learners against their nuisance floors and econml.
 
-Every task runs in a fresh subprocess with one BLAS/OpenMP thread; the table
-reports the median wall time of fit + predict over ``--runs`` runs. Data, nuisance
+Every task runs in a fresh subprocess with one BLAS/OpenMP thread, its libraries
+imported before the clock starts; the table reports the median wall time of
+fit + predict over ``--runs`` runs. Data, nuisance
 models and cross-fitting folds are identical across libraries (the design of
 ``/work/shared/anchors/peer-benchmarks.md``):
 
@@ -21,8 +22,11 @@ fit on [X, T] and two predictions on n rows). The search task is a
 10-candidate (final_model__max_depth), 5-fold GridSearchCV scored with
 DRMSEScorer, with and without ``memory`` (a fresh cache directory per run).
 
-causalml is timed when importable; it is not installed here (it pulls xgboost,
-shap and a 351 MB nccl wheel), so its rows are skipped.
+causalml's S/T/X/R/DR regressors are timed when causalml imports (it pulls
+xgboost and a 351 MB nccl wheel, so it is not a test dependency: run this script
+from an environment that has it). causalml cannot take folds: its X/R/DR learners
+get the propensity from the same 5-fold cross-fitted logistic regression
+(inside the timing) and cross-fit their outcome models by their own splits.
 
 Usage::
 
@@ -54,7 +58,8 @@ P = 20
 SEED = 0
 CV = 5
 
-LEARNERS = ["S", "T", "X", "R", "DR", "DR_pooled", "econml_DR", "causalml_DR"]
+CAUSALML = ["causalml_S", "causalml_T", "causalml_X", "causalml_R", "causalml_DR"]
+LEARNERS = ["S", "T", "X", "R", "DR", "DR_pooled", "econml_DR", *CAUSALML]
 FLOOR_OF = {
     "S": "floor_S",
     "T": "floor_T",
@@ -63,6 +68,10 @@ FLOOR_OF = {
     "DR": "floor_DR",
     "DR_pooled": "floor_DR_pooled",
     "econml_DR": "floor_DR_pooled",
+    "causalml_S": "floor_S",
+    "causalml_T": "floor_T",
+    "causalml_X": "floor_X",
+    "causalml_R": "floor_R",
     "causalml_DR": "floor_DR",
 }
 LABELS = {
@@ -73,6 +82,10 @@ LABELS = {
     "DR": "causaldist DRLearner",
     "DR_pooled": "causaldist DRLearner(pooled_outcome=True)",
     "econml_DR": "econml DRLearner",
+    "causalml_S": "causalml BaseSRegressor",
+    "causalml_T": "causalml BaseTRegressor",
+    "causalml_X": "causalml BaseXRegressor",
+    "causalml_R": "causalml BaseRRegressor",
     "causalml_DR": "causalml BaseDRRegressor",
     "floor_S": "floor S: 1 HGB on [X, T]",
     "floor_T": "floor T: 1 HGB per arm",
@@ -134,12 +147,30 @@ def _econml_dr(X, y, t, folds):
     return est.effect(X)
 
 
-def _causalml_dr(X, y, t, folds):
-    from causalml.inference.meta import BaseDRRegressor  # noqa: F401 - optional peer
+def _causalml(name, X, y, t, folds):
+    from causalml.inference import meta
 
-    est = BaseDRRegressor(learner=_hgb(), control_name=0)
-    est.fit(X, t, y)
-    return est.predict(X).ravel()
+    from causaldist.model_selection import cross_fit
+
+    kind = name.split("_", 1)[1]
+    if kind in ("S", "T"):
+        est = {"S": meta.BaseSRegressor, "T": meta.BaseTRegressor}[kind](
+            learner=_hgb(), control_name=0
+        )
+        est.fit(X, t, y)
+        return est.predict(X, verbose=False).ravel()
+    p = cross_fit(X, y, t, n_arms=2, folds=folds, propensity_model=_lr()).propensity[:, 1]
+    if kind == "X":
+        est = meta.BaseXRegressor(learner=_hgb(), control_name=0)
+        est.fit(X, t, y, p=p)
+        return est.predict(X, p=p, verbose=False).ravel()
+    if kind == "R":
+        est = meta.BaseRRegressor(learner=_hgb(), control_name=0, n_fold=5, random_state=SEED)
+        est.fit(X, t, y, p=p, verbose=False)
+        return est.predict(X, p=p).ravel()
+    est = meta.BaseDRRegressor(learner=_hgb(), control_name=0)
+    est.fit(X, t, y, p=p, seed=SEED)
+    return est.predict(X, p=p, verbose=False).ravel()
 
 
 def _floor(name, X, y, t, folds):
@@ -206,17 +237,30 @@ def _search(X, y, t, folds, memory):
         return search.predict(X)
 
 
+_IMPORTS = {  # imported before the clock starts: a library's import time is not its fit
+    "econml_": ("econml.dr",),
+    "causalml_": ("causalml.inference.meta",),
+    "search_": ("causaldist.metalearners", "sklearn.model_selection"),
+}
+
+
 def run_task(task, n):
+    import importlib
+
     X, y, t, tau, folds = _data(n)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        modules = ["causaldist.metalearners", "causaldist.model_selection"]
+        modules += [m for prefix, ms in _IMPORTS.items() if task.startswith(prefix) for m in ms]
+        for module in modules:
+            importlib.import_module(module)
         start = time.perf_counter()
         if task.startswith("floor_"):
             pred = _floor(task, X, y, t, folds)
         elif task == "econml_DR":
             pred = _econml_dr(X, y, t, folds)
-        elif task == "causalml_DR":
-            pred = _causalml_dr(X, y, t, folds)
+        elif task.startswith("causalml_"):
+            pred = _causalml(task, X, y, t, folds)
         elif task.startswith("search_"):
             pred = _search(X, y, t, folds, memory=task == "search_memory")
         else:
@@ -270,7 +314,8 @@ def main():
     try:
         import causalml  # noqa: F401
     except ImportError:
-        LEARNERS.remove("causalml_DR")
+        for task in CAUSALML:
+            LEARNERS.remove(task)
     floors = sorted(set(FLOOR_OF[k] for k in LEARNERS))
     rows, started = [], time.time()
     for n in sizes:
@@ -312,8 +357,13 @@ def _write(path, rows, search, search_n, runs, wall):
         "A floor is the bare sklearn calls the learner's algorithm cannot avoid on the same folds: "
         "nuisance fits, their out-of-fold predictions, the final fit and the CATE predictions "
         "on X; everything else is the learner's own overhead. econml's DRLearner fits one "
-        "pooled outcome model per fold, so its floor is the pooled DR floor. causalml is not "
-        "installed here (heavy: xgboost, shap, a 351 MB nccl wheel); its rows are omitted.",
+        "pooled outcome model per fold, so its floor is the pooled DR floor. " + (
+            "causalml's learners cannot take folds: X/R/DR get the propensity from the same "
+            "cross-fitted logistic regression (timed) and cross-fit outcomes by their own "
+            "splits; they are set against our learners' floors."
+            if any(t.startswith("causalml_") for t, *_ in rows)
+            else "causalml is not importable in this environment; its rows are omitted."
+        ),
         "",
         "| task | n | runs | median s | min–max s | x floor | PEHE |",
         "|---|---|---|---|---|---|---|",
