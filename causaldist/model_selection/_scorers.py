@@ -85,6 +85,24 @@ class _CausalScorer:
             sample_weight = np.asarray(sample_weight, dtype=np.float64)
         return float(self._score(estimator, X, X_valid, y, t, sample_weight))
 
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class _CrossFittedScorer(_CausalScorer):
+    """A causal scorer whose nuisances are cross-fitted on the scored rows."""
+
+    def __init__(
+        self, propensity_model=None, outcome_model=None, cv=5, min_propensity=1e-3,
+        memory=None, random_state=None,
+    ):
+        self.propensity_model = propensity_model
+        self.outcome_model = outcome_model
+        self.cv = cv
+        self.min_propensity = min_propensity
+        self.memory = memory
+        self.random_state = random_state
+
     def _nuisances(self, X, y, t, n_arms, sample_weight, *, outcome, marginal=False):
         folds = make_folds(self.cv, t, random_state=self.random_state)
         return cross_fit(
@@ -102,16 +120,13 @@ class _CausalScorer:
             memory=self.memory,
         )
 
-    def __repr__(self):
-        return f"{type(self).__name__}()"
-
 
 def _cate_matrix(estimator, X):
     tau = np.asarray(estimator.predict(X), dtype=np.float64)
     return tau.reshape(tau.shape[0], -1)
 
 
-class DRMSEScorer(_CausalScorer):
+class DRMSEScorer(_CrossFittedScorer):
     """Negated mean squared error against the DR pseudo-outcome; higher is better.
 
     ``score = - mean_i mean_a (phi_ia - tau_a(X_i))^2`` with the pseudo-outcome
@@ -157,12 +172,9 @@ class DRMSEScorer(_CausalScorer):
         self, propensity_model=None, outcome_model=None, cv=5, min_propensity=1e-3,
         memory=None, random_state=None, arms=None,
     ):
-        self.propensity_model = propensity_model
-        self.outcome_model = outcome_model
-        self.cv = cv
-        self.min_propensity = min_propensity
-        self.memory = memory
-        self.random_state = random_state
+        super().__init__(
+            propensity_model, outcome_model, cv, min_propensity, memory, random_state
+        )
         self.arms = arms
 
     def _score(self, estimator, X, X_valid, y, t, sample_weight):
@@ -183,7 +195,7 @@ class DRMSEScorer(_CausalScorer):
         return -np.average(sq, weights=sample_weight)
 
 
-class RLossScorer(_CausalScorer):
+class RLossScorer(_CrossFittedScorer):
     """Negated R-loss (Nie & Wager 2021); higher is better.
 
     ``score = - mean_i [(Y_i - m(X_i)) - sum_a (1{A_i = a} - e_a(X_i)) tau_a(X_i)]^2``
@@ -212,17 +224,6 @@ class RLossScorer(_CausalScorer):
     RLossScorer()
     """
 
-    def __init__(
-        self, propensity_model=None, outcome_model=None, cv=5, min_propensity=1e-3,
-        memory=None, random_state=None,
-    ):
-        self.propensity_model = propensity_model
-        self.outcome_model = outcome_model
-        self.cv = cv
-        self.min_propensity = min_propensity
-        self.memory = memory
-        self.random_state = random_state
-
     def _score(self, estimator, X, X_valid, y, t, sample_weight):
         n_arms = len(estimator.categories_)
         nuis = self._nuisances(
@@ -234,7 +235,7 @@ class RLossScorer(_CausalScorer):
         return -np.average((y - nuis.marginal - fitted) ** 2, weights=sample_weight)
 
 
-class PolicyValueScorer(_CausalScorer):
+class PolicyValueScorer(_CrossFittedScorer):
     """DR value of the policy an estimator recommends on the scored rows; higher is better.
 
     ``score = sum_i w_i Gamma_i(pi(X_i)) / sum_i w_i`` where ``pi(X_i)`` is the
@@ -285,17 +286,6 @@ class PolicyValueScorer(_CausalScorer):
     >>> sorted(search.cv_results_["param_max_depth"].tolist())
     [1, 2]
     """
-
-    def __init__(
-        self, propensity_model=None, outcome_model=None, cv=5, min_propensity=1e-3,
-        memory=None, random_state=None,
-    ):
-        self.propensity_model = propensity_model
-        self.outcome_model = outcome_model
-        self.cv = cv
-        self.min_propensity = min_propensity
-        self.memory = memory
-        self.random_state = random_state
 
     def _score(self, estimator, X, X_valid, y, t, sample_weight):
         n_arms = len(estimator.categories_)
