@@ -2,21 +2,78 @@
 
 A causal estimator is fitted as ``fit(X, y, treatment=..., sample_weight=None)``.
 ``treatment`` is per-sample metadata, like ``sample_weight``: it is requested by
-default through scikit-learn's metadata routing, so that ``GridSearchCV``,
-``cross_validate`` and ``Pipeline`` forward it once
+default through scikit-learn's metadata routing (for ``fit`` and ``score``), so
+that ``GridSearchCV``, ``cross_validate`` and ``Pipeline`` forward it once
 ``sklearn.set_config(enable_metadata_routing=True)`` is set.
+
+:meth:`BaseCausalEstimator.fit` is the one template: it validates the
+parameters, ``X``, ``y``, the treatment and the sample weights once, and hands
+integer treatment codes (control = 0) to the estimator's ``_fit``, the way
+imbalanced-learn's ``fit_resample`` hands over to ``_fit_resample``. Composed
+estimators call each other's ``_fit`` with the same codes (``_fit_encoded``).
 """
 
+import numbers
+import sys
+import warnings
+
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils import get_tags
+from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import (
     _check_sample_weight,
+    check_array,
     check_is_fitted,
     column_or_1d,
     validate_data,
 )
 
 __all__ = ["BaseCausalEstimator", "CATEMixin"]
+
+# Labels that name a control arm without ambiguity (compared case-insensitively).
+_CONTROL_NAMES = ("control", "ctrl", "untreated", "placebo")
+
+_ROUTING_MESSAGE = (
+    "{name} needs the treatment of the scored rows, and scikit-learn did not pass "
+    "it. Enable metadata routing with sklearn.set_config("
+    "enable_metadata_routing=True) so that GridSearchCV / cross_validate forward "
+    "`treatment` to the scorer, and pass treatment=... to their fit."
+)
+
+# sklearn modules that turn an exception raised by a scorer into a NaN score.
+_SKLEARN_CALLERS = ("sklearn.model_selection._validation", "sklearn.metrics._scorer")
+
+
+class _MissingTreatment:
+    """What a scorer returns to sklearn's ``_score`` when treatment is missing.
+
+    ``_score`` turns any exception raised by a scorer into ``error_score``
+    (NaN by default) and lets the search refit an arbitrary candidate. Its one
+    check outside that ``try`` is that the score is a number, so returning this
+    object makes it raise ``ValueError`` with the message below instead.
+    """
+
+    def __init__(self, message):
+        self.message = message
+
+    def __repr__(self):
+        return self.message
+
+
+def _missing_treatment(name, depth=2):
+    """Fail loudly for a score that was called without a treatment.
+
+    Raises ``ValueError``, except when the caller ``depth`` frames up is one
+    of scikit-learn's scoring loops: those swallow exceptions into NaN scores,
+    so a non-number whose ``repr`` is the message is returned to make them
+    raise instead.
+    """
+    message = _ROUTING_MESSAGE.format(name=name)
+    caller = sys._getframe(depth).f_globals.get("__name__", "")
+    if caller in _SKLEARN_CALLERS:
+        return _MissingTreatment(message)
+    raise ValueError(message)
 
 
 def _as_label_array(values, name):
@@ -37,51 +94,159 @@ def _as_label_array(values, name):
         missing = [v is None or (isinstance(v, float) and np.isnan(v)) for v in arr]
         if any(missing):
             raise ValueError(f"{name} contains missing values (None or NaN).")
+    elif arr.dtype.kind == "c":
+        raise ValueError(f"{name} must hold arm labels; got complex values.")
     return arr
+
+
+def _codes_of(labels, categories, name):
+    """Integer codes of ``labels`` in ``categories`` (ValueError if unseen)."""
+    labels = np.asarray(labels)
+    order = np.argsort(categories, kind="stable")
+    sorted_cats = categories[order]
+    try:
+        pos = np.searchsorted(sorted_cats, labels)
+    except TypeError as exc:
+        raise ValueError(
+            f"{name} has labels {np.unique(labels.astype(object)).tolist()!r} "
+            f"that cannot be compared with the fitted arms "
+            f"{categories.tolist()!r}."
+        ) from exc
+    pos = np.clip(pos, 0, len(categories) - 1)
+    found = sorted_cats[pos] == labels
+    if not np.all(found):
+        unseen = np.unique(np.asarray(labels)[~found]).tolist()
+        raise ValueError(
+            f"{name} contains labels not seen in fit: {unseen}; the fitted "
+            f"arms are {categories.tolist()}."
+        )
+    return order[pos].astype(np.intp)
+
+
+def _infer_control(labels, owner):
+    """The control arm when ``control=None``: 0/False, or a label named like one.
+
+    Anything else is ambiguous: the smallest label is used with a warning that
+    names it, since a wrong control flips the sign of every effect.
+    """
+    if labels.dtype.kind in "biuf":
+        if np.any(labels == 0):
+            return labels[labels == 0][0]
+    else:
+        named = [v for v in labels if isinstance(v, str) and v.lower() in _CONTROL_NAMES]
+        if len(named) == 1:
+            return named[0]
+    warnings.warn(
+        f"{owner}: the treatment labels {labels.tolist()} contain no 0/False and "
+        f"no arm named 'control', so the control arm is ambiguous; using "
+        f"{labels[0]!r} (the smallest label). Pass control=... to choose it.",
+        UserWarning,
+        stacklevel=4,
+    )
+    return labels[0]
+
+
+def _check_discrete(t, name):
+    """Reject a continuous treatment given to an estimator of discrete arms."""
+    if t.dtype.kind == "f" and np.any(t != np.round(t)):
+        n_unique = np.unique(t).size
+        raise ValueError(
+            f"{name} looks continuous ({n_unique} distinct values, not all "
+            "integers): this estimator compares discrete arms and would make "
+            "every value an arm. For a continuous treatment use "
+            "causaldist.dml.LinearDML or causaldist.dml.DML; to compare arms, "
+            "pass integer or string labels."
+        )
+
+
+def _fit_model(model, X, y, sample_weight=None):
+    """Fit a clone of ``model``, passing ``sample_weight`` only when there is one.
+
+    A ``Pipeline`` takes the weights as ``<last step>__sample_weight`` (with
+    metadata routing off it rejects a bare ``sample_weight``).
+    """
+    from sklearn.base import clone
+    from sklearn.pipeline import Pipeline
+
+    model = clone(model)
+    if sample_weight is None:
+        return model.fit(X, y)
+    if isinstance(model, Pipeline):
+        from sklearn import get_config
+
+        if not get_config().get("enable_metadata_routing", False):
+            return model.fit(X, y, **{f"{model.steps[-1][0]}__sample_weight": sample_weight})
+    return model.fit(X, y, sample_weight=sample_weight)
 
 
 class BaseCausalEstimator(BaseEstimator):
     """Base class of every causaldist estimator that is fitted with a treatment.
 
-    It encodes the treatment (any hashable labels: ints, strings, booleans)
-    into integer codes ``0..K-1`` with the control arm at code 0 and validates
-    ``X``, ``y`` and ``sample_weight`` through scikit-learn's ``validate_data``.
-    CATE estimators add :class:`CATEMixin` for ``predict`` and ``effect``.
+    ``fit`` is a template: it validates once and hands integer treatment codes
+    to the subclass's ``_fit(X, y, t, sample_weight, **params)``. The
+    treatment takes any hashable labels (ints, strings, booleans); the control
+    arm is code 0 and ``categories_[0]``. Without ``control=``, the control is
+    inferred only where it is unambiguous (a 0/False label, or one arm named
+    ``"control"``); otherwise the smallest label is used with a warning.
 
-    ``treatment`` is requested through metadata routing by default, the way
-    scikit-learn's group splitters request ``groups``; users never call
-    ``set_fit_request(treatment=True)``.
+    ``treatment`` is requested through metadata routing by default for ``fit``
+    and ``score``, the way scikit-learn's group splitters request ``groups``;
+    users never call ``set_fit_request(treatment=True)``.
 
     Parameters
     ----------
     control : label, default=None
-        The control arm. ``None`` means the first of the sorted treatment labels.
+        The control arm; ``None`` infers it as above.
 
     Attributes
     ----------
     categories_ : ndarray of shape (n_arms,)
         Treatment labels, control first, then the other labels in sorted order.
-
     n_features_in_ : int
         Number of features seen during fit.
-
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of features seen during fit, when ``X`` has string column names.
     """
 
     __metadata_request__fit = {"treatment": True}
+    __metadata_request__score = {"treatment": True}
 
     _parameter_constraints: dict = {"control": "no_validation"}
 
-    # Factories of the defaults of the model parameters that accept None, so
-    # that ``set_params(final_model__max_depth=2)`` (what GridSearchCV calls)
-    # tunes the default model of an estimator built with ``final_model=None``.
+    # Parameter name -> key of the one default-model table
+    # (causaldist.model_selection._mixin.DEFAULT_MODELS), for the model
+    # parameters that accept None, so that ``set_params(final_model__max_depth=2)``
+    # (what GridSearchCV calls) tunes the default of a model left at None.
     _default_models: dict = {}
+
+    # Extra routed fit parameters that ``_fit`` accepts (e.g. groups, propensity).
+    _fit_params: tuple = ()
+
+    # ``y`` may have several columns (e.g. a quantile function per unit).
+    _multi_output = False
+
+    # The treatment is a set of discrete arms (False for DML's continuous treatments).
+    _discrete_treatment = True
+
+    # Pass a DataFrame ``X`` to ``_fit`` as given (only its shape and names are
+    # checked), for estimators whose every use of ``X`` is through models that
+    # may encode it (e.g. evaluators whose nuisances are pipelines).
+    _keep_frame = False
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
+        tags.input_tags.allow_nan = self._allows_nan()
         return tags
+
+    def _allows_nan(self):
+        """Whether ``X`` may hold NaN: true when every model that sees ``X`` takes it."""
+        models = self._models_seeing_X()
+        return bool(models) and all(get_tags(m).input_tags.allow_nan for m in models)
+
+    def _models_seeing_X(self):
+        """The (resolved) models that are fitted on ``X``; none by default."""
+        return []
 
     def set_params(self, **params):
         """Set parameters; a nested ``model__param`` on a None model sets its default.
@@ -98,8 +263,76 @@ class BaseCausalEstimator(BaseEstimator):
         for key in params:
             head, nested, _ = key.partition("__")
             if nested and head in self._default_models and getattr(self, head, 0) is None:
-                setattr(self, head, self._default_models[head]())
+                setattr(self, head, self._default_model(head))
         return super().set_params(**params)
+
+    def _default_model(self, param):
+        """A new instance of the default model of parameter ``param``."""
+        from .model_selection._mixin import DEFAULT_MODELS
+
+        random_state = getattr(self, "random_state", None)
+        if isinstance(random_state, np.random.RandomState):
+            random_state = random_state.randint(np.iinfo(np.int32).max)
+        return DEFAULT_MODELS[self._default_models[param]](random_state)
+
+    def _model(self, param):
+        """The value of model parameter ``param``, or its default when it is None."""
+        model = getattr(self, param)
+        return self._default_model(param) if model is None else model
+
+    # -- the template fit -----------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, treatment=None, *, sample_weight=None, **params):
+        """Fit the estimator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Covariates.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Observed outcomes (a quantile function per row for the
+            distributional estimators).
+        treatment : array-like of shape (n_samples,)
+            Received arm of every unit, any labels; requested through metadata
+            routing by default.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative unit weights, used by every model and every mean.
+        **params : dict
+            Further routed data the estimator accepts (``_fit_params``), such
+            as ``groups`` (grouped cross-fitting folds) and ``propensity``
+            (known propensities) for the estimators that cross-fit.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        unknown = sorted(set(params) - set(self._fit_params))
+        if unknown:
+            accepted = ", ".join(("treatment", "sample_weight") + self._fit_params)
+            raise TypeError(
+                f"{type(self).__name__}.fit got unexpected argument(s) {unknown}; "
+                f"it accepts X, y and {accepted}."
+            )
+        X, y, t, sample_weight = self._validate_fit_data(X, y, treatment, sample_weight)
+        return self._fit(X, y, t, sample_weight, **params)
+
+    def _fit(self, X, y, t, sample_weight, **params):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _fit_encoded(self, other, X, y, t, sample_weight, **params):
+        """Fit the component estimator ``other`` on data this one has validated.
+
+        ``other`` takes this estimator's arms, feature count and names, checks
+        its own parameters and runs its ``_fit`` on the same treatment codes:
+        no labels decoded and re-encoded, no second validation.
+        """
+        other._validate_params()
+        other.categories_ = self.categories_
+        other.n_features_in_ = self.n_features_in_
+        if hasattr(self, "feature_names_in_"):
+            other.feature_names_in_ = self.feature_names_in_
+        return other._fit(X, y, t, sample_weight, **params)
 
     # -- treatment encoding -------------------------------------------------
     def _encode_treatment(self, treatment, n_samples, *, reset):
@@ -117,6 +350,8 @@ class BaseCausalEstimator(BaseEstimator):
                 f"treatment has {t.shape[0]} entries but X has {n_samples} rows."
             )
         if reset:
+            if self._discrete_treatment:
+                _check_discrete(t, "treatment")
             try:
                 labels = np.unique(t)
             except TypeError as exc:
@@ -129,7 +364,10 @@ class BaseCausalEstimator(BaseEstimator):
                     "treatment must contain at least two arms; got one class "
                     f"only: {labels.tolist()}."
                 )
-            control = labels[0] if self.control is None else self.control
+            if self.control is None:
+                control = _infer_control(labels, type(self).__name__)
+            else:
+                control = self.control
             matches = np.flatnonzero(labels == control)
             if matches.size == 0:
                 raise ValueError(
@@ -139,31 +377,11 @@ class BaseCausalEstimator(BaseEstimator):
             self.categories_ = np.concatenate(
                 [labels[matches], np.delete(labels, matches[0])]
             )
-        return self._codes_of(t, "treatment")
+        return _codes_of(t, self.categories_, "treatment")
 
     def _codes_of(self, labels, name):
         """Integer codes of ``labels`` in ``categories_`` (ValueError if unseen)."""
-        labels = np.asarray(labels)
-        cats = self.categories_
-        order = np.argsort(cats, kind="stable")
-        sorted_cats = cats[order]
-        try:
-            pos = np.searchsorted(sorted_cats, labels)
-        except TypeError as exc:
-            raise ValueError(
-                f"{name} has labels {np.unique(labels.astype(object)).tolist()!r} "
-                f"that cannot be compared with the fitted arms "
-                f"{cats.tolist()!r}."
-            ) from exc
-        pos = np.clip(pos, 0, len(cats) - 1)
-        found = sorted_cats[pos] == labels
-        if not np.all(found):
-            unseen = np.unique(np.asarray(labels)[~found]).tolist()
-            raise ValueError(
-                f"{name} contains labels not seen in fit: {unseen}; the fitted "
-                f"arms are {cats.tolist()}."
-            )
-        return order[pos].astype(np.intp)
+        return _codes_of(labels, self.categories_, name)
 
     @property
     def n_arms_(self):
@@ -172,21 +390,102 @@ class BaseCausalEstimator(BaseEstimator):
         return len(self.categories_)
 
     # -- data validation ----------------------------------------------------
-    def _validate_fit_data(
-        self, X, y, treatment, sample_weight=None, *, multi_output=False
-    ):
-        """Validate and return ``X, y, t_codes, sample_weight`` for fit."""
-        X, y = validate_data(
-            self, X, y, multi_output=multi_output, y_numeric=True, dtype=np.float64
+    def _check_X_kwargs(self):
+        return dict(
+            dtype=np.float64,
+            ensure_all_finite="allow-nan" if self._allows_nan() else True,
         )
+
+    def _validate_fit_data(self, X, y, treatment, sample_weight=None):
+        """Validate and return ``X, y, t_codes, sample_weight`` for fit."""
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
+        if self._keep_frame and hasattr(X, "iloc"):
+            validate_data(self, X, skip_check_array=True)
+            y = check_array(
+                y, ensure_2d=False, dtype=np.float64, input_name="y",
+                ensure_min_samples=1,
+            )
+            if y.ndim > (2 if self._multi_output else 1) or (
+                not self._multi_output and y.ndim == 2 and y.shape[1] != 1
+            ):
+                raise ValueError(f"y must be 1-D; got shape {y.shape}.")
+            y = y.ravel() if not self._multi_output else y
+            if y.shape[0] != X.shape[0]:
+                raise ValueError(f"y has {y.shape[0]} entries but X has {X.shape[0]} rows.")
+        else:
+            X, y = validate_data(
+                self, X, y, multi_output=self._multi_output, y_numeric=True,
+                **self._check_X_kwargs(),
+            )
         t = self._encode_treatment(treatment, X.shape[0], reset=True)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X)
+            sample_weight = _check_sample_weight(
+                sample_weight, X, ensure_non_negative=True
+            )
+            if not sample_weight.sum() > 0:
+                raise ValueError("sample_weight must have a positive sum.")
         return X, y, t, sample_weight
 
     def _validate_X_predict(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, reset=False, dtype=np.float64)
+        return validate_data(self, X, reset=False, **self._check_X_kwargs())
+
+    # -- score ---------------------------------------------------------------
+    def _has_score(self):
+        return hasattr(self, "_score")
+
+    @available_if(_has_score)
+    def score(self, X, y, treatment=None, *, sample_weight=None):
+        """Causal score of the fitted estimator on ``(X, y, treatment)``; higher is better.
+
+        What it measures is said by the estimator's ``_score`` docstring (e.g.
+        the negated DR pseudo-outcome MSE of a CATE estimator, computed with
+        the nuisance models it fitted, so nothing is refitted).
+        ``GridSearchCV(estimator, grid)`` uses it with ``scoring=None``; the
+        treatment is requested through metadata routing, and with routing off
+        the search fails with a message instead of scoring NaN.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        treatment : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        if treatment is None:
+            return _missing_treatment(type(self).__name__)
+        Xv = self._validate_X_predict(X)
+        y = check_array(
+            y, ensure_2d=False, dtype=np.float64, input_name="y",
+        )
+        if y.shape[0] != Xv.shape[0]:
+            raise ValueError(f"y has {y.shape[0]} entries but X has {Xv.shape[0]} rows.")
+        t = _codes_of(_as_label_array(treatment, "treatment"), self.categories_, "treatment")
+        if t.shape[0] != Xv.shape[0]:
+            raise ValueError(
+                f"treatment has {t.shape[0]} entries but X has {Xv.shape[0]} rows."
+            )
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, Xv, ensure_non_negative=True)
+        return float(self._score(Xv, y, t, sample_weight))
+
+
+def _reject_positional(method_name, args):
+    """A clear TypeError for positional arguments where only keywords are meant."""
+    if args:
+        raise TypeError(
+            f"{method_name}() takes keyword arguments only; got {len(args)} "
+            "positional argument(s). (econml's ate_interval(X, ...) has no "
+            "counterpart here: the ATE is estimated in fit.)"
+        )
 
 
 class CATEMixin:
@@ -262,3 +561,27 @@ class CATEMixin:
         rows = np.arange(X.shape[0])
         return tau[rows, codes[1]] - tau[rows, codes[0]]
 
+    def _score(self, X, y, t, sample_weight):
+        """Negated DR pseudo-outcome MSE with the estimator's own nuisance models.
+
+        ``- mean_i mean_a (phi_ia - tau_a(X_i))^2`` with
+        ``phi_ia = Gamma_i(a) - Gamma_i(0)`` the AIPW pseudo-outcome, its
+        ``mu_a`` and ``e_a`` predicted on the scored rows by the models fitted
+        in ``fit`` (averaged over the cross-fitting folds, as econml's
+        ``score``): nothing is refitted. Estimators without both nuisances of
+        their own (S- and T-learners) cross-fit them on the scored rows, as
+        :class:`causaldist.model_selection.DRMSEScorer` does.
+        """
+        nuis = self._scoring_nuisances(X, y, t, sample_weight)
+        gamma = nuis.dr_scores(y, t)
+        phi = gamma[:, 1:] - gamma[:, [0]]
+        tau = self._cate(X)
+        sq = np.mean((phi - tau) ** 2, axis=1)
+        return -np.average(sq, weights=sample_weight)
+
+    def _scoring_nuisances(self, X, y, t, sample_weight):
+        """Propensity and outcome nuisances on the scored rows."""
+        from .model_selection import DRMSEScorer
+
+        scorer = DRMSEScorer(cv=2 if X.shape[0] < 10 else 5, random_state=0)
+        return scorer._nuisances(X, y, t, len(self.categories_), sample_weight, outcome=True)

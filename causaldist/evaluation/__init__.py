@@ -8,13 +8,14 @@ influence-function standard errors.
 
 from ._ate import AverageTreatmentEffect
 from ._dr import DREvaluator
-from ._inference import PolicyValue
+from ._inference import Estimate, PolicyValue
 from ._ipw import IPWEvaluator
 from ._overlap import overlap_diagnostics
 from ._snipw import SNIPWEvaluator
 
 __all__ = [
     "AverageTreatmentEffect",
+    "Estimate",
     "DREvaluator",
     "IPWEvaluator",
     "PolicyValue",

@@ -1,14 +1,16 @@
 """Average treatment effects (ATE, ATT) by IPW or AIPW, with inference."""
 
 import numpy as np
-import pandas as pd
-from scipy.stats import norm
-from sklearn.base import _fit_context
-from sklearn.utils._param_validation import HasMethods, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils._param_validation import StrOptions
 
-from ._base import _CrossFittedNuisances
-from ._inference import _check_alpha, _linearised_ratio
+from ..base import BaseCausalEstimator
+from ..model_selection._mixin import (
+    CLASSIFIER,
+    REGRESSOR,
+    _CrossFitMixin,
+    _fill_cross_fit_doc,
+)
+from ._inference import Estimate, _linearised_ratio
 
 __all__ = ["AverageTreatmentEffect"]
 
@@ -77,7 +79,8 @@ def _att_terms(y, t, propensity, mu0):
     return (D - D0 * odds) * resid, D
 
 
-class AverageTreatmentEffect(_CrossFittedNuisances):
+@_fill_cross_fit_doc
+class AverageTreatmentEffect(_CrossFitMixin, BaseCausalEstimator):
     """Average treatment effect (ATE) or effect on the treated (ATT), IPW or DR.
 
     Every arm is compared with the control arm ``categories_[0]``, from
@@ -86,6 +89,8 @@ class AverageTreatmentEffect(_CrossFittedNuisances):
     ``Gamma_i(a) - Gamma_i(0)`` averaged) and ``_att_terms`` (ATT of
     Hahn 1998 / Chernozhukov et al. 2018). Standard errors are the standard
     deviations of the per-unit influence-function terms over ``sqrt(n)``.
+    The overlap report follows the estimand: inverse-propensity weights for
+    the ATE, the control units' odds weights for the ATT.
 
     Parameters
     ----------
@@ -96,34 +101,20 @@ class AverageTreatmentEffect(_CrossFittedNuisances):
         ``"ate"``: ``E[Y(a) - Y(0)]``; ``"att"``: ``E[Y(a) - Y(0) | A = a]``.
     outcome_model : regressor, default=None
         ``mu_a(x) = E[Y | A = a, X = x]`` (``method="dr"`` only); ``None``
-        means ``HistGradientBoostingRegressor()``.
+        means ``HistGradientBoostingRegressor(early_stopping=False)``.
     propensity_model : classifier, default=None
         Estimates ``e_a(x) = P(A = a | X = x)`` with ``predict_proba``,
-        cross-fitted on the shared folds. ``None`` means
-        ``LogisticRegression(max_iter=1000)``. Ignored when known propensities
-        are passed to fit.
-    cv : int, cross-validation generator or iterable, default=5
-        Cross-fitting folds, built by :func:`causaldist.model_selection.make_folds`
-        (stratified on treatment, grouped when ``groups`` are given).
-    n_jobs : int, default=None
-        Folds fitted in parallel with joblib.
-    memory : None, str or joblib.Memory, default=None
-        Cache of the cross-fitting stage.
-    min_propensity : float, default=1e-3
-        Estimated propensities are clipped to ``[min_propensity, 1 -
-        min_propensity]`` (known ones are used as given).
-    random_state : int, RandomState instance or None, default=None
-        Shuffling of the folds.
-    control : label, default=None
-        The control arm, ``categories_[0]``; ``None`` means the smallest label.
+        cross-fitted on the shared folds. ``None`` means ``StandardScaler`` +
+        ``LogisticRegression``. Ignored when known propensities are passed to
+        fit (``propensity=``).
+    {cross_fit}
 
     Attributes
     ----------
-    effect_ : ndarray of shape (n_arms - 1,)
+    estimate_ : Estimate
         Effect of ``categories_[k + 1]`` against the control, in that order
-        (length 1 with two arms).
-    stderr_ : ndarray of shape (n_arms - 1,)
-        Influence-function standard errors.
+        (a scalar with two arms), with influence-function standard errors;
+        ``estimate_.summary_frame()`` is the table.
     covariance_ : ndarray of shape (n_arms - 1, n_arms - 1)
         Covariance of the effects (they share the control units).
     influence_ : ndarray of shape (n_samples, n_arms - 1)
@@ -156,20 +147,24 @@ class AverageTreatmentEffect(_CrossFittedNuisances):
     >>> from causaldist.evaluation import AverageTreatmentEffect
     >>> X, y, t, tau = make_heterogeneous(2000, n_arms=3, random_state=0)
     >>> ate = AverageTreatmentEffect(outcome_model=LinearRegression(), random_state=0)
-    >>> ate.fit(X, y, treatment=t).effect_.round(2)
+    >>> ate.fit(X, y, treatment=t).estimate_.value.round(2)
     array([0.48, 0.87])
-    >>> print(ate.summary().round(2).to_string(index_names=False))
-       effect  stderr      z  pvalue  ci_lower  ci_upper
-    1    0.48    0.07   6.58     0.0      0.33      0.62
-    2    0.87    0.08  11.46     0.0      0.72      1.02
+    >>> print(ate.estimate_.summary_frame().round(2).to_string())
+       point_estimate  stderr  zstat  pvalue  ci_lower  ci_upper
+    1            0.48    0.07   6.58     0.0      0.33      0.62
+    2            0.87    0.08  11.46     0.0      0.72      1.02
     """
 
     _parameter_constraints: dict = {
-        **_CrossFittedNuisances._parameter_constraints,
+        **BaseCausalEstimator._parameter_constraints,
+        **_CrossFitMixin._parameter_constraints,
         "method": [StrOptions({"dr", "ipw"})],
         "target": [StrOptions({"ate", "att"})],
-        "outcome_model": [HasMethods(["fit", "predict"]), None],
+        "outcome_model": REGRESSOR,
+        "propensity_model": CLASSIFIER,
     }
+    _default_models = {"outcome_model": "outcome", "propensity_model": "propensity"}
+    _keep_frame = True
 
     def __init__(
         self,
@@ -197,44 +192,21 @@ class AverageTreatmentEffect(_CrossFittedNuisances):
         self.control = control
 
     @property
-    def _needs_outcome(self):
-        return self.method == "dr"
+    def _estimand(self):
+        return self.target
 
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(
-        self, X, y, treatment=None, *, sample_weight=None, propensity=None, groups=None
-    ):
-        """Cross-fit the nuisances and compute the effects.
+    def _models_seeing_X(self):
+        names = ["propensity_model"] + (["outcome_model"] if self.method == "dr" else [])
+        return [self._model(name) for name in names]
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Covariates. Kept (as given) to apply estimator and callable
-            policies to in :meth:`evaluate`.
-        y : array-like of shape (n_samples,)
-            Observed outcomes.
-        treatment : array-like of shape (n_samples,)
-            Received arm of every unit (any labels).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the units in the nuisance fits and in every mean.
-        propensity : float or array-like, default=None
-            Known propensities, e.g. the design of a randomised trial, used
-            instead of a cross-fitted ``propensity_model``: a matrix of shape
-            ``(n_samples, n_arms)`` (or ``(1, n_arms)`` for one design shared
-            by all units) with columns in ``categories_`` order, or, with two
-            arms, a scalar or ``(n_samples,)`` array of the probability of the
-            treated arm ``categories_[1]``. Requested through metadata routing
-            by default, like ``treatment``.
-        groups : array-like of shape (n_samples,), default=None
-            Group labels for grouped cross-fitting folds.
-
-        Returns
-        -------
-        self : object
-        """
-        X, y, t, sample_weight = self._validate_fit_data(X, y, treatment, sample_weight)
-        nuis = self._fit_nuisances(X, y, t, sample_weight, propensity, groups)
+    def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):
+        nuis = self._cross_fit(
+            X, y, t, sample_weight, groups=groups, propensity=propensity,
+            propensity_model=True, outcome_model=self.method == "dr",
+        )
+        self.propensity_ = nuis.propensity
         if self.method == "dr":
+            self.outcome_ = nuis.outcome
             self.scores_ = nuis.dr_scores(y, t)
             mu0 = nuis.outcome[:, 0]
         else:
@@ -247,54 +219,14 @@ class AverageTreatmentEffect(_CrossFittedNuisances):
         else:
             num, den = _att_terms(y, t, nuis.propensity, mu0)
         effect, scores, stderr = _linearised_ratio(num, den, sample_weight)
-        self.effect_ = np.atleast_1d(effect)
-        self.stderr_ = np.atleast_1d(stderr)
         self.influence_ = scores - effect
         n = y.shape[0]
         self.covariance_ = np.atleast_2d(np.cov(self.influence_, rowvar=False)) / n
-        return self
-
-    def conf_int(self, alpha=0.05):
-        """Normal confidence intervals of the effects.
-
-        Parameters
-        ----------
-        alpha : float, default=0.05
-            One minus the coverage.
-
-        Returns
-        -------
-        lower, upper : ndarray of shape (n_arms - 1,)
-        """
-        check_is_fitted(self, "effect_")
-        z = norm.ppf(1 - _check_alpha(alpha) / 2)
-        return self.effect_ - z * self.stderr_, self.effect_ + z * self.stderr_
-
-    def summary(self, alpha=0.05):
-        """Table of the effects with standard errors, z, p-values and intervals.
-
-        Parameters
-        ----------
-        alpha : float, default=0.05
-            One minus the coverage of the intervals.
-
-        Returns
-        -------
-        table : DataFrame
-            One row per treated arm (indexed by its label), columns
-            ``effect, stderr, z, pvalue, ci_lower, ci_upper``.
-        """
-        lower, upper = self.conf_int(alpha)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = self.effect_ / self.stderr_
-        return pd.DataFrame(
-            {
-                "effect": self.effect_,
-                "stderr": self.stderr_,
-                "z": z,
-                "pvalue": 2 * norm.sf(np.abs(z)),
-                "ci_lower": lower,
-                "ci_upper": upper,
-            },
-            index=pd.Index(self.categories_[1:], name="arm"),
+        single = np.size(effect) == 1
+        self.estimate_ = Estimate(
+            effect[0] if single else effect, stderr[0] if single else stderr, n=n,
+            scores=scores[:, 0] if single else scores,
+            names=self.categories_[1:],
+            method=f"{self.method.upper()} {self.target.upper()}",
         )
+        return self

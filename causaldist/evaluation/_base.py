@@ -1,187 +1,57 @@
-"""Shared machinery of the evaluators: nuisances, known propensities, policies."""
+"""What the off-policy evaluators share: fit once, then evaluate many policies."""
 
-import warnings
 from abc import ABCMeta, abstractmethod
-from dataclasses import replace
-from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import clone
-from sklearn.ensemble import HistGradientBoostingRegressor
-from sklearn.linear_model import LogisticRegression
-from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseCausalEstimator
-from ..model_selection import Nuisances, cross_fit, make_folds
+from ..model_selection._mixin import CLASSIFIER, _CrossFitMixin
 from ._inference import PolicyValue, _linearised_ratio
-from ._overlap import overlap_diagnostics
 
 # Row sums of probabilities are checked to this absolute tolerance.
 _PROBA_TOL = 1e-6
 
 
-def _check_known_propensity(propensity, t_codes, n_arms):
-    """Validate user-given propensities and return them as an (n, K) matrix.
-
-    Accepts a scalar or an array of shape ``(n,)`` with two arms (the
-    probability of the treated arm ``categories_[1]``), a row of shape
-    ``(1, n_arms)`` shared by every unit, or a full ``(n, n_arms)`` matrix.
-    """
-    n = t_codes.shape[0]
-    e = np.asarray(propensity, dtype=np.float64)
-    if e.ndim == 0 or e.ndim == 1:
-        if n_arms != 2:
-            raise ValueError(
-                f"propensity must have shape (n_samples, {n_arms}) or "
-                f"(1, {n_arms}) with {n_arms} arms; a scalar or 1-D propensity "
-                "(the probability of the treated arm) needs two arms."
-            )
-        e = np.broadcast_to(e, (n,)) if e.ndim == 0 else e
-        if e.shape[0] != n:
-            raise ValueError(f"propensity has {e.shape[0]} entries but X has {n} rows.")
-        e = np.column_stack([1.0 - e, e])
-    elif e.ndim == 2:
-        if e.shape[1] != n_arms or e.shape[0] not in (1, n):
-            raise ValueError(
-                f"propensity must have shape ({n}, {n_arms}) or (1, {n_arms}), "
-                f"columns in categories_ order; got {e.shape}."
-            )
-        e = np.broadcast_to(e, (n, n_arms)).copy()
-    else:
-        raise ValueError(f"propensity must be at most 2-D; got shape {e.shape}.")
-    if not np.all(np.isfinite(e)) or np.any(e < 0) or np.any(e > 1):
-        raise ValueError("propensity must hold probabilities in [0, 1].")
-    if not np.allclose(e.sum(axis=1), 1.0, rtol=0, atol=_PROBA_TOL):
-        raise ValueError("propensity rows must sum to 1 over the arms.")
-    if np.any(e[np.arange(n), t_codes] <= 0):
-        raise ValueError(
-            "propensity is 0 for the arm a unit received: the given "
-            "propensities contradict the observed treatment."
-        )
-    return e
-
-
-class _CrossFittedNuisances(BaseCausalEstimator):
-    """Fit-time half of every evaluator: validated data, folds, nuisances, overlap.
-
-    Subclasses set ``_needs_outcome`` and call :meth:`_fit_nuisances` in fit.
-    """
-
-    __metadata_request__fit = {"treatment": True, "propensity": True}
-
-    _parameter_constraints: dict = {
-        # sklearn spells "no validation" as a bare string, not a list.
-        "control": "no_validation",
-        "propensity_model": [HasMethods(["fit", "predict_proba"]), None],
-        "cv": ["cv_object"],
-        "n_jobs": [Integral, None],
-        "memory": [None, str, HasMethods(["cache"])],
-        "min_propensity": [Interval(Real, 0, 0.5, closed="left")],
-        "random_state": ["random_state"],
-    }
-
-    _needs_outcome = False
-
-    def _default_propensity_model(self):
-        return (
-            LogisticRegression(max_iter=1000)
-            if self.propensity_model is None
-            else self.propensity_model
-        )
-
-    def _default_outcome_model(self):
-        return (
-            HistGradientBoostingRegressor()
-            if self.outcome_model is None
-            else self.outcome_model
-        )
-
-    def _fit_nuisances(self, X, y, t, sample_weight, propensity, groups):
-        """Set ``folds_``, ``nuisances_``, ``propensity_``, ``outcome_``, ``overlap_``."""
-        n_arms = len(self.categories_)
-        known = (
-            None
-            if propensity is None
-            else _check_known_propensity(propensity, t, n_arms)
-        )
-        need_ps = known is None
-        if need_ps or self._needs_outcome:
-            self.folds_ = make_folds(
-                self.cv, t, groups=groups, random_state=self.random_state
-            )
-            self.propensity_model_ = (
-                clone(self._default_propensity_model()) if need_ps else None
-            )
-            self.outcome_model_ = (
-                clone(self._default_outcome_model()) if self._needs_outcome else None
-            )
-            # The overlap report below gives a per-arm warning that covers
-            # clipping; the shared stage's own clipping warning would repeat it.
-            with warnings.catch_warnings():
-                warnings.filterwarnings(
-                    "ignore", message=r".*were clipped", category=UserWarning
-                )
-                nuis = cross_fit(
-                    X,
-                    y,
-                    t,
-                    n_arms=n_arms,
-                    folds=self.folds_,
-                    propensity_model=self.propensity_model_,
-                    outcome_model=self.outcome_model_,
-                    pooled_outcome=getattr(self, "pooled_outcome", False),
-                    sample_weight=sample_weight,
-                    min_propensity=self.min_propensity,
-                    n_jobs=self.n_jobs,
-                    memory=self.memory,
-                )
-        else:
-            self.folds_ = None
-            self.propensity_model_ = self.outcome_model_ = None
-            nuis = Nuisances()
-        if known is not None:
-            nuis = replace(nuis, propensity=known, n_clipped=0)
-        self.nuisances_ = nuis
-        self.propensity_ = nuis.propensity
-        if self._needs_outcome:
-            self.outcome_ = nuis.outcome
-        self.overlap_ = overlap_diagnostics(
-            nuis.propensity,
-            t,
-            labels=self.categories_,
-            sample_weight=sample_weight,
-            min_propensity=self.min_propensity if known is None else 0.0,
-        )
-        return nuis
-
-
-class _BasePolicyEvaluator(_CrossFittedNuisances, metaclass=ABCMeta):
+class _BasePolicyEvaluator(_CrossFitMixin, BaseCausalEstimator, metaclass=ABCMeta):
     """Off-policy evaluator: ``fit`` the nuisances once, ``evaluate`` many policies.
 
-    Subclasses implement ``_terms(P)``: the numerator and denominator terms
-    of the value of a policy given as an ``(n, K)`` matrix of action
-    probabilities, and ``_fit_scores()`` to set ``scores_``.
+    Subclasses set ``_needs_outcome`` and implement ``_terms(P)``: the
+    numerator and denominator terms of the value of a policy given as an
+    ``(n, K)`` matrix of action probabilities, and ``_fit_scores()`` to set
+    ``scores_``. A DataFrame ``X`` is passed to the nuisance models as given
+    (so that a pipeline that encodes mixed columns works) and kept to apply
+    estimator policies to.
     """
 
-    _method = ""
-    # Distribution-valued outcomes (a quantile function per unit) are 2-D.
-    _multi_output = False
+    _parameter_constraints: dict = {
+        **BaseCausalEstimator._parameter_constraints,
+        **_CrossFitMixin._parameter_constraints,
+        "propensity_model": CLASSIFIER,
+    }
 
-    def _fit(self, X, y, treatment, sample_weight, propensity, groups):
-        X_in = X
-        X, y, t, sample_weight = self._validate_fit_data(
-            X, y, treatment, sample_weight, multi_output=self._multi_output
+    _method = ""
+    _needs_outcome = False
+    _keep_frame = True
+
+    def _models_seeing_X(self):
+        names = ["propensity_model"] + (["outcome_model"] if self._needs_outcome else [])
+        return [self._model(name) for name in names]
+
+    def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):
+        self._cross_fit(
+            X, y, t, sample_weight, groups=groups, propensity=propensity,
+            propensity_model=True, outcome_model=self._needs_outcome,
+            pooled_outcome=getattr(self, "pooled_outcome", False),
         )
-        self._fit_nuisances(X, y, t, sample_weight, propensity, groups)
+        self.propensity_ = self.nuisances_.propensity
+        if self._needs_outcome:
+            self.outcome_ = self.nuisances_.outcome
         self._y = y
         self._t = t
         self._sample_weight = sample_weight
-        # The policies are evaluated on the training units, and an estimator
-        # policy may need the covariates as given (e.g. a DataFrame with the
-        # column names its pipeline selects on), so the input is kept as is.
-        self._X_policy = X_in
-        self.n_samples_ = X.shape[0]
+        self._X_policy = X
+        self.n_samples_ = t.shape[0]
         self._fit_scores()
         return self
 

@@ -1,14 +1,13 @@
 """Doubly robust (AIPW) off-policy evaluation."""
 
 import numpy as np
-from sklearn.base import _fit_context
-from sklearn.utils._param_validation import HasMethods
-
+from ..model_selection._mixin import REGRESSOR, _fill_cross_fit_doc
 from ._base import _BasePolicyEvaluator
 
 __all__ = ["DREvaluator"]
 
 
+@_fill_cross_fit_doc
 class DREvaluator(_BasePolicyEvaluator):
     """Doubly robust (AIPW) value of a policy, from cross-fitted nuisances.
 
@@ -31,30 +30,17 @@ class DREvaluator(_BasePolicyEvaluator):
     outcome_model : regressor, default=None
         Estimates ``mu_a(x) = E[Y | A = a, X = x]``, one clone per arm and
         fold (a classifier gives ``P(Y = 1 | ...)`` for a binary outcome).
-        ``None`` means ``HistGradientBoostingRegressor()``.
+        ``None`` means ``HistGradientBoostingRegressor(early_stopping=False)``.
     propensity_model : classifier, default=None
         Estimates ``e_a(x) = P(A = a | X = x)`` with ``predict_proba``,
-        cross-fitted on the shared folds. ``None`` means
-        ``LogisticRegression(max_iter=1000)``. Ignored when known propensities
-        are passed to fit.
-    cv : int, cross-validation generator or iterable, default=5
-        Cross-fitting folds, built by :func:`causaldist.model_selection.make_folds`
-        (stratified on treatment, grouped when ``groups`` are given).
-    n_jobs : int, default=None
-        Folds fitted in parallel with joblib.
-    memory : None, str or joblib.Memory, default=None
-        Cache of the cross-fitting stage.
-    min_propensity : float, default=1e-3
-        Estimated propensities are clipped to ``[min_propensity, 1 -
-        min_propensity]`` (known ones are used as given).
-    random_state : int, RandomState instance or None, default=None
-        Shuffling of the folds.
-    control : label, default=None
-        The control arm, ``categories_[0]``; ``None`` means the smallest label.
+        cross-fitted on the shared folds. ``None`` means ``StandardScaler`` +
+        ``LogisticRegression``. Ignored when known propensities are passed to
+        fit (``propensity=``).
     pooled_outcome : bool, default=False
         Fit one outcome model per fold on ``[X, one-hot(A)]`` and predict it at
         every arm (econml's structure: K times fewer fits, at the price of
         sharing one model across arms) instead of one model per arm.
+    {cross_fit}
 
     Attributes
     ----------
@@ -73,8 +59,6 @@ class DREvaluator(_BasePolicyEvaluator):
         ``nuisances_.models``).
     folds_ : list of (train, test)
         Cross-fitting folds.
-    propensity_model_, outcome_model_ : estimator or None
-        Unfitted clones of the nuisance models.
     categories_ : ndarray of shape (n_arms,)
         Treatment labels, control first.
     n_samples_ : int
@@ -93,7 +77,7 @@ class DREvaluator(_BasePolicyEvaluator):
     >>> from causaldist.datasets import make_heterogeneous
     >>> from causaldist.evaluation import DREvaluator
     >>> X, y, t, _ = make_heterogeneous(2000, random_state=0)
-    >>> ev = DREvaluator(LinearRegression(), random_state=0).fit(X, y, treatment=t)
+    >>> ev = DREvaluator(outcome_model=LinearRegression(), random_state=0).fit(X, y, treatment=t)
     >>> ev.scores_.shape
     (2000, 2)
     >>> res = ev.compare(X[:, 2] > -1, 1)   # targeted vs treat everyone
@@ -103,17 +87,18 @@ class DREvaluator(_BasePolicyEvaluator):
 
     _parameter_constraints: dict = {
         **_BasePolicyEvaluator._parameter_constraints,
-        "outcome_model": [HasMethods(["fit", "predict"]), None],
+        "outcome_model": REGRESSOR,
         "pooled_outcome": ["boolean"],
     }
+    _default_models = {"outcome_model": "outcome", "propensity_model": "propensity"}
     _method = "DR"
     _needs_outcome = True
 
     def __init__(
         self,
+        *,
         outcome_model=None,
         propensity_model=None,
-        *,
         cv=5,
         n_jobs=None,
         memory=None,
@@ -131,40 +116,6 @@ class DREvaluator(_BasePolicyEvaluator):
         self.random_state = random_state
         self.control = control
         self.pooled_outcome = pooled_outcome
-
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(
-        self, X, y, treatment=None, *, sample_weight=None, propensity=None, groups=None
-    ):
-        """Cross-fit the nuisances and compute the per-unit scores.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Covariates. Kept (as given) to apply estimator and callable
-            policies to in :meth:`evaluate`.
-        y : array-like of shape (n_samples,)
-            Observed outcomes.
-        treatment : array-like of shape (n_samples,)
-            Received arm of every unit (any labels).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the units in the nuisance fits and in every mean.
-        propensity : float or array-like, default=None
-            Known propensities, e.g. the design of a randomised trial, used
-            instead of a cross-fitted ``propensity_model``: a matrix of shape
-            ``(n_samples, n_arms)`` (or ``(1, n_arms)`` for one design shared
-            by all units) with columns in ``categories_`` order, or, with two
-            arms, a scalar or ``(n_samples,)`` array of the probability of the
-            treated arm ``categories_[1]``. Requested through metadata routing
-            by default, like ``treatment``.
-        groups : array-like of shape (n_samples,), default=None
-            Group labels for grouped cross-fitting folds.
-
-        Returns
-        -------
-        self : object
-        """
-        return self._fit(X, y, treatment, sample_weight, propensity, groups)
 
     def _fit_scores(self):
         self.scores_ = self.nuisances_.dr_scores(self._y, self._t)

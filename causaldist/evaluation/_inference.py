@@ -1,15 +1,16 @@
-"""Influence-function inference for estimators that are (ratios of) sample means."""
+"""One result type for an estimate with its uncertainty, and the inference behind it."""
 
-from dataclasses import dataclass, field
+import numbers
 
 import numpy as np
+import pandas as pd
 from scipy.stats import norm
 
-__all__ = ["PolicyValue"]
+__all__ = ["Estimate", "PolicyValue"]
 
 
 def _check_alpha(alpha):
-    if not (isinstance(alpha, (int, float, np.floating)) and 0 < alpha < 1):
+    if not (isinstance(alpha, numbers.Real) and not isinstance(alpha, bool) and 0 < alpha < 1):
         raise ValueError(f"alpha must be a number in (0, 1); got {alpha!r}.")
     return float(alpha)
 
@@ -59,46 +60,73 @@ def _linearised_ratio(num, den, sample_weight=None):
     return theta, theta + psi, stderr
 
 
-@dataclass(frozen=True, eq=False)
-class PolicyValue:
-    """An estimated value (or difference of values) with its inference.
+class Estimate:
+    """A point estimate (scalar or array) with its standard error.
 
-    Returned by ``evaluate`` and ``compare`` of the off-policy evaluators.
-    The estimate is the mean of ``scores`` and its standard error the
-    standard deviation of ``scores`` over ``sqrt(n)`` (influence-function
-    inference), so two results on the same units can be differenced unit by
-    unit.
+    The one result type of causaldist: an ATE, a policy value, a RATE, a
+    difference of two values, the effects at many points. Intervals and
+    p-values are normal, ``value -/+ z_{1 - alpha/2} stderr`` and
+    ``2 (1 - Phi(|value - null| / stderr))``.
+
+    Parameters
+    ----------
+    value : float or array-like
+        Point estimate(s).
+    stderr : float or array-like
+        Standard error(s), shaped like ``value``.
+    n : int, default=None
+        Number of units the estimate averages over.
+    scores : ndarray of shape (n,) or (n, ...), default=None
+        Per-unit influence-function terms whose mean is ``value`` and whose
+        standard deviation over ``sqrt(n)`` is ``stderr`` (when the estimate
+        is a mean); two results on the same units can be differenced through
+        them.
+    names : array-like, default=None
+        Labels of the entries of an array-valued estimate (rows of
+        :meth:`summary_frame`).
+    method : str, default=""
+        Which estimator produced it, shown in the ``repr``.
 
     Attributes
     ----------
-    value : float
-        Estimated policy value (or difference of two values).
-    stderr : float
-        Influence-function standard error.
-    n : int
-        Number of units.
-    scores : ndarray of shape (n,)
-        Per-unit terms: ``value = scores.mean()`` and
-        ``stderr = scores.std(ddof=1) / sqrt(n)``.
-    method : str
-        Which estimator produced it (``"IPW"``, ``"SNIPW"``, ``"DR"``), with
-        ``" difference"`` appended for :meth:`compare`.
+    value, stderr, n, scores, names, method
+        As passed.
+    point_estimate : float or ndarray
+        Alias of ``value`` (econml's name).
 
     Examples
     --------
     >>> import numpy as np
-    >>> from causaldist.evaluation import PolicyValue
+    >>> from causaldist.evaluation import Estimate
     >>> s = np.array([1.0, 2.0, 3.0, 4.0])
-    >>> res = PolicyValue(value=s.mean(), stderr=s.std(ddof=1) / 2, n=4, scores=s)
+    >>> res = Estimate(s.mean(), s.std(ddof=1) / 2, n=4, scores=s)
     >>> res
-    PolicyValue(value=2.5, stderr=0.6455, 95% CI=[1.235, 3.765], n=4)
+    Estimate(value=2.5, stderr=0.6455, 95% CI=[1.235, 3.765], n=4)
+    >>> round(res.pvalue(), 4)
+    0.0001
+    >>> res.summary_frame().round(3)
+       point_estimate  stderr  zstat  pvalue  ci_lower  ci_upper
+    0             2.5   0.645  3.873     0.0     1.235     3.765
     """
 
-    value: float
-    stderr: float
-    n: int
-    scores: np.ndarray = field(repr=False)
-    method: str = ""
+    def __init__(self, value, stderr, *, n=None, scores=None, names=None, method=""):
+        value = np.asarray(value, dtype=np.float64)
+        stderr = np.asarray(stderr, dtype=np.float64)
+        if stderr.shape != value.shape:
+            stderr = np.broadcast_to(stderr, value.shape).copy()
+        self.value = float(value) if value.ndim == 0 else value
+        self.stderr = float(stderr) if stderr.ndim == 0 else stderr
+        self.n = n
+        self.scores = scores
+        self.names = None if names is None else np.asarray(names)
+        self.method = method
+
+    @property
+    def point_estimate(self):
+        return self.value
+
+    def _z(self, alpha):
+        return norm.ppf(1 - _check_alpha(alpha) / 2)
 
     def conf_int(self, alpha=0.05):
         """Normal confidence interval ``value -/+ z_{1 - alpha/2} stderr``.
@@ -110,29 +138,158 @@ class PolicyValue:
 
         Returns
         -------
-        lower, upper : float
+        lower, upper : float or ndarray
+            Shaped like ``value``.
         """
-        z = norm.ppf(1 - _check_alpha(alpha) / 2)
-        return (
-            float(self.value - z * self.stderr),
-            float(self.value + z * self.stderr),
-        )
+        z = self._z(alpha)
+        lo = np.asarray(self.value) - z * np.asarray(self.stderr)
+        hi = np.asarray(self.value) + z * np.asarray(self.stderr)
+        if lo.ndim == 0:
+            return float(lo), float(hi)
+        return lo, hi
 
-    def ci(self, alpha=0.05):
-        """Alias of :meth:`conf_int`."""
-        return self.conf_int(alpha)
+    def zstat(self, null=0.0):
+        """``(value - null) / stderr`` (infinite when ``stderr`` is 0 and ``value != null``).
+
+        Parameters
+        ----------
+        null : float or array-like, default=0.0
+            Value under the null hypothesis.
+
+        Returns
+        -------
+        z : float or ndarray
+        """
+        diff = np.asarray(self.value) - np.asarray(null, dtype=np.float64)
+        se = np.asarray(self.stderr)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.sign(diff) * np.inf)
+        z = np.where((se == 0) & (diff == 0), 0.0, z)
+        return float(z) if z.ndim == 0 else z
 
     def pvalue(self, null=0.0):
-        """Two-sided normal p-value of ``value == null``."""
-        if self.stderr == 0:
-            return 0.0 if self.value != null else 1.0
-        return float(2 * norm.sf(abs(self.value - null) / self.stderr))
+        """Two-sided normal p-value of ``value == null``.
+
+        Parameters
+        ----------
+        null : float or array-like, default=0.0
+            Value under the null hypothesis.
+
+        Returns
+        -------
+        pvalue : float or ndarray
+        """
+        p = 2 * norm.sf(np.abs(self.zstat(null)))
+        return float(p) if np.ndim(p) == 0 else p
+
+    def summary_frame(self, alpha=0.05, null=0.0):
+        """Table of estimates, standard errors, z, p-values and intervals.
+
+        Parameters
+        ----------
+        alpha : float, default=0.05
+            One minus the coverage of the intervals.
+        null : float, default=0.0
+            Value under the null hypothesis of the z-statistics and p-values.
+
+        Returns
+        -------
+        frame : DataFrame
+            Columns ``point_estimate, stderr, zstat, pvalue, ci_lower,
+            ci_upper`` (econml's names), one row per entry of ``value``.
+        """
+        lo, hi = self.conf_int(alpha)
+        value = np.atleast_1d(self.value)
+        index = None
+        if self.names is not None and self.names.size == value.size:
+            index = pd.Index(self.names)
+        return pd.DataFrame(
+            {
+                "point_estimate": value.ravel(),
+                "stderr": np.atleast_1d(self.stderr).ravel(),
+                "zstat": np.atleast_1d(self.zstat(null)).ravel(),
+                "pvalue": np.atleast_1d(self.pvalue(null)).ravel(),
+                "ci_lower": np.atleast_1d(lo).ravel(),
+                "ci_upper": np.atleast_1d(hi).ravel(),
+            },
+            index=index,
+        )
+
+    def __float__(self):
+        if np.ndim(self.value) != 0:
+            raise TypeError(
+                f"only a scalar {type(self).__name__} converts to float; this one "
+                f"holds an array of shape {np.shape(self.value)}."
+            )
+        return float(self.value)
+
+    def __format__(self, spec):
+        if np.ndim(self.value) == 0 and spec:
+            return format(self.value, spec)
+        return format(repr(self), spec)
+
+    def _repr_fields(self):
+        return ""
 
     def __repr__(self):
-        lo, hi = self.conf_int()
         name = type(self).__name__
         method = f"{self.method}: " if self.method else ""
-        return (
-            f"{name}({method}value={self.value:.4g}, stderr={self.stderr:.4g}, "
-            f"95% CI=[{lo:.4g}, {hi:.4g}], n={self.n})"
+        extra = self._repr_fields()
+        n = "" if self.n is None else f", n={self.n}"
+        if np.ndim(self.value) == 0:
+            lo, hi = self.conf_int()
+            return (
+                f"{name}({method}{extra}value={self.value:.4g}, stderr={self.stderr:.4g}, "
+                f"95% CI=[{lo:.4g}, {hi:.4g}]{n})"
+            )
+        with np.printoptions(precision=4, threshold=6):
+            return (
+                f"{name}({method}{extra}value={np.asarray(self.value)}, "
+                f"stderr={np.asarray(self.stderr)}{n})"
+            )
+
+
+class PolicyValue(Estimate):
+    """An estimated policy value (or difference of values) with its inference.
+
+    Returned by ``evaluate`` and ``compare`` of the off-policy evaluators: an
+    :class:`Estimate` whose ``value`` is the mean of the per-unit ``scores``
+    and whose ``stderr`` is their standard deviation over ``sqrt(n)``.
+
+    Parameters
+    ----------
+    value, stderr, n, scores, method
+        As in :class:`Estimate`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from causaldist.evaluation import PolicyValue
+    >>> s = np.array([1.0, 2.0, 3.0, 4.0])
+    >>> PolicyValue(s.mean(), s.std(ddof=1) / 2, n=4, scores=s, method="DR")
+    PolicyValue(DR: value=2.5, stderr=0.6455, 95% CI=[1.235, 3.765], n=4)
+    """
+
+    def __init__(self, value, stderr, *, n=None, scores=None, method=""):
+        super().__init__(value, stderr, n=n, scores=scores, method=method)
+
+    def ci(self, alpha=0.05):
+        """Alias of :meth:`conf_int` (deprecated).
+
+        Parameters
+        ----------
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        lower, upper : float
+        """
+        import warnings
+
+        warnings.warn(
+            "PolicyValue.ci is deprecated and will be removed in the next release; "
+            "use conf_int.",
+            FutureWarning,
+            stacklevel=2,
         )
+        return self.conf_int(alpha)

@@ -1,47 +1,39 @@
 """Inverse-propensity-weighted (Horvitz-Thompson) off-policy evaluation."""
 
 import numpy as np
-from sklearn.base import _fit_context
-
+from ..model_selection._mixin import _fill_cross_fit_doc
 from ._base import _BasePolicyEvaluator
 
 __all__ = ["IPWEvaluator"]
 
 
+@_fill_cross_fit_doc
 class IPWEvaluator(_BasePolicyEvaluator):
-    """Inverse-propensity-weighted value of a policy (Horvitz-Thompson).
+    """Inverse-propensity-weighted value of a policy (Horvitz-Thompson or Hajek).
 
     The value of a (possibly stochastic) policy ``pi(a | x)`` is estimated by
 
-    ``V_IPW(pi) = (1/n) sum_i pi(A_i | X_i) / e_{A_i}(X_i) * Y_i``
+    ``V_IPW(pi) = (1/n) sum_i w_i Y_i``, ``w_i = pi(A_i | X_i) / e_{A_i}(X_i)``
 
-    (Horvitz & Thompson 1952; for policies, Dudik, Langford & Li 2011), with
-    the propensities ``e`` cross-fitted on the shared folds or given. It is
-    unbiased when ``e`` is correct. The standard error is the influence
-    function's, ``sd_i(terms) / sqrt(n)``, which treats ``e`` as known: with
-    estimated propensities it is conservative (Hirano, Imbens & Ridder 2003).
+    (Horvitz & Thompson 1952; for policies, Dudik, Langford & Li 2011), or
+    with ``normalize=True`` by the self-normalised (Hajek 1971; Swaminathan &
+    Joachims 2015) ``V_SNIPW(pi) = sum_i w_i Y_i / sum_i w_i``: biased in
+    finite samples but consistent, invariant to a shift of ``Y``, and usually
+    of much lower variance. The propensities ``e`` are cross-fitted on the
+    shared folds or given. The standard error is the (linearised) influence
+    function's, which treats ``e`` as known: with estimated propensities it is
+    conservative (Hirano, Imbens & Ridder 2003).
 
     Parameters
     ----------
     propensity_model : classifier, default=None
         Estimates ``e_a(x) = P(A = a | X = x)`` with ``predict_proba``,
-        cross-fitted on the shared folds. ``None`` means
-        ``LogisticRegression(max_iter=1000)``. Ignored when known propensities
-        are passed to fit.
-    cv : int, cross-validation generator or iterable, default=5
-        Cross-fitting folds, built by :func:`causaldist.model_selection.make_folds`
-        (stratified on treatment, grouped when ``groups`` are given).
-    n_jobs : int, default=None
-        Folds fitted in parallel with joblib.
-    memory : None, str or joblib.Memory, default=None
-        Cache of the cross-fitting stage.
-    min_propensity : float, default=1e-3
-        Estimated propensities are clipped to ``[min_propensity, 1 -
-        min_propensity]`` (known ones are used as given).
-    random_state : int, RandomState instance or None, default=None
-        Shuffling of the folds.
-    control : label, default=None
-        The control arm, ``categories_[0]``; ``None`` means the smallest label.
+        cross-fitted on the shared folds. ``None`` means ``StandardScaler`` +
+        ``LogisticRegression``. Ignored when known propensities are passed to
+        fit (``propensity=``).
+    normalize : bool, default=False
+        Self-normalise the weights (Hajek / SNIPW).
+    {cross_fit}
 
     Attributes
     ----------
@@ -56,9 +48,6 @@ class IPWEvaluator(_BasePolicyEvaluator):
         The shared cross-fitting stage's output.
     folds_ : list of (train, test) or None
         Cross-fitting folds (``None`` with known propensities).
-    propensity_model_ : classifier or None
-        Unfitted clone of the propensity model (the fitted per-fold models
-        are in ``nuisances_.models``).
     categories_ : ndarray of shape (n_arms,)
         Treatment labels, control first.
     n_samples_ : int
@@ -68,7 +57,7 @@ class IPWEvaluator(_BasePolicyEvaluator):
 
     See Also
     --------
-    SNIPWEvaluator : self-normalised IPW, lower variance.
+    SNIPWEvaluator : ``IPWEvaluator(normalize=True)``.
     DREvaluator : doubly robust (AIPW) evaluation.
 
     Examples
@@ -83,13 +72,17 @@ class IPWEvaluator(_BasePolicyEvaluator):
     >>> lo, hi = res.conf_int(0.05)
     """
 
-    _parameter_constraints: dict = {**_BasePolicyEvaluator._parameter_constraints}
-    _method = "IPW"
+    _parameter_constraints: dict = {
+        **_BasePolicyEvaluator._parameter_constraints,
+        "normalize": ["boolean"],
+    }
+    _default_models = {"propensity_model": "propensity"}
 
     def __init__(
         self,
-        propensity_model=None,
         *,
+        propensity_model=None,
+        normalize=False,
         cv=5,
         n_jobs=None,
         memory=None,
@@ -98,6 +91,7 @@ class IPWEvaluator(_BasePolicyEvaluator):
         control=None,
     ):
         self.propensity_model = propensity_model
+        self.normalize = normalize
         self.cv = cv
         self.n_jobs = n_jobs
         self.memory = memory
@@ -105,39 +99,9 @@ class IPWEvaluator(_BasePolicyEvaluator):
         self.random_state = random_state
         self.control = control
 
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(
-        self, X, y, treatment=None, *, sample_weight=None, propensity=None, groups=None
-    ):
-        """Cross-fit the nuisances and compute the per-unit scores.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Covariates. Kept (as given) to apply estimator and callable
-            policies to in :meth:`evaluate`.
-        y : array-like of shape (n_samples,)
-            Observed outcomes.
-        treatment : array-like of shape (n_samples,)
-            Received arm of every unit (any labels).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the units in the nuisance fits and in every mean.
-        propensity : float or array-like, default=None
-            Known propensities, e.g. the design of a randomised trial, used
-            instead of a cross-fitted ``propensity_model``: a matrix of shape
-            ``(n_samples, n_arms)`` (or ``(1, n_arms)`` for one design shared
-            by all units) with columns in ``categories_`` order, or, with two
-            arms, a scalar or ``(n_samples,)`` array of the probability of the
-            treated arm ``categories_[1]``. Requested through metadata routing
-            by default, like ``treatment``.
-        groups : array-like of shape (n_samples,), default=None
-            Group labels for grouped cross-fitting folds.
-
-        Returns
-        -------
-        self : object
-        """
-        return self._fit(X, y, treatment, sample_weight, propensity, groups)
+    @property
+    def _method(self):
+        return "SNIPW" if self.normalize else "IPW"
 
     def _fit_scores(self):
         n, n_arms = self.propensity_.shape
@@ -148,4 +112,7 @@ class IPWEvaluator(_BasePolicyEvaluator):
         self.scores_[rows, self._t] = self._inv_e * self._y
 
     def _terms(self, P):
+        if self.normalize:
+            w = P[np.arange(P.shape[0]), self._t] * self._inv_e
+            return w * self._y, w
         return np.sum(P * self.scores_, axis=1), 1.0

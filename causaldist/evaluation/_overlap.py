@@ -17,6 +17,7 @@ def overlap_diagnostics(
     min_propensity=0.0,
     min_ess_fraction=0.1,
     warn=True,
+    estimand="ate",
 ):
     """Propensity range, effective sample size and clipping of every arm.
 
@@ -27,7 +28,12 @@ def overlap_diagnostics(
     ``ESS_a = (sum_{A_i = a} w_i)^2 / sum_{A_i = a} w_i^2``
 
     is the number of equally weighted units that would give an IPW mean of
-    arm ``a`` the same variance; ``ess_fraction`` divides it by the arm's own
+    arm ``a`` the same variance. For the effect on the treated
+    (``estimand="att"``) the weights that matter are different: treated units
+    count once, and the control units are weighted by the odds
+    ``e_a(X_i) / e_0(X_i)`` of each treated arm ``a``; the control row then
+    reports the smallest of those effective sizes over the treated arms.
+    In both cases ``ess_fraction`` divides it by the arm's own
     Kish size ``(sum s_i)^2 / sum s_i^2`` (its unit count without sample
     weights). A small fraction means a few units with tiny propensities carry
     the arm, and IPW and DR estimates are noisy and sensitive to the
@@ -50,6 +56,9 @@ def overlap_diagnostics(
     warn : bool, default=True
         Raise the ``UserWarning`` on poor overlap (low effective sample size
         or clipped propensities).
+    estimand : {"ate", "att"}, default="ate"
+        The target whose weights are reported: inverse propensities for the
+        ATE (and policy values), control odds weights for the ATT.
 
     Returns
     -------
@@ -68,31 +77,53 @@ def overlap_diagnostics(
     >>> report["n"].tolist(), report["ess_fraction"].round(3).tolist()
     ([2, 2], [0.949, 0.949])
     """
+    if estimand not in ("ate", "att"):
+        raise ValueError(f"estimand must be 'ate' or 'att'; got {estimand!r}.")
     e = np.asarray(propensity, dtype=np.float64)
-    t = np.asarray(treatment, dtype=np.intp)
-    if e.ndim != 2 or e.shape[0] != t.shape[0]:
+    t = np.asarray(treatment)
+    if e.ndim != 2 or t.ndim != 1 or e.shape[0] != t.shape[0]:
         raise ValueError(
             f"propensity must have shape (n_samples, n_arms) with n_samples = "
-            f"{t.shape[0]}; got {e.shape}."
+            f"{t.shape[0] if t.ndim else 'len(treatment)'}; got {e.shape}."
         )
     n_arms = e.shape[1]
+    if t.dtype.kind not in "iub" or np.any(t < 0) or np.any(t >= n_arms):
+        raise ValueError(
+            f"treatment must hold integer codes 0..{n_arms - 1}; got "
+            f"{np.unique(t)[:10].tolist()}."
+        )
+    t = t.astype(np.intp)
+    if not np.all(np.isfinite(e)) or np.any(e < 0) or np.any(e > 1):
+        raise ValueError("propensity must hold probabilities in [0, 1].")
     s = (
         np.ones(t.shape[0])
         if sample_weight is None
         else np.asarray(sample_weight, float)
     )
+    if s.shape != t.shape or np.any(s < 0) or not np.all(np.isfinite(s)):
+        raise ValueError("sample_weight must be finite, non-negative, one per unit.")
     rows = np.arange(t.shape[0])
-    with np.errstate(divide="ignore"):
-        w = s / e[rows, t]
     onehot = t[:, None] == np.arange(n_arms)
-    sum_w = np.where(onehot, w[:, None], 0.0).sum(axis=0)
-    sum_w2 = np.where(onehot, w[:, None] ** 2, 0.0).sum(axis=0)
     sum_s = np.where(onehot, s[:, None], 0.0).sum(axis=0)
     sum_s2 = np.where(onehot, s[:, None] ** 2, 0.0).sum(axis=0)
+    base = np.divide(sum_s**2, sum_s2, out=np.zeros(n_arms), where=sum_s2 > 0)
+
+    def kish(w, mask):
+        # A zero propensity gives an infinite weight: no effective sample.
+        if np.any(~np.isfinite(w[mask])):
+            return 0.0
+        sw, sw2 = w[mask].sum(), (w[mask] ** 2).sum()
+        return sw**2 / sw2 if sw2 > 0 else 0.0
+
     with np.errstate(divide="ignore", invalid="ignore"):
-        ess = np.where(sum_w2 > 0, sum_w**2 / sum_w2, 0.0)
-        base = np.where(sum_s2 > 0, sum_s**2 / sum_s2, 0.0)
-        frac = np.where(base > 0, ess / base, 0.0)
+        if estimand == "ate":
+            w = s / e[rows, t]
+            ess = np.array([kish(w, onehot[:, a]) for a in range(n_arms)])
+        else:
+            ess = base.copy()
+            ctl = onehot[:, 0]
+            ess[0] = min(kish(s * e[:, a] / e[:, 0], ctl) for a in range(1, n_arms))
+    frac = np.divide(ess, base, out=np.zeros(n_arms), where=base > 0)
     # Clipping renormalises rows, which moves a clipped entry slightly below
     # the bound; the relative tolerance catches exactly those.
     n_clipped = (

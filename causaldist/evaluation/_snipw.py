@@ -1,14 +1,14 @@
 """Self-normalised inverse-propensity-weighted (Hajek) off-policy evaluation."""
 
-import numpy as np
-
+from ..model_selection._mixin import _fill_cross_fit_doc
 from ._ipw import IPWEvaluator
 
 __all__ = ["SNIPWEvaluator"]
 
 
+@_fill_cross_fit_doc
 class SNIPWEvaluator(IPWEvaluator):
-    """Self-normalised IPW value of a policy (Hajek estimator).
+    """Self-normalised IPW value of a policy (Hajek): ``IPWEvaluator(normalize=True)``.
 
     With the importance weights ``w_i = pi(A_i | X_i) / e_{A_i}(X_i)``,
 
@@ -24,24 +24,10 @@ class SNIPWEvaluator(IPWEvaluator):
     Parameters
     ----------
     propensity_model : classifier, default=None
-        Estimates ``e_a(x) = P(A = a | X = x)`` with ``predict_proba``,
-        cross-fitted on the shared folds. ``None`` means
-        ``LogisticRegression(max_iter=1000)``. Ignored when known propensities
-        are passed to fit.
-    cv : int, cross-validation generator or iterable, default=5
-        Cross-fitting folds, built by :func:`causaldist.model_selection.make_folds`
-        (stratified on treatment, grouped when ``groups`` are given).
-    n_jobs : int, default=None
-        Folds fitted in parallel with joblib.
-    memory : None, str or joblib.Memory, default=None
-        Cache of the cross-fitting stage.
-    min_propensity : float, default=1e-3
-        Estimated propensities are clipped to ``[min_propensity, 1 -
-        min_propensity]`` (known ones are used as given).
-    random_state : int, RandomState instance or None, default=None
-        Shuffling of the folds.
-    control : label, default=None
-        The control arm, ``categories_[0]``; ``None`` means the smallest label.
+        As in :class:`IPWEvaluator`.
+    normalize : bool, default=True
+        Self-normalise (the point of this class; ``False`` is plain IPW).
+    {cross_fit}
 
     Attributes
     ----------
@@ -57,8 +43,6 @@ class SNIPWEvaluator(IPWEvaluator):
         The shared cross-fitting stage's output.
     folds_ : list of (train, test) or None
         Cross-fitting folds (``None`` with known propensities).
-    propensity_model_ : classifier or None
-        Unfitted clone of the propensity model.
     categories_ : ndarray of shape (n_arms,)
         Treatment labels, control first.
     n_samples_ : int
@@ -82,9 +66,20 @@ class SNIPWEvaluator(IPWEvaluator):
     (1.47, 0.06)
     """
 
-    _method = "SNIPW"
-
-    def _terms(self, P):
-        rows = np.arange(P.shape[0])
-        w = P[rows, self._t] * self._inv_e
-        return w * self._y, w
+    def __init__(
+        self,
+        *,
+        propensity_model=None,
+        normalize=True,
+        cv=5,
+        n_jobs=None,
+        memory=None,
+        min_propensity=1e-3,
+        random_state=None,
+        control=None,
+    ):
+        super().__init__(
+            propensity_model=propensity_model, normalize=normalize, cv=cv,
+            n_jobs=n_jobs, memory=memory, min_propensity=min_propensity,
+            random_state=random_state, control=control,
+        )

@@ -1,26 +1,24 @@
 """The doubly robust (DR) learner."""
 
-import numpy as np
-from scipy.stats import norm
-from sklearn.base import _fit_context
-from sklearn.utils.validation import check_is_fitted
+import warnings
 
-from ._base import (
-    _CLASSIFIER,
-    _REGRESSOR,
-    CROSS_FIT_CONSTRAINTS,
-    _MetaLearner,
-    default_final_model,
-    default_outcome_model,
-    default_propensity_model,
-    fit_model,
-    or_default,
+import numpy as np
+
+from ..base import BaseCausalEstimator, CATEMixin, _fit_model, _reject_positional
+from ..evaluation._inference import Estimate, _linearised_ratio
+from ..model_selection._mixin import (
+    CLASSIFIER,
+    REGRESSOR,
+    _CrossFitMixin,
+    _fill_cross_fit_doc,
 )
+from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["DRLearner"]
 
 
-class DRLearner(_MetaLearner):
+@_fill_cross_fit_doc
+class DRLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
     """Doubly robust learner of conditional average treatment effects.
 
     With cross-fitted outcome regressions ``mu_a(x)`` and propensities
@@ -39,9 +37,10 @@ class DRLearner(_MetaLearner):
         ``mu_a(x)``; one clone per arm and fold, or one pooled clone per fold
         with ``pooled_outcome=True``. ``None`` means
         ``HistGradientBoostingRegressor(early_stopping=False)``. A classifier
-        gives ``P(Y = 1 | ...)`` for a binary outcome.
+        gives ``E[Y | ...]`` from its class probabilities (a binary outcome).
     propensity_model : classifier, default=None
-        ``e_a(x)``; ``None`` means ``LogisticRegression(max_iter=1000)``.
+        ``e_a(x)``; ``None`` means ``StandardScaler`` + ``LogisticRegression``.
+        Known propensities passed to fit replace it.
     final_model : regressor, default=None
         Regression of the pseudo-outcome on ``X``, one clone per treated arm.
         ``None`` means ``HistGradientBoostingRegressor(max_depth=3,
@@ -49,29 +48,18 @@ class DRLearner(_MetaLearner):
     pooled_outcome : bool, default=False
         Fit one outcome model on ``[X, one-hot(A)]`` per fold (econml's
         structure) instead of one per arm.
-    cv : int, cross-validation generator or iterable, default=5
-        Cross-fitting folds (:func:`causaldist.model_selection.make_folds`).
-    n_jobs : int, default=None
-        Folds fitted in parallel with joblib.
-    memory : None, str or joblib.Memory, default=None
-        Cache of the cross-fitted nuisances: tuning ``final_model`` under
-        ``GridSearchCV`` then fits the nuisances once per outer split.
-    min_propensity : float, default=1e-3
-        Clipping of the estimated propensities.
-    random_state : int, RandomState instance or None, default=None
-        Shuffling of the folds (``None``: unshuffled, deterministic folds).
-    control : label, default=None
-        Control arm; ``None`` means the smallest label.
+    {cross_fit}
 
     Attributes
     ----------
     final_models_ : list of regressors
         One fitted final model per treated arm ``categories_[1:]``.
-    ate_ : float or ndarray of shape (n_arms - 1,)
-        AIPW average treatment effects against control.
-    ate_stderr_ : float or ndarray of shape (n_arms - 1,)
-        Their influence-function standard errors.
+    ate_ : Estimate
+        AIPW average treatment effects against control with their
+        influence-function standard errors (a scalar with two arms).
     pseudo_outcomes_ : ndarray of shape (n_samples, n_arms - 1)
+    overlap_ : DataFrame
+        Per-arm overlap report (warns when the effective sample is small).
     nuisances_ : Nuisances
     folds_ : list of (train, test)
     categories_ : ndarray of shape (n_arms,)
@@ -90,28 +78,28 @@ class DRLearner(_MetaLearner):
     >>> est = DRLearner(cv=3).fit(X, y, treatment=t)
     >>> est.predict(X[:2]).shape
     (2,)
-    >>> lo, hi = est.ate_interval()
+    >>> lo, hi = est.ate_.conf_int()
     >>> bool(lo < tau.mean() < hi)
     True
     """
 
     _default_models = {
-        "outcome_model": default_outcome_model,
-        "propensity_model": default_propensity_model,
-        "final_model": default_final_model,
+        "outcome_model": "outcome",
+        "propensity_model": "propensity",
+        "final_model": "final",
     }
 
     _parameter_constraints: dict = {
-        **_MetaLearner._parameter_constraints,
-        **CROSS_FIT_CONSTRAINTS,
-        "outcome_model": _REGRESSOR,
-        "propensity_model": _CLASSIFIER,
-        "final_model": _REGRESSOR,
+        **BaseCausalEstimator._parameter_constraints,
+        **_CrossFitMixin._parameter_constraints,
+        "outcome_model": REGRESSOR,
+        "propensity_model": CLASSIFIER,
+        "final_model": REGRESSOR,
         "pooled_outcome": ["boolean"],
     }
 
     def __init__(
-        self, outcome_model=None, propensity_model=None, final_model=None, *,
+        self, *, outcome_model=None, propensity_model=None, final_model=None,
         pooled_outcome=False, cv=5, n_jobs=None, memory=None, min_propensity=1e-3,
         random_state=None, control=None,
     ):
@@ -126,57 +114,62 @@ class DRLearner(_MetaLearner):
         self.random_state = random_state
         self.control = control
 
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, treatment=None, *, sample_weight=None):
-        """Cross-fit the nuisances, then regress the pseudo-outcomes on ``X``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        treatment : array-like of shape (n_samples,)
-            Any labels; requested through metadata routing by default.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Used by every nuisance, the final models and the ATE.
-
-        Returns
-        -------
-        self : DRLearner
-        """
-        X, y, t, sample_weight = self._validate_fit_data(X, y, treatment, sample_weight)
+    def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):
         nuis = self._cross_fit(
-            X, y, t, sample_weight,
-            propensity_model=or_default(self.propensity_model, default_propensity_model),
-            outcome_model=or_default(self.outcome_model, default_outcome_model),
-            pooled_outcome=self.pooled_outcome,
+            X, y, t, sample_weight, groups=groups, propensity=propensity,
+            propensity_model=True, outcome_model=True, pooled_outcome=self.pooled_outcome,
         )
         gamma = nuis.dr_scores(y, t)
         phi = gamma[:, 1:] - gamma[:, [0]]
-        final = or_default(self.final_model, default_final_model)
+        final = self._model("final_model")
         self.final_models_ = [
-            fit_model(final, X, phi[:, k], sample_weight) for k in range(phi.shape[1])
+            _fit_model(final, X, phi[:, k], sample_weight) for k in range(phi.shape[1])
         ]
-        s = np.ones(len(y)) if sample_weight is None else sample_weight
-        ate = s @ phi / s.sum()
-        psi = s[:, None] * (phi - ate) / s.mean()
-        se = psi.std(axis=0, ddof=1) / np.sqrt(len(y))
+        theta, scores, se = _linearised_ratio(phi, 1.0, sample_weight)
+        single = theta.size == 1
+        self.ate_ = Estimate(
+            theta[0] if single else theta, se[0] if single else se, n=len(y),
+            scores=scores[:, 0] if single else scores,
+            names=self.categories_[1:], method="AIPW ATE",
+        )
         self.pseudo_outcomes_ = phi
-        self.ate_ = float(ate[0]) if ate.size == 1 else ate
-        self.ate_stderr_ = float(se[0]) if se.size == 1 else se
         return self
 
     def _cate(self, X):
         return np.column_stack([m.predict(X) for m in self.final_models_])
 
-    def ate_interval(self, alpha=0.05):
-        """Normal ``1 - alpha`` confidence interval of the ATE.
+    def _scoring_nuisances(self, X, y, t, sample_weight):
+        if "propensity" in self.nuisances_.models:
+            return self.nuisances_.predict(X)
+        # Known propensities in fit: nothing to predict them at new rows with.
+        return super()._scoring_nuisances(X, y, t, sample_weight)
+
+    @property
+    def ate_stderr_(self):
+        """Standard error of ``ate_`` (deprecated: use ``ate_.stderr``)."""
+        check_is_fitted(self, "ate_")
+        warnings.warn(
+            "ate_stderr_ is deprecated and will be removed in the next release; "
+            "use ate_.stderr.", FutureWarning, stacklevel=2,
+        )
+        return self.ate_.stderr
+
+    def ate_interval(self, *args, alpha=0.05):
+        """Normal ``1 - alpha`` interval of the ATE (deprecated: ``ate_.conf_int``).
+
+        Parameters
+        ----------
+        alpha : float, default=0.05
+            One minus the coverage.
 
         Returns
         -------
         lower, upper : float or ndarray of shape (n_arms - 1,)
         """
+        _reject_positional("ate_interval", args)
         check_is_fitted(self, "ate_")
-        if not 0 < alpha < 1:
-            raise ValueError(f"alpha must be in (0, 1); got {alpha!r}.")
-        z = norm.ppf(1 - alpha / 2)
-        return self.ate_ - z * self.ate_stderr_, self.ate_ + z * self.ate_stderr_
+        warnings.warn(
+            "ate_interval is deprecated and will be removed in the next release; "
+            "use ate_.conf_int(alpha).", FutureWarning, stacklevel=2,
+        )
+        return self.ate_.conf_int(alpha)

@@ -1,31 +1,40 @@
 """The R-learner, as a weighted pseudo-outcome regression."""
 
 import numpy as np
-from sklearn.base import _fit_context
 
-from ._base import (
-    _CLASSIFIER,
-    _REGRESSOR,
-    CROSS_FIT_CONSTRAINTS,
-    _MetaLearner,
-    default_final_model,
-    default_outcome_model,
-    default_propensity_model,
-    fit_model,
-    or_default,
+from ..base import BaseCausalEstimator, CATEMixin, _fit_model
+from ..model_selection._mixin import (
+    CLASSIFIER,
+    REGRESSOR,
+    _CrossFitMixin,
+    _fill_cross_fit_doc,
 )
 
 __all__ = ["RLearner"]
 
 
-class RLearner(_MetaLearner):
+def _pair_terms(nuis, t, a):
+    """Rows of the pair ``{0, a}``, the within-pair propensity and mean of ``y``."""
+    e = nuis.propensity
+    pair = (t == 0) | (t == a)
+    e_pair = e[pair, a] / (e[pair, 0] + e[pair, a])
+    if nuis.marginal is not None:
+        m = nuis.marginal[pair]
+    else:
+        mu = nuis.outcome[pair]
+        m = (1 - e_pair) * mu[:, 0] + e_pair * mu[:, a]
+    return pair, e_pair, m
+
+
+@_fill_cross_fit_doc
+class RLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
     """R-learner (Nie & Wager 2021) as an inverse-variance weighted regression.
 
     Minimising the R-loss ``sum_i [(Y_i - m(X_i)) - (T_i - e(X_i)) tau(X_i)]^2``
     over ``tau`` is the same as regressing the pseudo-outcome
     ``(Y_i - m(X_i)) / (T_i - e(X_i))`` on ``X`` with weights
-    ``(T_i - e(X_i))^2`` ("The Connection Between R-Learning and
-    Inverse-Variance Weighting", seed 002), so any regressor that accepts
+    ``(T_i - e(X_i))^2`` (Fisher & Fisher, "The Connection Between R-Learning
+    and Inverse-Variance Weighting"), so any regressor that accepts
     ``sample_weight`` is a final stage. ``m(x) = E[Y | X = x]`` and ``e`` are
     cross-fitted by the shared stage.
 
@@ -41,17 +50,21 @@ class RLearner(_MetaLearner):
         ``m(x)`` for two arms, ``mu_a(x)`` for more. ``None`` means
         ``HistGradientBoostingRegressor(early_stopping=False)``.
     propensity_model : classifier, default=None
-        ``None`` means ``LogisticRegression(max_iter=1000)``.
+        ``None`` means ``StandardScaler`` + ``LogisticRegression``.
     final_model : regressor, default=None
         Must accept ``sample_weight``. ``None`` means
         ``HistGradientBoostingRegressor(max_depth=3, early_stopping=False)``.
-    cv, n_jobs, memory, min_propensity, random_state, control
-        As in :class:`DRLearner`.
+    {cross_fit}
 
     Attributes
     ----------
     final_models_ : list of regressors
         One per treated arm.
+    overlap_ : DataFrame
+        Per-arm overlap report.
+    nuisances_ : Nuisances
+    folds_ : list of (train, test)
+    categories_ : ndarray of shape (n_arms,)
 
     Examples
     --------
@@ -63,21 +76,21 @@ class RLearner(_MetaLearner):
     """
 
     _default_models = {
-        "outcome_model": default_outcome_model,
-        "propensity_model": default_propensity_model,
-        "final_model": default_final_model,
+        "outcome_model": "outcome",
+        "propensity_model": "propensity",
+        "final_model": "final",
     }
 
     _parameter_constraints: dict = {
-        **_MetaLearner._parameter_constraints,
-        **CROSS_FIT_CONSTRAINTS,
-        "outcome_model": _REGRESSOR,
-        "propensity_model": _CLASSIFIER,
-        "final_model": _REGRESSOR,
+        **BaseCausalEstimator._parameter_constraints,
+        **_CrossFitMixin._parameter_constraints,
+        "outcome_model": REGRESSOR,
+        "propensity_model": CLASSIFIER,
+        "final_model": REGRESSOR,
     }
 
     def __init__(
-        self, outcome_model=None, propensity_model=None, final_model=None, *, cv=5,
+        self, *, outcome_model=None, propensity_model=None, final_model=None, cv=5,
         n_jobs=None, memory=None, min_propensity=1e-3, random_state=None, control=None,
     ):
         self.outcome_model = outcome_model
@@ -90,48 +103,45 @@ class RLearner(_MetaLearner):
         self.random_state = random_state
         self.control = control
 
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, treatment=None, *, sample_weight=None):
-        """Cross-fit ``m`` and ``e``, then the weighted pseudo-outcome regression.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        treatment : array-like of shape (n_samples,)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self : RLearner
-        """
-        X, y, t, sample_weight = self._validate_fit_data(X, y, treatment, sample_weight)
+    def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):
         K = len(self.categories_)
-        outcome = or_default(self.outcome_model, default_outcome_model)
-        propensity = or_default(self.propensity_model, default_propensity_model)
-        if K == 2:
-            nuis = self._cross_fit(X, y, t, sample_weight, propensity_model=propensity,
-                                   marginal_model=outcome)
-        else:
-            nuis = self._cross_fit(X, y, t, sample_weight, propensity_model=propensity,
-                                   outcome_model=outcome)
-        e = nuis.propensity
-        final = or_default(self.final_model, default_final_model)
+        nuis = self._cross_fit(
+            X, y, t, sample_weight, groups=groups, propensity=propensity,
+            propensity_model=True, marginal_model=K == 2, outcome_model=K > 2,
+        )
+        final = self._model("final_model")
         s = np.ones(len(y)) if sample_weight is None else sample_weight
         self.final_models_ = []
         for a in range(1, K):
-            pair = (t == 0) | (t == a)
-            e_pair = e[pair, a] / (e[pair, 0] + e[pair, a])
-            if K == 2:
-                m = nuis.marginal[pair]
-            else:
-                mu = nuis.outcome[pair]
-                m = (1 - e_pair) * mu[:, 0] + e_pair * mu[:, a]
+            pair, e_pair, m = _pair_terms(nuis, t, a)
             resid_t = (t[pair] == a) - e_pair
             pseudo = (y[pair] - m) / resid_t
             weight = resid_t**2 * s[pair]
-            self.final_models_.append(fit_model(final, X[pair], pseudo, weight))
+            self.final_models_.append(_fit_model(final, X[pair], pseudo, weight))
         return self
 
     def _cate(self, X):
         return np.column_stack([m.predict(X) for m in self.final_models_])
+
+    def _score(self, X, y, t, sample_weight):
+        """Negated R-loss with the learner's own nuisance models; higher is better.
+
+        ``- mean_i [(Y_i - m(X_i)) - (1{A_i = a} - e(X_i)) tau_a(X_i)]^2`` over
+        the units of each pair ``{0, a}`` (averaged over the pairs), with ``m``
+        and ``e`` predicted on the scored rows by the models fitted in ``fit``
+        (averaged over the folds; nothing is refitted), as econml's DML
+        ``score``. With known propensities in fit, the nuisances are
+        cross-fitted on the scored rows instead.
+        """
+        if "propensity" in self.nuisances_.models:
+            nuis = self.nuisances_.predict(X)
+        else:
+            nuis = CATEMixin._scoring_nuisances(self, X, y, t, sample_weight)
+        tau = self._cate(X)
+        s = np.ones(len(y)) if sample_weight is None else sample_weight
+        losses = []
+        for a in range(1, len(self.categories_)):
+            pair, e_pair, m = _pair_terms(nuis, t, a)
+            resid = y[pair] - m - ((t[pair] == a) - e_pair) * tau[pair, a - 1]
+            losses.append(np.average(resid**2, weights=s[pair]))
+        return -float(np.mean(losses))

@@ -1,38 +1,38 @@
 """The single-model (S) learner."""
 
 import numpy as np
-from sklearn.base import _fit_context
 
-from ._base import (
-    _REGRESSOR,
-    _MetaLearner,
-    arm_dummies,
-    default_outcome_model,
-    fit_model,
-    or_default,
-)
+from ..base import BaseCausalEstimator, CATEMixin, _fit_model
+from ..model_selection._crossfit import _pooled_design
+from ..model_selection._mixin import REGRESSOR
 
 __all__ = ["SLearner"]
 
 
-class SLearner(_MetaLearner):
+class SLearner(CATEMixin, BaseCausalEstimator):
     """S-learner: one outcome model on ``[X, one-hot(A)]``.
 
     ``tau_a(x) = mu(x, a) - mu(x, 0)`` (Kuenzel, Sekhon, Bickel & Yu 2019). A
     model that ignores the treatment columns shrinks the effects towards zero:
-    the learner suits weak, smooth effects.
+    the learner suits weak, smooth effects. Its ``score`` cross-fits DR
+    nuisances on the scored rows (it has no propensity model of its own).
 
     Parameters
     ----------
     outcome_model : regressor, default=None
         ``None`` means ``HistGradientBoostingRegressor(early_stopping=False)``.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the default model.
     control : label, default=None
+        Control arm; ``None`` means 0/False or an arm named "control", else
+        the smallest label with a warning.
 
     Attributes
     ----------
     model_ : regressor
         The fitted outcome model; its last ``n_arms - 1`` inputs are the arm
         indicators.
+    categories_ : ndarray of shape (n_arms,)
 
     Examples
     --------
@@ -43,43 +43,30 @@ class SLearner(_MetaLearner):
     (300,)
     """
 
-    _default_models = {
-        "outcome_model": default_outcome_model,
-    }
+    _default_models = {"outcome_model": "outcome"}
 
     _parameter_constraints: dict = {
-        **_MetaLearner._parameter_constraints,
-        "outcome_model": _REGRESSOR,
+        **BaseCausalEstimator._parameter_constraints,
+        "outcome_model": REGRESSOR,
+        "random_state": ["random_state"],
     }
 
-    def __init__(self, outcome_model=None, *, control=None):
+    def __init__(self, *, outcome_model=None, random_state=None, control=None):
         self.outcome_model = outcome_model
+        self.random_state = random_state
         self.control = control
 
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, treatment=None, *, sample_weight=None):
-        """Fit the outcome model on the covariates and the arm indicators.
+    def _models_seeing_X(self):
+        return [self._model("outcome_model")]
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        treatment : array-like of shape (n_samples,)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self : SLearner
-        """
-        X, y, t, sample_weight = self._validate_fit_data(X, y, treatment, sample_weight)
-        K = len(self.categories_)
-        design = np.hstack([X, arm_dummies(t, K, X.shape[0])])
-        self.model_ = fit_model(or_default(self.outcome_model, default_outcome_model), design, y, sample_weight)
+    def _fit(self, X, y, t, sample_weight):
+        design = _pooled_design(X, t, len(self.categories_))
+        self.model_ = _fit_model(self._model("outcome_model"), design, y, sample_weight)
         return self
 
     def _cate(self, X):
         K = len(self.categories_)
-        mu = np.column_stack([
-            self.model_.predict(np.hstack([X, arm_dummies(a, K, X.shape[0])])) for a in range(K)
-        ])
+        mu = np.column_stack(
+            [self.model_.predict(_pooled_design(X, a, K)) for a in range(K)]
+        )
         return mu[:, 1:] - mu[:, [0]]

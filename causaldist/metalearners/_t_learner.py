@@ -1,29 +1,35 @@
 """The two-model (T) learner."""
 
 import numpy as np
-from sklearn.base import _fit_context
 
-from ._base import _REGRESSOR, _MetaLearner, default_outcome_model, fit_model, or_default
+from ..base import BaseCausalEstimator, CATEMixin, _fit_model
+from ..model_selection._mixin import REGRESSOR
 
 __all__ = ["TLearner"]
 
 
-class TLearner(_MetaLearner):
+class TLearner(CATEMixin, BaseCausalEstimator):
     """T-learner: one outcome model per arm, effects as their differences.
 
     ``tau_a(x) = mu_a(x) - mu_0(x)`` with ``mu_a`` fitted on arm ``a`` only
-    (Kuenzel, Sekhon, Bickel & Yu 2019).
+    (Kuenzel, Sekhon, Bickel & Yu 2019). Its ``score`` cross-fits DR
+    nuisances on the scored rows (it has no propensity model of its own).
 
     Parameters
     ----------
     outcome_model : regressor, default=None
         ``None`` means ``HistGradientBoostingRegressor(early_stopping=False)``.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the default model.
     control : label, default=None
+        Control arm; ``None`` means 0/False or an arm named "control", else
+        the smallest label with a warning.
 
     Attributes
     ----------
     models_ : list of regressors
         One fitted model per arm, in ``categories_`` order.
+    categories_ : ndarray of shape (n_arms,)
 
     Examples
     --------
@@ -31,45 +37,33 @@ class TLearner(_MetaLearner):
     >>> from causaldist.datasets import make_heterogeneous
     >>> from causaldist.metalearners import TLearner
     >>> X, y, t, tau = make_heterogeneous(n_samples=300, n_arms=3, random_state=0)
-    >>> TLearner(LinearRegression()).fit(X, y, treatment=t).predict(X).shape
+    >>> TLearner(outcome_model=LinearRegression()).fit(X, y, treatment=t).predict(X).shape
     (300, 2)
     """
 
-    _default_models = {
-        "outcome_model": default_outcome_model,
-    }
+    _default_models = {"outcome_model": "outcome"}
 
     _parameter_constraints: dict = {
-        **_MetaLearner._parameter_constraints,
-        "outcome_model": _REGRESSOR,
+        **BaseCausalEstimator._parameter_constraints,
+        "outcome_model": REGRESSOR,
+        "random_state": ["random_state"],
     }
 
-    def __init__(self, outcome_model=None, *, control=None):
+    def __init__(self, *, outcome_model=None, random_state=None, control=None):
         self.outcome_model = outcome_model
+        self.random_state = random_state
         self.control = control
 
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, treatment=None, *, sample_weight=None):
-        """Fit one outcome model per arm.
+    def _models_seeing_X(self):
+        return [self._model("outcome_model")]
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        treatment : array-like of shape (n_samples,)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self : TLearner
-        """
-        X, y, t, sample_weight = self._validate_fit_data(X, y, treatment, sample_weight)
-        model = or_default(self.outcome_model, default_outcome_model)
+    def _fit(self, X, y, t, sample_weight):
+        model = self._model("outcome_model")
         self.models_ = []
         for a in range(len(self.categories_)):
             idx = t == a
             sw = None if sample_weight is None else sample_weight[idx]
-            self.models_.append(fit_model(model, X[idx], y[idx], sw))
+            self.models_.append(_fit_model(model, X[idx], y[idx], sw))
         return self
 
     def _cate(self, X):

@@ -8,15 +8,23 @@ parameters, the data and the folds, so that tuning a final stage never refits a
 nuisance.
 """
 
+import hashlib
+import inspect
+import marshal
 import warnings
 from dataclasses import dataclass, field
+from numbers import Integral
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs, hash as joblib_hash
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.model_selection import check_cv
+from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_memory
+from threadpoolctl import threadpool_limits
+
+from ..base import _fit_model
 
 __all__ = ["Nuisances", "make_folds", "cross_fit"]
 
@@ -46,6 +54,29 @@ class Nuisances:
         either one pooled model or a list of one model per arm.
     n_clipped : int
         Number of units whose propensity was clipped.
+    n_arms : int
+        Number of treatment arms.
+    pooled_outcome : bool
+        Whether the outcome models are pooled over arms.
+    min_propensity : float
+        The clipping bound of the propensities.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LinearRegression, LogisticRegression
+    >>> from causaldist.model_selection import cross_fit, make_folds
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 2)); t = rng.integers(0, 2, 200)
+    >>> y = X[:, 0] + t + rng.normal(size=200)
+    >>> nuis = cross_fit(X, y, t, folds=make_folds(3, t),
+    ...                  propensity_model=LogisticRegression(),
+    ...                  outcome_model=LinearRegression())
+    >>> nuis.propensity.shape, nuis.outcome.shape
+    ((200, 2), (200, 2))
+    >>> gamma = nuis.dr_scores(y, t)
+    >>> round(float(np.mean(gamma[:, 1] - gamma[:, 0])), 2)
+    0.87
     """
 
     propensity: np.ndarray | None = None
@@ -54,6 +85,54 @@ class Nuisances:
     folds: list = field(default_factory=list)
     models: dict = field(default_factory=dict)
     n_clipped: int = 0
+    n_arms: int = 0
+    pooled_outcome: bool = False
+    min_propensity: float = 0.0
+
+    def predict(self, X):
+        """The fitted nuisances at new rows, averaged over the folds' models.
+
+        Every fold's model predicts every row of ``X`` and the predictions are
+        averaged (as econml's ``score`` does with its fold models), so rows
+        that were not in the training data are predicted by all of them.
+        Propensities are clipped as in the fit.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        nuisances : Nuisances
+            ``propensity``, ``outcome`` and ``marginal`` at ``X`` (those that
+            were fitted), no folds.
+        """
+        out = Nuisances(
+            n_arms=self.n_arms, pooled_outcome=self.pooled_outcome,
+            min_propensity=self.min_propensity, models=self.models,
+        )
+        n = X.shape[0]
+        if "propensity" in self.models:
+            out.propensity = np.mean(
+                [_predict_proba(m, X, self.n_arms) for m in self.models["propensity"]],
+                axis=0,
+            )
+            out.propensity, out.n_clipped = _clip_propensity(
+                out.propensity, self.min_propensity
+            )
+        if "outcome" in self.models:
+            out.outcome = np.mean(
+                [
+                    np.stack(_predict_arms(m, X, n, self.n_arms, self.pooled_outcome), axis=1)
+                    for m in self.models["outcome"]
+                ],
+                axis=0,
+            )
+        if "marginal" in self.models:
+            out.marginal = np.mean(
+                [_predict_outcome(m, X) for m in self.models["marginal"]], axis=0
+            )
+        return out
 
     def dr_scores(self, y, treatment):
         """Per-unit doubly robust (AIPW) scores of every arm.
@@ -82,12 +161,53 @@ class Nuisances:
                 "cross_fit was called without one of them."
             )
         y = np.asarray(y, dtype=np.float64)
+        treatment = np.asarray(treatment)
+        n, n_arms = self.outcome.shape[:2]
+        if y.shape[0] != n or treatment.shape != (n,):
+            raise ValueError(
+                f"y and treatment must have one entry per unit of the nuisances "
+                f"({n}); got y of shape {y.shape} and treatment of shape "
+                f"{treatment.shape}."
+            )
+        if y.shape[1:] != self.outcome.shape[2:]:
+            raise ValueError(
+                f"y has shape {y.shape} but the outcome nuisances predict outputs "
+                f"of shape {self.outcome.shape[2:]}."
+            )
+        if treatment.dtype.kind not in "iub" or np.any(treatment < 0) or np.any(
+            treatment >= n_arms
+        ):
+            raise ValueError(
+                f"treatment must hold integer codes in 0..{n_arms - 1}; got values "
+                f"{np.unique(treatment)[:10].tolist()}."
+            )
         rows = np.arange(y.shape[0])
         scores = self.outcome.copy()
         resid = y - scores[rows, treatment]
         weight = 1.0 / self.propensity[rows, treatment]
         scores[rows, treatment] += resid * weight.reshape((-1,) + (1,) * (y.ndim - 1))
         return scores
+
+
+def _check_codes(treatment, name="treatment", n_arms=None):
+    """Integer treatment codes ``0..K-1`` as a 1-D intp array, or a clear error."""
+    t = np.asarray(treatment)
+    if t.ndim != 1:
+        raise ValueError(f"{name} must be 1-D integer codes; got shape {t.shape}.")
+    if t.size == 0:
+        raise ValueError(f"{name} is empty.")
+    if t.dtype.kind == "f" and np.all(np.isfinite(t)) and np.all(t == np.round(t)):
+        t = t.astype(np.intp)
+    if t.dtype.kind not in "iub" or np.any(t < 0):
+        raise ValueError(
+            f"{name} must hold integer codes 0..n_arms-1 (encode labels first, e.g. "
+            f"with np.unique(labels, return_inverse=True)); got dtype {t.dtype} "
+            f"and values {np.unique(t)[:10].tolist()}."
+        )
+    t = t.astype(np.intp)
+    if n_arms is not None and t.max() >= n_arms:
+        raise ValueError(f"{name} has code {t.max()} but n_arms={n_arms}.")
+    return t
 
 
 def make_folds(cv, treatment, *, groups=None, random_state=None):
@@ -102,7 +222,7 @@ def make_folds(cv, treatment, *, groups=None, random_state=None):
         on them) are deterministic by default. A splitter is called as
         ``cv.split(X, treatment, groups)``; an iterable of ``(train, test)``
         pairs is used as is.
-    treatment : ndarray of shape (n_samples,)
+    treatment : array-like of shape (n_samples,)
         Integer treatment codes ``0..n_arms-1``.
     groups : array-like of shape (n_samples,), default=None
         Group labels: no group is split across a train and a test fold.
@@ -114,9 +234,24 @@ def make_folds(cv, treatment, *, groups=None, random_state=None):
     folds : list of (train, test) tuples of int arrays
         Every unit is in exactly one test fold and every training part contains
         every arm.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from causaldist.model_selection import make_folds
+    >>> t = np.array([0, 1] * 6)
+    >>> folds = make_folds(3, t)
+    >>> [test.tolist() for _, test in folds]
+    [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
     """
-    treatment = np.asarray(treatment)
+    treatment = _check_codes(treatment)
     n = treatment.shape[0]
+    if groups is not None:
+        groups = np.asarray(groups)
+        if groups.shape != (n,):
+            raise ValueError(
+                f"groups must have one label per unit ({n}); got shape {groups.shape}."
+            )
     counts = np.bincount(treatment)
     if isinstance(cv, (int, np.integer)) and not isinstance(cv, bool):
         if cv < 2:
@@ -126,6 +261,11 @@ def make_folds(cv, treatment, *, groups=None, random_state=None):
             raise ValueError(
                 f"treatment: arm with code {arm} has only {counts[arm]} units, fewer "
                 f"than the cv={cv} cross-fitting folds; use fewer folds or drop the arm."
+            )
+        if groups is not None and np.unique(groups).size < cv:
+            raise ValueError(
+                f"groups: {np.unique(groups).size} groups cannot fill cv={cv} "
+                "grouped folds; use fewer folds."
             )
         shuffle = random_state is not None
         kw = dict(n_splits=cv, shuffle=shuffle, random_state=random_state if shuffle else None)
@@ -157,18 +297,23 @@ def make_folds(cv, treatment, *, groups=None, random_state=None):
 
 
 def _predict_outcome(model, X):
-    """Regression prediction, or P(y = 1 | x) for a classifier of a binary outcome."""
+    """Regression prediction, or ``E[Y | x] = sum_c c P(c | x)`` for a classifier.
+
+    For a binary 0/1 outcome that is ``P(Y = 1 | x)``; it stays right when a
+    training fold saw one class only (``classes_`` then has a single entry).
+    """
     if is_classifier(model):
         proba = model.predict_proba(X)
-        return proba[:, -1]
+        classes = np.asarray(model.classes_, dtype=np.float64)
+        return proba @ classes
     return model.predict(X)
 
 
-def _fit(model, X, y, sample_weight):
-    model = clone(model)
-    if sample_weight is None:
-        return model.fit(X, y)
-    return model.fit(X, y, sample_weight=sample_weight)
+def _predict_proba(model, X, n_arms):
+    """``(n, n_arms)`` class probabilities, zero for arms the model never saw."""
+    proba = np.zeros((X.shape[0], n_arms))
+    proba[:, np.asarray(model.classes_, dtype=np.intp)] = model.predict_proba(X)
+    return proba
 
 
 def _pooled_design(X, arm, n_arms):
@@ -180,47 +325,65 @@ def _pooled_design(X, arm, n_arms):
     return np.hstack([X, dummies])
 
 
+def _predict_arms(model, X, n, n_arms, pooled):
+    """Outcome predictions of every arm at ``X``: a list of ``n_arms`` arrays."""
+    if pooled:
+        return [_predict_outcome(model, _pooled_design(X, a, n_arms)) for a in range(n_arms)]
+    return [_predict_outcome(m, X) for m in model]
+
+
 def _fit_fold(
     train, test, X, y, t, n_arms, propensity_model, outcome_model, marginal_model,
-    pooled_outcome, sample_weight,
+    pooled_outcome, sample_weight, inner_threads,
 ):
     sw = (lambda idx: None) if sample_weight is None else (lambda idx: sample_weight[idx])
+    rows = lambda idx: _safe_indexing(X, idx)  # noqa: E731 (arrays and DataFrames)
     preds, models = {}, {}
-    if propensity_model is not None:
-        model = _fit(propensity_model, X[train], t[train], sw(train))
-        proba = np.zeros((test.size, n_arms))
-        proba[:, np.asarray(model.classes_, dtype=np.intp)] = model.predict_proba(X[test])
-        preds["propensity"], models["propensity"] = proba, model
-    if outcome_model is not None:
-        if pooled_outcome:
-            model = _fit(outcome_model, _pooled_design(X[train], t[train], n_arms), y[train], sw(train))
-            mu = [_predict_outcome(model, _pooled_design(X[test], a, n_arms)) for a in range(n_arms)]
-        else:
-            model, mu = [], []
-            for a in range(n_arms):
-                idx = train[t[train] == a]
-                model.append(_fit(outcome_model, X[idx], y[idx], sw(idx)))
-                mu.append(_predict_outcome(model[-1], X[test]))
-        preds["outcome"], models["outcome"] = np.stack(mu, axis=1), model
-    if marginal_model is not None:
-        model = _fit(marginal_model, X[train], y[train], sw(train))
-        preds["marginal"], models["marginal"] = _predict_outcome(model, X[test]), model
+    # Workers beside each other must not each start a thread per core.
+    with threadpool_limits(inner_threads):
+        if propensity_model is not None:
+            model = _fit_model(propensity_model, rows(train), t[train], sw(train))
+            preds["propensity"] = _predict_proba(model, rows(test), n_arms)
+            models["propensity"] = model
+        if outcome_model is not None:
+            if pooled_outcome:
+                model = _fit_model(
+                    outcome_model, _pooled_design(X[train], t[train], n_arms), y[train],
+                    sw(train),
+                )
+            else:
+                model = []
+                for a in range(n_arms):
+                    idx = train[t[train] == a]
+                    model.append(_fit_model(outcome_model, rows(idx), y[idx], sw(idx)))
+            preds["outcome"] = np.stack(
+                _predict_arms(model, rows(test), test.size, n_arms, pooled_outcome), axis=1
+            )
+            models["outcome"] = model
+        if marginal_model is not None:
+            model = _fit_model(marginal_model, rows(train), y[train], sw(train))
+            preds["marginal"], models["marginal"] = _predict_outcome(model, rows(test)), model
     return test, preds, models
 
 
 def _cross_fit(
     X, y, treatment, n_arms, folds, propensity_model, outcome_model, marginal_model,
-    pooled_outcome, sample_weight, min_propensity, n_jobs,
+    pooled_outcome, sample_weight, min_propensity, n_jobs, code_key=None,
 ):
+    # code_key only enters the cache key (see _code_key).
+    inner = 1 if effective_n_jobs(n_jobs) != 1 else None
     results = Parallel(n_jobs=n_jobs)(
         delayed(_fit_fold)(
             train, test, X, y, treatment, n_arms, propensity_model, outcome_model,
-            marginal_model, pooled_outcome, sample_weight,
+            marginal_model, pooled_outcome, sample_weight, inner,
         )
         for train, test in folds
     )
     n = X.shape[0]
-    out = Nuisances(folds=list(folds))
+    out = Nuisances(
+        folds=list(folds), n_arms=n_arms, pooled_outcome=pooled_outcome,
+        min_propensity=min_propensity,
+    )
     for name in ("propensity", "outcome", "marginal"):
         first = results[0][1].get(name)
         if first is None:
@@ -247,6 +410,94 @@ def _clip_propensity(proba, min_propensity):
     return proba, n_clipped
 
 
+# Modules whose code is stable within an installed version: their classes are
+# hashed faithfully by reference (module + name + parameters).
+_STABLE_MODULES = ("sklearn.", "numpy.", "scipy.", "causaldist.", "joblib.", "pandas.")
+
+
+def _iter_values(obj, seen):
+    """Every object reachable through estimator parameters and containers."""
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    yield obj
+    children = []
+    if hasattr(obj, "get_params") and not inspect.isclass(obj):
+        try:
+            children = list(obj.get_params(deep=False).values())
+        except Exception:  # a broken get_params: hashed as is below
+            children = []
+    elif isinstance(obj, (list, tuple, set, frozenset)):
+        children = list(obj)
+    elif isinstance(obj, dict):
+        children = list(obj.values())
+    for child in children:
+        yield from _iter_values(child, seen)
+
+
+def _function_digest(func):
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return None
+    parts = [marshal.dumps(code)]
+    if func.__defaults__:
+        parts.append(joblib_hash(func.__defaults__).encode())
+    if func.__closure__:
+        parts.append(joblib_hash([c.cell_contents for c in func.__closure__]).encode())
+    return hashlib.sha1(b"".join(parts)).hexdigest()
+
+
+def _code_key(models):
+    """A digest of the code that the models run beyond installed libraries.
+
+    joblib hashes a function or a class by its module and name, so a
+    ``FunctionTransformer(func)`` whose ``func`` was redefined with a new body
+    (or an estimator class redefined in a notebook) would hit a stale cache
+    entry. This digest covers their bytecode, defaults and closures. Returns
+    None when some such code cannot be hashed (the caller then skips the cache).
+    """
+    digests = []
+    seen = set()
+    for model in models:
+        for value in _iter_values(model, seen):
+            if inspect.isfunction(value) or inspect.ismethod(value):
+                func = getattr(value, "__func__", value)
+                if not (func.__module__ or "").startswith(_STABLE_MODULES):
+                    digest = _function_digest(func)
+                    if digest is None:
+                        return None
+                    digests.append(digest)
+            elif callable(value) and not inspect.isclass(value) and not hasattr(
+                value, "get_params"
+            ) and not (type(value).__module__ or "").startswith(_STABLE_MODULES + ("builtins",)):
+                # A callable object whose behaviour lives in a user class.
+                digests.append(_class_digest(type(value)))
+            cls = value if inspect.isclass(value) else type(value)
+            if hasattr(value, "get_params") and not cls.__module__.startswith(_STABLE_MODULES):
+                digests.append(_class_digest(cls))
+    return hashlib.sha1("".join(d for d in digests if d).encode()).hexdigest()
+
+
+def _class_digest(cls):
+    parts = []
+    for klass in cls.__mro__:
+        if (klass.__module__ or "").startswith(_STABLE_MODULES + ("builtins", "abc")):
+            continue
+        for name, attr in sorted(vars(klass).items()):
+            func = getattr(attr, "__func__", attr)
+            if inspect.isfunction(func):
+                parts.append(name + (_function_digest(func) or ""))
+    return hashlib.sha1("".join(parts).encode()).hexdigest()
+
+
+def _check_model(model, name, method):
+    if model is not None and not (hasattr(model, "fit") and hasattr(model, method)):
+        raise TypeError(
+            f"{name} must be an estimator with fit and {method}; got "
+            f"{type(model).__name__}."
+        )
+
+
 def cross_fit(
     X,
     y,
@@ -263,6 +514,7 @@ def cross_fit(
     min_propensity=1e-3,
     n_jobs=None,
     memory=None,
+    warn=True,
 ):
     """Fit every requested nuisance once per fold and predict it out of fold.
 
@@ -277,13 +529,18 @@ def cross_fit(
     - ``marginal_model``: ``m(x) = E[Y | X]``.
 
     A multi-output ``y`` of shape ``(n, m)`` is passed through whole: use
-    regressors that predict ``m`` outputs.
+    regressors that predict ``m`` outputs. Folds fitted in parallel limit
+    each worker's inner (OpenMP/BLAS) threads to one, so that workers do not
+    oversubscribe the cores.
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
-    y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-    treatment : ndarray of shape (n_samples,)
+    X : array-like of shape (n_samples, n_features)
+        Covariates; a DataFrame is passed to the models as is (rows selected
+        with ``_safe_indexing``) when it is not numeric, so that pipelines
+        that encode it work.
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+    treatment : array-like of shape (n_samples,)
         Integer codes ``0..n_arms-1``.
     n_arms : int, default=None
         Number of arms; ``None`` means ``treatment.max() + 1``.
@@ -293,49 +550,104 @@ def cross_fit(
         The nuisances to fit; ``None`` skips one.
     pooled_outcome : bool, default=False
         Fit one outcome model on ``[X, W, one-hot(A)]`` instead of one per arm.
-    W : ndarray of shape (n_samples, n_controls), default=None
+    W : array-like of shape (n_samples, n_controls), default=None
         Controls that enter the nuisances (appended to ``X``) but not the
         final stage.
-    sample_weight : ndarray of shape (n_samples,), default=None
+    sample_weight : array-like of shape (n_samples,), default=None
         Passed to every nuisance's ``fit``.
     min_propensity : float, default=1e-3
-        Propensities below it are raised to it and rows renormalised, with a
-        ``UserWarning`` that says how many units were clipped.
+        Propensities below it are raised to it and rows renormalised.
     n_jobs : int, default=None
         Folds fitted in parallel through ``joblib.Parallel``, so that
         ``joblib.parallel_backend("dask")`` moves them onto a cluster.
     memory : None, str or joblib.Memory, default=None
-        Cache of the whole stage, keyed by the models' parameters, the data,
-        the folds and the options.
+        Cache of the whole stage, keyed by the models' parameters, the code of
+        any user-defined function or class inside them, the data, the folds
+        and the options. Models whose code cannot be hashed are not cached
+        (with a warning).
+    warn : bool, default=True
+        Warn how many units had their propensity clipped.
 
     Returns
     -------
     nuisances : Nuisances
     """
-    X = np.asarray(X, dtype=np.float64)
+    treatment = _check_codes(treatment, n_arms=n_arms)
+    n = treatment.shape[0]
+    numeric_X = not hasattr(X, "iloc")
+    if numeric_X:
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2:
+            raise ValueError(f"X must be 2-D (n_samples, n_features); got shape {X.shape}.")
+    if X.shape[0] != n:
+        raise ValueError(f"X has {X.shape[0]} rows but treatment has {n} entries.")
     if W is not None:
         W = np.asarray(W, dtype=np.float64)
         if W.ndim == 1:
             W = W.reshape(-1, 1)
-        if W.shape[0] != X.shape[0]:
-            raise ValueError(f"W has {W.shape[0]} rows but X has {X.shape[0]}.")
-        X = np.hstack([X, W])
-    treatment = np.asarray(treatment, dtype=np.intp)
+        if W.shape[0] != n:
+            raise ValueError(f"W has {W.shape[0]} rows but X has {n}.")
+        X = np.hstack([np.asarray(X, dtype=np.float64), W])
+    y = np.asarray(y, dtype=np.float64)
+    if y.shape[0] != n or y.ndim > 2:
+        raise ValueError(
+            f"y must have shape (n_samples,) or (n_samples, n_outputs) with "
+            f"n_samples = {n}; got {y.shape}."
+        )
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        if sample_weight.shape != (n,) or np.any(sample_weight < 0) or not np.all(
+            np.isfinite(sample_weight)
+        ):
+            raise ValueError(
+                f"sample_weight must be {n} finite non-negative numbers; got shape "
+                f"{sample_weight.shape}."
+            )
     n_arms = int(treatment.max()) + 1 if n_arms is None else int(n_arms)
-    folds = [(np.asarray(tr, dtype=np.intp), np.asarray(te, dtype=np.intp)) for tr, te in folds]
+    if n_arms < 2:
+        raise ValueError(f"cross_fit needs at least two arms; got n_arms={n_arms}.")
+    if not isinstance(folds, (list, tuple)) or len(folds) < 2:
+        raise ValueError("folds must be a list of at least two (train, test) pairs.")
+    checked = []
+    for train, test in folds:
+        train, test = np.asarray(train, dtype=np.intp), np.asarray(test, dtype=np.intp)
+        if train.size and (train.min() < 0 or train.max() >= n) or test.size and (
+            test.min() < 0 or test.max() >= n
+        ):
+            raise ValueError(f"folds hold indices outside 0..{n - 1}.")
+        checked.append((train, test))
+    folds = checked
+    if not isinstance(min_propensity, (float, Integral)) or not 0 <= min_propensity < 0.5:
+        raise ValueError(f"min_propensity must be in [0, 0.5); got {min_propensity!r}.")
+    _check_model(propensity_model, "propensity_model", "predict_proba")
+    _check_model(outcome_model, "outcome_model", "predict")
+    _check_model(marginal_model, "marginal_model", "predict")
+    if pooled_outcome and not numeric_X:
+        raise ValueError("pooled_outcome=True needs a numeric X.")
     # Unfitted clones make the cache key depend on parameters only.
     models = [None if m is None else clone(m) for m in (propensity_model, outcome_model, marginal_model)]
     if all(m is None for m in models):
         raise ValueError("cross_fit needs at least one nuisance model.")
     memory = check_memory(memory)
-    fn = memory.cache(_cross_fit, ignore=["n_jobs"]) if memory.location is not None else _cross_fit
+    fn, key = _cross_fit, None
+    if memory.location is not None:
+        key = _code_key([m for m in models if m is not None])
+        if key is None:
+            warnings.warn(
+                "memory: a nuisance model holds code that cannot be hashed "
+                "faithfully, so its cross-fitting is not cached.",
+                UserWarning,
+                stacklevel=2,
+            )
+        else:
+            fn = memory.cache(_cross_fit, ignore=["n_jobs"])
     out = fn(
-        X, np.asarray(y, dtype=np.float64), treatment, n_arms, folds, *models,
-        bool(pooled_outcome), sample_weight, float(min_propensity), n_jobs,
+        X, y, treatment, n_arms, folds, *models,
+        bool(pooled_outcome), sample_weight, float(min_propensity), n_jobs, key,
     )
-    if out.n_clipped:
+    if warn and out.n_clipped:
         warnings.warn(
-            f"{out.n_clipped} of {X.shape[0]} units had an estimated propensity "
+            f"{out.n_clipped} of {n} units had an estimated propensity "
             f"outside [{min_propensity:g}, {1 - min_propensity:g}] and were clipped: "
             "overlap is poor and inverse-propensity weights are unreliable there.",
             UserWarning,
