@@ -65,7 +65,7 @@ def regret_curve():
                 y = b.y if est == "dr-exact" else grid.from_samples(b.samples)
                 t0 = time.perf_counter()
                 learner = DistributionalPolicyTree(
-                    max_depth=2, utility=UTILITY, estimator="ipw" if est == "ipw" else "dr",
+                    max_depth=2, utility=UTILITY, method="ipw" if est == "ipw" else "dr",
                     outcome_model=LinearRegression(), cv=5, random_state=0,
                 ).fit(b.X, y, treatment=b.treatment)
                 secs.append(time.perf_counter() - t0)
@@ -109,7 +109,7 @@ def regret_curve():
 def evaluation_cost():
     n, m = (30_000 if QUICK else 100_000), 100
     b = make_distributional(n, n_levels=m, return_truth=True, random_state=0)
-    ev = DistributionalDREvaluator(LinearRegression(), cv=2, random_state=0).fit(
+    ev = DistributionalDREvaluator(outcome_model=LinearRegression(), cv=2, random_state=0).fit(
         b.X, b.y, treatment=b.treatment)
     policies = [(b.X[:, 1] > c).astype(int) for c in np.linspace(-2, 2, 100)]
     ev.evaluate(policies[0], uniform=False)  # compile the kernel

@@ -52,7 +52,7 @@ def main(n=10_000, m=50):
     rows = []
     for name, make in MODELS.items():
         start = time.perf_counter()
-        ev = DistributionalDREvaluator(make(), cv=5, random_state=0).fit(
+        ev = DistributionalDREvaluator(outcome_model=make(), cv=5, random_state=0).fit(
             truth.X, truth.y, treatment=truth.treatment
         )
         seconds = time.perf_counter() - start

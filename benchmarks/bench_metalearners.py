@@ -126,12 +126,15 @@ def _ours(name, X, y, t, folds):
 
     common = dict(cv=folds)
     est = {
-        "S": lambda: SLearner(_hgb()),
-        "T": lambda: TLearner(_hgb()),
-        "X": lambda: XLearner(_hgb(), _hgb(), _lr(), **common),
-        "R": lambda: RLearner(_hgb(), _lr(), _hgb(), **common),
-        "DR": lambda: DRLearner(_hgb(), _lr(), _hgb(), **common),
-        "DR_pooled": lambda: DRLearner(_hgb(), _lr(), _hgb(), pooled_outcome=True, **common),
+        "S": lambda: SLearner(outcome_model=_hgb()),
+        "T": lambda: TLearner(outcome_model=_hgb()),
+        "X": lambda: XLearner(outcome_model=_hgb(), final_model=_hgb(), propensity_model=_lr(), **common),
+        "R": lambda: RLearner(outcome_model=_hgb(), propensity_model=_lr(), final_model=_hgb(), **common),
+        "DR": lambda: DRLearner(outcome_model=_hgb(), propensity_model=_lr(), final_model=_hgb(), **common),
+        "DR_pooled": lambda: DRLearner(
+            outcome_model=_hgb(), propensity_model=_lr(), final_model=_hgb(),
+            pooled_outcome=True, **common,
+        ),
     }[name]()
     return est.fit(X, y, treatment=t).predict(X)
 
@@ -228,8 +231,14 @@ def _search(X, y, t, folds, memory):
         location = tmp if memory else None
         # Inner folds are the learner's int cv (built on each outer training
         # part); the scorer's nuisances are cross-fitted on each validation part.
-        est = DRLearner(_hgb(), _lr(), _hgb(), cv=CV, random_state=SEED, memory=location)
-        scorer = DRMSEScorer(_lr(), _hgb(), cv=CV, random_state=SEED, memory=location)
+        est = DRLearner(
+            outcome_model=_hgb(), propensity_model=_lr(), final_model=_hgb(), cv=CV,
+            random_state=SEED, memory=location,
+        )
+        scorer = DRMSEScorer(
+            propensity_model=_lr(), outcome_model=_hgb(), cv=CV, random_state=SEED,
+            memory=location,
+        )
         grid = {"final_model__max_depth": list(range(1, 11))}
         with sklearn.config_context(enable_metadata_routing=True):
             search = GridSearchCV(est, grid, cv=CV, scoring=scorer, n_jobs=1)

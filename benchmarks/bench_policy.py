@@ -76,12 +76,15 @@ def _dr_rows(n, p):
     hgb = HistGradientBoostingRegressor(early_stopping=False, random_state=0)
     lr = LogisticRegression(max_iter=1000)
     rows = []
-    sec, ours = _timed(lambda: DRPolicyTree(hgb, lr, max_depth=2, cv=2, random_state=0).fit(
+    sec, ours = _timed(lambda: DRPolicyTree(
+        outcome_model=hgb, propensity_model=lr, max_depth=2, cv=2, random_state=0
+    ).fit(
         X, y, treatment=t))
     rows.append(("causaldist DRPolicyTree (exact, per-arm outcome models)", sec,
                  mu[np.arange(n), ours.predict(X)].mean()))
     sec, pooled = _timed(lambda: DRPolicyTree(
-        hgb, lr, max_depth=2, cv=2, random_state=0, pooled_outcome=True).fit(X, y, treatment=t))
+        outcome_model=hgb, propensity_model=lr, max_depth=2, cv=2, random_state=0,
+        pooled_outcome=True).fit(X, y, treatment=t))
     rows.append(("causaldist DRPolicyTree (exact, pooled outcome model as econml)", sec,
                  mu[np.arange(n), pooled.predict(X)].mean()))
     sec, econ = _timed(lambda: EconDR(

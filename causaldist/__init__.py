@@ -23,7 +23,6 @@ _SUBPACKAGES = (
     "plotting",
     "policy",
     "uplift",
-    "compat",
 )
 
 __all__ = list(_SUBPACKAGES)

@@ -18,7 +18,9 @@ import sys
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn import config_context
+from sklearn.base import BaseEstimator, _fit_context, clone
+from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
 from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import (
@@ -32,7 +34,7 @@ from sklearn.utils.validation import (
 __all__ = ["BaseCausalEstimator", "CATEMixin"]
 
 # Labels that name a control arm without ambiguity (compared case-insensitively).
-_CONTROL_NAMES = ("control", "ctrl", "untreated", "placebo")
+_CONTROL_NAMES = ("control", "ctrl", "ctl", "untreated", "placebo")
 
 _ROUTING_MESSAGE = (
     "{name} needs the treatment of the scored rows, and scikit-learn did not pass "
@@ -136,10 +138,11 @@ def _infer_control(labels, owner):
         named = [v for v in labels if isinstance(v, str) and v.lower() in _CONTROL_NAMES]
         if len(named) == 1:
             return named[0]
+    first = labels.tolist()[0]
     warnings.warn(
         f"{owner}: the treatment labels {labels.tolist()} contain no 0/False and "
         f"no arm named 'control', so the control arm is ambiguous; using "
-        f"{labels[0]!r} (the smallest label). Pass control=... to choose it.",
+        f"{first!r} (the smallest label). Pass control=... to choose it.",
         UserWarning,
         stacklevel=4,
     )
@@ -148,8 +151,10 @@ def _infer_control(labels, owner):
 
 def _check_discrete(t, name):
     """Reject a continuous treatment given to an estimator of discrete arms."""
-    if t.dtype.kind == "f" and np.any(t != np.round(t)):
-        n_unique = np.unique(t).size
+    # A few fractional doses are arms; many distinct fractional values are a
+    # continuous treatment that would become as many arms as units.
+    n_unique = np.unique(t).size if t.dtype.kind == "f" else 0
+    if n_unique > 10 and np.any(t != np.round(t)):
         raise ValueError(
             f"{name} looks continuous ({n_unique} distinct values, not all "
             "integers): this estimator compares discrete arms and would make "
@@ -162,19 +167,16 @@ def _check_discrete(t, name):
 def _fit_model(model, X, y, sample_weight=None):
     """Fit a clone of ``model``, passing ``sample_weight`` only when there is one.
 
-    A ``Pipeline`` takes the weights as ``<last step>__sample_weight`` (with
-    metadata routing off it rejects a bare ``sample_weight``).
+    A ``Pipeline`` takes the weights as ``<last step>__sample_weight``, fitted
+    with metadata routing off: with routing on it would demand a request from
+    every step (a ``StandardScaler`` in front of the model, say), which a
+    nuisance model given by a user never declared.
     """
-    from sklearn.base import clone
-    from sklearn.pipeline import Pipeline
-
     model = clone(model)
     if sample_weight is None:
         return model.fit(X, y)
     if isinstance(model, Pipeline):
-        from sklearn import get_config
-
-        if not get_config().get("enable_metadata_routing", False):
+        with config_context(enable_metadata_routing=False):
             return model.fit(X, y, **{f"{model.steps[-1][0]}__sample_weight": sample_weight})
     return model.fit(X, y, sample_weight=sample_weight)
 
@@ -268,17 +270,15 @@ class BaseCausalEstimator(BaseEstimator):
 
     def _default_model(self, param):
         """A new instance of the default model of parameter ``param``."""
-        from .model_selection._mixin import DEFAULT_MODELS
+        from .model_selection._mixin import _default_for
 
-        random_state = getattr(self, "random_state", None)
-        if isinstance(random_state, np.random.RandomState):
-            random_state = random_state.randint(np.iinfo(np.int32).max)
-        return DEFAULT_MODELS[self._default_models[param]](random_state)
+        return _default_for(self, param)
 
     def _model(self, param):
         """The value of model parameter ``param``, or its default when it is None."""
-        model = getattr(self, param)
-        return self._default_model(param) if model is None else model
+        from .model_selection._mixin import _resolve_model
+
+        return _resolve_model(self, param)
 
     # -- the template fit -----------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)

@@ -15,8 +15,7 @@ class _ArmMeans(CATEMixin, BaseCausalEstimator):
     def __init__(self, control=None):
         self.control = control
 
-    def fit(self, X, y, treatment=None, *, sample_weight=None):
-        X, y, t, sample_weight = self._validate_fit_data(X, y, treatment, sample_weight)
+    def _fit(self, X, y, t, sample_weight):
         means = np.array([np.average(y[t == a]) for a in range(len(self.categories_))])
         self.effects_ = means[1:] - means[0]
         return self
@@ -36,6 +35,7 @@ def _data(labels, n=60, seed=0):
 @pytest.mark.parametrize(
     "labels", [[0, 1], [3, 7, 9], ["b", "a", "c"], [False, True], [0.5, 1.5]]
 )
+@pytest.mark.filterwarnings("ignore:.*control arm is ambiguous")
 def test_categories_sorted_control_first(labels):
     X, y, t = _data(labels)
     t = np.asarray(t.tolist())
@@ -156,3 +156,61 @@ def test_frame_series_labels():
     )
     assert isinstance(t, pd.Series) and set(t) <= {"ctl", "low", "high"}
     assert tau.shape == (200, 2)
+
+
+@pytest.mark.parametrize(
+    "labels, control",
+    [([0, 1], 0), ([False, True], False), ([0, 2, 5], 0), (["treated", "control"], "control"),
+     (["Control", "email", "sms"], "Control"), ([0.0, 1.0], 0.0)],
+)
+def test_control_inferred_only_when_unambiguous(labels, control, recwarn):
+    X, y, t = _data(labels)
+    est = _ArmMeans().fit(X, y, treatment=np.asarray(t.tolist()))
+    assert est.categories_[0] == control
+    assert not [w for w in recwarn if "ambiguous" in str(w.message)]
+
+
+def test_ambiguous_control_warns_naming_the_arm():
+    # Regression: with ["no_contact", "email"] the smallest label "email" became
+    # the control silently and every effect flipped sign.
+    X, y, t = _data(["no_contact", "email"])
+    t = t.astype(str)
+    with pytest.warns(UserWarning, match="using 'email'.*control="):
+        est = _ArmMeans().fit(X, y, treatment=t)
+    assert est.categories_[0] == "email"
+    est = _ArmMeans(control="no_contact").fit(X, y, treatment=t)
+    assert est.categories_.tolist() == ["no_contact", "email"]
+
+
+def test_continuous_treatment_rejected():
+    # Regression: a continuous treatment became n arms.
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 2)), rng.normal(size=60)
+    with pytest.raises(ValueError, match="looks continuous.*DML"):
+        _ArmMeans().fit(X, y, treatment=rng.normal(size=60))
+    # a few fractional doses are arms
+    est = _ArmMeans().fit(X, y, treatment=np.tile([0.0, 0.5, 1.5], 20))
+    assert est.categories_.tolist() == [0.0, 0.5, 1.5]
+
+
+@pytest.mark.parametrize("bad, match", [(-1.0, "(?i)negative"), (0.0, "non-zero|positive sum")])
+def test_bad_sample_weight(bad, match):
+    # Regression: negative weights were accepted silently by 14 estimators.
+    X, y, t = _data([0, 1])
+    w = np.ones(60) if bad < 0 else np.zeros(60)
+    w[0] = bad
+    with pytest.raises(ValueError, match=match):
+        _ArmMeans().fit(X, y, treatment=t.astype(int), sample_weight=w)
+
+
+def test_unexpected_fit_argument():
+    X, y, t = _data([0, 1])
+    with pytest.raises(TypeError, match=r"unexpected argument\(s\) \['groups'\]"):
+        _ArmMeans().fit(X, y, treatment=t.astype(int), groups=np.arange(60))
+
+
+def test_star_import():
+    # Regression: `from causaldist import *` named a subpackage that did not exist.
+    namespace = {}
+    exec("from causaldist import *", namespace)
+    assert "metalearners" in namespace and "evaluation" in namespace

@@ -115,9 +115,13 @@ def _with_binary_outcome(method, self, X, y=None, treatment=None, **kw):
 SHIMS = {
     "DistributionalIPWEvaluator": {"fit": _with_quantile_outcome},
     "DistributionalDREvaluator": {"fit": _with_quantile_outcome},
-    "DistributionalPolicyLearner": {"fit": _with_quantile_outcome},
-    "DistributionalPolicyTree": {"fit": _with_quantile_outcome},
-    "PolicyTree": {"fit": _with_rewards},
+    "DistributionalPolicyLearner": {
+        "fit": _with_quantile_outcome, "score": _with_quantile_outcome,
+    },
+    "DistributionalPolicyTree": {
+        "fit": _with_quantile_outcome, "score": _with_quantile_outcome,
+    },
+    "PolicyTree": {"fit": _with_rewards, "score": _with_rewards},
     "LinearPolicy": {"fit": _with_rewards, "score": _with_rewards},
     "PolicyClassifier": {"fit": _with_rewards, "score": _with_rewards},
     "ClassTransformation": {"fit": _with_binary_outcome, "score": _with_binary_outcome},
@@ -157,7 +161,8 @@ def _checked(cls):
     methods = {}
     for method_name in ("fit", "score"):
         original = getattr(cls, method_name, None)
-        if original is None:
+        # available_if hides score on the instance, not on the class.
+        if original is None or not hasattr(cls(), method_name):
             continue
         adapter = shim.get(method_name, _with_treatment)
 

@@ -174,7 +174,10 @@ def test_ipw_and_dr_unbiased_for_the_barycenter_in_an_rct():
         ):
             ev.fit(b.X, b.y, treatment=b.treatment, propensity=0.5)
             est[name].append(ev.evaluate(policy, uniform=False).quantiles_raw)
-        dr = DistributionalDREvaluator(LinearRegression(), DummyClassifier(), cv=2, random_state=seed)
+        dr = DistributionalDREvaluator(
+            outcome_model=LinearRegression(), propensity_model=DummyClassifier(), cv=2,
+            random_state=seed,
+        )
         dr.fit(b.X, b.y, treatment=b.treatment)
         est["dr"].append(dr.evaluate(policy, uniform=False).quantiles_raw)
         cvar["dr"].append(dr.evaluate(policy, utility=MeanVariance(0.5), uniform=False).value)
@@ -201,7 +204,8 @@ def test_dr_consistent_with_one_wrong_nuisance(wrong):
     assert np.max(np.abs(z)) < 4  # 20 correlated levels; 4 SE is a generous family bound
     # the estimator that relies on the wrong nuisance alone is biased
     naive = (ev.outcome_[np.arange(20000), policy].mean(axis=0) if wrong == "outcome"
-             else DistributionalIPWEvaluator(DummyClassifier()).fit(b.X, b.y, treatment=b.treatment)
+             else DistributionalIPWEvaluator(propensity_model=DummyClassifier())
+             .fit(b.X, b.y, treatment=b.treatment)
              .evaluate(policy, uniform=False).quantiles_raw)
     assert np.max(np.abs(naive - truth) / res.stderr_quantiles) > 5
 
@@ -264,10 +268,11 @@ def test_evaluate_result_and_compare():
 
 def test_evaluator_bad_input():
     b = make_distributional(300, n_levels=10, return_truth=True, random_state=5)
-    ev = DistributionalDREvaluator(LinearRegression(), cv=2)
+    ev = DistributionalDREvaluator(outcome_model=LinearRegression(), cv=2)
     with pytest.raises(ValueError, match="grid has 5 levels but y has 10"):
-        DistributionalDREvaluator(LinearRegression(), grid=QuantileGrid(5), cv=2).fit(
-            b.X, b.y, treatment=b.treatment)
+        DistributionalDREvaluator(
+            outcome_model=LinearRegression(), grid=QuantileGrid(5), cv=2
+        ).fit(b.X, b.y, treatment=b.treatment)
     y = b.y.copy()
     y[0, 0] = np.nan
     with pytest.raises(ValueError, match="y"):
@@ -277,3 +282,150 @@ def test_evaluator_bad_input():
         ev.evaluate(np.zeros(10, int))
     with pytest.raises(ValueError, match="not seen in fit"):
         ev.evaluate(np.full(300, 7))
+
+
+# -- regression tests of the contract redesign (issue 10) -----------------------
+
+
+def _normal_units(n, n_draws, seed):
+    """Units with outcome N(x0 + t, 1), observed as ``n_draws`` raw draws each."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    t = rng.integers(0, 2, n)
+    draws = (X[:, 0] + t)[:, None] + rng.normal(size=(n, n_draws))
+    return X, t, draws
+
+
+def test_raw_draws_are_refused_and_from_samples_is_named():
+    # Raw unsorted draws passed as a "quantile matrix": the lower-tail CVaR read
+    # the first columns, i.e. arbitrary draws, and came out at +1.04 where the
+    # truth is -0.78, silently. Rows that decrease are now refused.
+    X, t, draws = _normal_units(2000, 20, seed=0)
+    for est in (
+        DistributionalIPWEvaluator(),
+        DistributionalDREvaluator(outcome_model=LinearRegression(), cv=2),
+    ):
+        with pytest.raises(ValueError, match=r"QuantileGrid\(m\)\.from_samples"):
+            est.fit(X, draws, treatment=t, propensity=0.5)
+    for call in (lambda: barycenter(draws), lambda: wasserstein2(draws[0], draws[1])):
+        with pytest.raises(ValueError, match="from_samples"):
+            call()
+    # The named path: many draws per unit make the empirical quantiles nearly
+    # unbiased, so the CVaR is within 4 SE of the truth on the same grid.
+    X, t, draws = _normal_units(2000, 400, seed=1)
+    grid = QuantileGrid(20)
+    ev = DistributionalIPWEvaluator().fit(
+        X, grid.from_samples(list(draws)), treatment=t, propensity=0.5
+    )
+    res = ev.evaluate(np.ones(2000, dtype=int), utility=CVaR(0.1), uniform=False)
+    truth = CVaR(0.1)(np.mean(X[:, 0]) + 1 + norm.ppf(grid.levels), grid)
+    assert abs(res.value - truth) < 4 * res.stderr
+
+
+def test_rounding_level_decreases_are_accepted():
+    # Quantile functions computed in floating point may step down by an ulp.
+    q = np.sort(np.random.default_rng(0).normal(size=(50, 10)), axis=1)
+    q[:, 3] = q[:, 4] + 1e-14 * np.abs(q[:, 4])
+    np.testing.assert_allclose(barycenter(q), q.mean(axis=0))
+
+
+@pytest.mark.parametrize("normalize", [False, True])
+def test_scalar_evaluators_are_the_m_equals_1_case(normalize):
+    # One evaluator generic in m: with one level it reproduces the scalar
+    # evaluator exactly (same folds, same models, same influence function).
+    from causaldist.evaluation import DREvaluator, IPWEvaluator
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(500, 2))
+    t = rng.integers(0, 2, 500)
+    y = X[:, 0] + t * X[:, 1] + rng.normal(size=500)
+    w = rng.integers(1, 4, 500).astype(float)
+    pol = (X[:, 1] > 0).astype(int)
+    kw = dict(propensity_model=LogisticRegression(), cv=3, random_state=0)
+    pairs = [
+        (IPWEvaluator(normalize=normalize, **kw),
+         DistributionalIPWEvaluator(normalize=normalize, **kw)),
+    ]
+    if not normalize:
+        pairs.append((DREvaluator(outcome_model=LinearRegression(), **kw),
+                      DistributionalDREvaluator(outcome_model=LinearRegression(), **kw)))
+    for scalar, dist in pairs:
+        a = scalar.fit(X, y, treatment=t, sample_weight=w).evaluate(pol)
+        b = dist.fit(X, y[:, None], treatment=t, sample_weight=w).evaluate(pol, uniform=False)
+        assert b.value == pytest.approx(a.value, rel=1e-10)
+        assert b.stderr == pytest.approx(a.stderr, rel=1e-8)
+        # a stochastic policy goes through the dense path: same numbers
+        P = np.column_stack([1 - 0.3 * pol, 0.3 * pol])
+        a, b = scalar.evaluate(P), dist.evaluate(P, uniform=False)
+        assert b.value == pytest.approx(a.value, rel=1e-10)
+        assert b.stderr == pytest.approx(a.stderr, rel=1e-8)
+    from causaldist.evaluation import DREvaluator as Scalar
+
+    assert not issubclass(DistributionalDREvaluator, Scalar)
+
+
+def test_dr_family_accepts_sample_weight_with_its_default_outcome_model():
+    # The default outcome model is a spline + Ridge pipeline, which rejected a
+    # bare sample_weight: every weighted fit of the DR family failed.
+    b = make_distributional(3000, n_levels=20, return_truth=True, random_state=6)
+    w = np.where(b.X[:, 0] > 0, 3.0, 1.0)
+    policy = (b.X[:, 1] > 0).astype(int)
+    ev = DistributionalDREvaluator(random_state=0).fit(
+        b.X, b.y, treatment=b.treatment, sample_weight=w
+    )
+    res = ev.evaluate(policy, utility=CVaR(0.2), uniform=False)
+    # Weighted truth of the sample's units: the weighted barycenter of the
+    # potential quantile functions under the policy.
+    truth = CVaR(0.2)(np.average(b.potential_quantiles[np.arange(3000), policy], axis=0,
+                                 weights=w))
+    assert abs(res.value - truth) < 4 * res.stderr
+    unweighted = ev.fit(b.X, b.y, treatment=b.treatment).evaluate(
+        policy, utility=CVaR(0.2), uniform=False)
+    assert unweighted.value != pytest.approx(res.value, rel=1e-6)
+
+
+def test_distributional_policy_value_is_an_estimate():
+    from causaldist.evaluation import Estimate
+
+    b = make_distributional(800, n_levels=10, return_truth=True, random_state=7)
+    ev = DistributionalIPWEvaluator().fit(b.X, b.y, treatment=b.treatment, propensity=0.5)
+    res = ev.evaluate(np.ones(800, dtype=int), utility=Quantile(0.5), random_state=0)
+    assert isinstance(res, Estimate)
+    frame = res.summary_frame()
+    assert frame["point_estimate"].iloc[0] == pytest.approx(res.value)
+    assert frame["ci_lower"].iloc[0] == pytest.approx(res.conf_int()[0])
+    assert 0 <= res.pvalue() <= 1
+    assert "utility=Quantile(tau=0.5)" in repr(res)
+    assert res.quantiles.shape == res.levels.shape == (10,)
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: wasserstein2(1.0, 2.0), r"q1 must have shape"),
+        (lambda: wasserstein2(np.arange(3.0), np.arange(4.0)), "same grid"),
+        (lambda: wasserstein2(np.zeros((2, 3)), np.zeros((3, 3))), "row for row"),
+        (lambda: wasserstein2(np.arange(3.0), np.arange(3.0), grid=[0.5]), "grid has 1 levels"),
+        (lambda: wasserstein2([0.0, np.nan], [0.0, 1.0]), "NaN"),
+        (lambda: barycenter(np.zeros((0, 3))), "no rows"),
+        (lambda: barycenter([[0.0, 1.0]], weights=[1.0, 2.0]), "weights has shape"),
+        (lambda: project_monotone(3.0), "q must have shape"),
+        (lambda: Mean().weights(np.array([[0.5]])), "1-D array of increasing levels"),
+        (lambda: Mean().weights([0.5, 0.2]), "strictly increasing"),
+        (lambda: Mean().weights(None), "grid is required"),
+        (lambda: CVaR(0.1).gradient(np.arange(3.0), [0.1, 0.5]), "grid has 2 levels but q has 3"),
+        (lambda: Mean()(5.0), "q must be a quantile function"),
+        (lambda: CVaR(1.5), r"alpha must be a number in \(0, 1\]"),
+        (lambda: CVaR("0.1"), "alpha must be a number"),
+        (lambda: Quantile(0.0), r"tau must be a number in \(0, 1\)"),
+        (lambda: MeanVariance(-1), "risk_aversion"),
+        (lambda: ExpectedUtility(1.0, 2.0), "u must be a callable"),
+        (lambda: ExpectedUtility(np.sum, np.sum)(np.arange(3.0)), "vectorised"),
+    ],
+)
+def test_low_level_functions_check_their_input(call, match):
+    # These used to fail with IndexError / AttributeError / TypeError from numpy.
+    with pytest.raises(ValueError, match=match):
+        call()
+    with pytest.raises(TypeError, match="not linear"):
+        MeanVariance(1.0).weights(QuantileGrid(3))

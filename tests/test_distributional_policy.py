@@ -89,7 +89,7 @@ def test_any_policy_class_and_labels():
     b = make_distributional(1500, n_arms=3, n_levels=20, return_truth=True, random_state=3)
     labels = np.array(["ctl", "low", "high"])[b.treatment]
     learner = DistributionalPolicyLearner(
-        PolicyTree(max_depth=1), utility=CVaR(0.2), estimator="ipw", cv=3, control="ctl"
+        policy=PolicyTree(max_depth=1), utility=CVaR(0.2), method="ipw", cv=3, control="ctl"
     ).fit(b.X, b.y, treatment=labels)
     pred = learner.predict(b.X)
     assert set(pred) <= {"ctl", "low", "high"}
@@ -104,8 +104,8 @@ def test_any_policy_class_and_labels():
 
 def test_bad_input():
     b = make_distributional(300, n_levels=10, return_truth=True, random_state=4)
-    with pytest.raises(ValueError, match="estimator"):
-        DistributionalPolicyTree(estimator="ols").fit(b.X, b.y, treatment=b.treatment)
+    with pytest.raises(ValueError, match="method"):
+        DistributionalPolicyTree(method="ols").fit(b.X, b.y, treatment=b.treatment)
     with pytest.raises(ValueError, match="max_depth"):
         DistributionalPolicyTree(max_depth=0).fit(b.X, b.y, treatment=b.treatment)
     y = b.y.copy()
@@ -126,3 +126,104 @@ def test_make_distributional_truth():
     assert abs(z) < 4
     with pytest.raises(ValueError, match="linear utility"):
         b.oracle(MeanVariance(1.0))
+
+
+# -- regression tests of the contract redesign (issue 10) -----------------------
+
+
+def test_policy_search_uses_sample_weight():
+    # The weights entered the scores but not the policy search: integer weights
+    # gave another tree than the repeated rows (CVaR -0.829 against -0.776).
+    # Known propensities, so no cross-fitting split differs between the two fits.
+    b = make_distributional(1500, n_levels=20, return_truth=True, random_state=8)
+    w = np.random.default_rng(8).integers(0, 4, 1500)
+    rep = np.repeat(np.arange(1500), w)
+    kw = dict(max_depth=2, utility=CVaR(0.2), method="ipw", cv=2)
+    a = DistributionalPolicyTree(**kw).fit(
+        b.X, b.y, treatment=b.treatment, sample_weight=w, propensity=0.5)
+    c = DistributionalPolicyTree(**kw).fit(
+        b.X[rep], b.y[rep], treatment=b.treatment[rep], propensity=0.5)
+    np.testing.assert_array_equal(a.predict(b.X), c.predict(b.X))
+    assert a.value_.value == pytest.approx(c.value_.value, rel=1e-12)
+    np.testing.assert_allclose(a.barycenter_, c.barycenter_, rtol=1e-12)
+    # a nonlinear utility's linearisation steps are weighted too
+    kw["utility"] = MeanVariance(0.5)
+    a = DistributionalPolicyTree(**kw).fit(
+        b.X, b.y, treatment=b.treatment, sample_weight=w, propensity=0.5)
+    c = DistributionalPolicyTree(**kw).fit(
+        b.X[rep], b.y[rep], treatment=b.treatment[rep], propensity=0.5)
+    np.testing.assert_allclose(a.objective_path_, c.objective_path_, rtol=1e-10)
+
+
+def test_dr_learner_takes_sample_weight_with_default_models():
+    b = make_distributional(1200, n_levels=10, return_truth=True, random_state=9)
+    w = np.where(b.X[:, 0] > 0, 2.0, 1.0)
+    learner = DistributionalPolicyTree(max_depth=1, cv=2, random_state=0).fit(
+        b.X, b.y, treatment=b.treatment, sample_weight=w)
+    assert np.isfinite(learner.value_.value)
+
+    class NoWeights(PolicyTree):
+        def fit(self, X, rewards):
+            return super().fit(X, rewards)
+
+    with pytest.raises(TypeError, match="does not accept sample_weight"):
+        DistributionalPolicyLearner(policy=NoWeights(), cv=2).fit(
+            b.X, b.y, treatment=b.treatment, sample_weight=w)
+
+
+def test_score_uses_the_learners_own_nuisance_models():
+    b = make_distributional(2000, n_levels=20, return_truth=True, random_state=10)
+    new = make_distributional(1000, n_levels=20, return_truth=True, random_state=11)
+    learner = DistributionalPolicyTree(
+        max_depth=1, utility=CVaR(0.2), outcome_model=LinearRegression(), cv=3,
+        random_state=0,
+    ).fit(b.X, b.y, treatment=b.treatment)
+    # By hand: the fold models' average predictions at the new rows, the DR
+    # scores, the barycenter of the chosen arms, its CVaR.
+    nuis = learner.evaluator_.nuisances_.predict(new.X)
+    gamma = nuis.dr_scores(new.y, new.treatment)
+    chosen = learner.predict(new.X)
+    q = gamma[np.arange(1000), chosen].mean(axis=0)
+    score = learner.score(new.X, new.y, treatment=new.treatment)
+    assert score == pytest.approx(CVaR(0.2)(q), rel=1e-10)
+    # and it estimates the policy's true utility on those units
+    truth = new.value(chosen, CVaR(0.2))
+    se = learner.evaluator_.evaluate(learner.predict(b.X), utility=CVaR(0.2)).stderr
+    assert abs(score - truth) < 4 * se * np.sqrt(2)
+    with pytest.raises(ValueError, match="from_samples"):
+        learner.score(new.X, new.y[:, ::-1], treatment=new.treatment)
+    with pytest.raises(ValueError, match="20"):
+        learner.score(new.X, new.y[:, :5], treatment=new.treatment)
+
+
+def test_default_scoring_grid_search():
+    import sklearn
+    from sklearn.model_selection import GridSearchCV
+
+    b = make_distributional(1500, n_levels=10, return_truth=True, random_state=12)
+    est = DistributionalPolicyTree(outcome_model=LinearRegression(), cv=2, random_state=0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        search = GridSearchCV(est, {"max_depth": [1, 2]}, cv=2).fit(
+            b.X, b.y, treatment=b.treatment)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    with sklearn.config_context(enable_metadata_routing=False):
+        with pytest.raises(ValueError, match="enable_metadata_routing=True"):
+            GridSearchCV(est, {"max_depth": [1, 2]}, cv=2).fit(
+                b.X, b.y, treatment=b.treatment)
+
+
+def test_evaluator_fitted_on_codes_and_keyword_only_models():
+    b = make_distributional(600, n_levels=10, return_truth=True, random_state=13)
+    labels = np.array(["control", "treated"])[b.treatment]
+    learner = DistributionalPolicyTree(max_depth=1, method="ipw", cv=2).fit(
+        b.X, b.y, treatment=labels, propensity=0.5)
+    # the evaluator shares the learner's arms: fitted on codes, not relabelled
+    assert learner.evaluator_.categories_ is learner.categories_
+    assert set(learner.predict(b.X)) <= {"control", "treated"}
+    # known propensities: no model to predict them at new rows, so score
+    # cross-fits the nuisances on the scored rows
+    assert np.isfinite(learner.score(b.X, b.y, treatment=labels))
+    with pytest.raises(TypeError):
+        DistributionalPolicyLearner(PolicyTree())
+    with pytest.raises(TypeError):
+        DistributionalPolicyTree(estimator="ipw")

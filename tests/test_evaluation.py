@@ -103,13 +103,13 @@ def test_ipw_and_dr_unbiased_in_rct():
         truth = _true_value(b.mu, P)
         design = np.full((1, k), 1 / k)
         ipw = IPWEvaluator().fit(b.X, b.y, treatment=b.treatment, propensity=design)
-        dr = DREvaluator(LinearRegression(), cv=3).fit(
+        dr = DREvaluator(outcome_model=LinearRegression(), cv=3).fit(
             b.X, b.y, treatment=b.treatment, propensity=design
         )
         # Estimated arm shares: the correct propensity model of an RCT. (A
         # logistic model of pure noise with a misspecified outcome model
         # leaves a second-order bias of order p/n, about 0.02 at this n.)
-        dr_e = DREvaluator(LinearRegression(), DummyClassifier(), cv=3).fit(
+        dr_e = DREvaluator(outcome_model=LinearRegression(), propensity_model=DummyClassifier(), cv=3).fit(
             b.X, b.y, treatment=b.treatment
         )
         errors["IPW"].append(ipw.evaluate(P).value - truth)
@@ -140,15 +140,15 @@ def test_dr_consistent_with_one_misspecified_nuisance(wrong):
         P = _one_hot((b.X[:, 0] + b.X[:, 2] > 0).astype(int), 2)
         truth = _true_value(b.mu, P)
         if wrong == "outcome":
-            dr = DREvaluator(DummyRegressor(), LogisticRegression(), cv=3)
+            dr = DREvaluator(outcome_model=DummyRegressor(), propensity_model=LogisticRegression(), cv=3)
             dr.fit(b.X, b.y, treatment=b.treatment)
             # regression-only (direct method) value from the wrong outcome model
             naive = np.sum(P * dr.outcome_, axis=1).mean()
         else:
-            dr = DREvaluator(correct_outcome, DummyClassifier(), cv=3)
+            dr = DREvaluator(outcome_model=correct_outcome, propensity_model=DummyClassifier(), cv=3)
             dr.fit(b.X, b.y, treatment=b.treatment)
             naive = (
-                IPWEvaluator(DummyClassifier(), cv=3)
+                IPWEvaluator(propensity_model=DummyClassifier(), cv=3)
                 .fit(b.X, b.y, treatment=b.treatment)
                 .evaluate(P)
                 .value
@@ -179,7 +179,7 @@ def test_att_unbiased_observational():
                 propensity_model=LogisticRegression(),
                 cv=3,
             ).fit(b.X, b.y, treatment=b.treatment)
-            err[method].append(est.effect_ - truth)
+            err[method].append(est.estimate_.value - truth)
     for method, e in err.items():
         e = np.asarray(e)
         se = e.std(axis=0, ddof=1) / np.sqrt(n_rep)
@@ -245,8 +245,8 @@ def test_coverage_dr_ate():
             propensity_model=LogisticRegression(),
             cv=2,
         ).fit(X, y, treatment=A)
-        lo, hi = ate.conf_int()
-        hits.append(lo[0] <= LINEAR_ATE <= hi[0])
+        lo, hi = ate.estimate_.conf_int()
+        hits.append(lo <= LINEAR_ATE <= hi)
     assert 0.93 <= _report("DR ATE (cross-fitted e and mu)", hits) <= 0.97
 
 
@@ -314,7 +314,10 @@ def test_treatment_relabelling_invariance(seed, n_arms, names):
         outcome_model=LinearRegression(), control=labels[0]
     ).fit(b.X, b.y, treatment=t_new)
     order = [list(labels).index(c) - 1 for c in ate_r.categories_[1:]]
-    np.testing.assert_allclose(ate_r.effect_, ate.effect_[order], rtol=1e-6)
+    np.testing.assert_allclose(
+        np.atleast_1d(ate_r.estimate_.value), np.atleast_1d(ate.estimate_.value)[order],
+        rtol=1e-6,
+    )
 
 
 # -- policy input forms, compare ------------------------------------------------
@@ -419,23 +422,23 @@ def test_dr_ate_matches_compare_and_summary():
     np.testing.assert_allclose(ate.scores_, ev.scores_)
     for k, arm in enumerate(["b", "c"]):
         d = ev.compare(arm, "ctl")
-        assert ate.effect_[k] == pytest.approx(d.value, rel=1e-10)
-        assert ate.stderr_[k] == pytest.approx(d.stderr, rel=1e-10)
-    table = ate.summary(alpha=0.1)
+        assert ate.estimate_.value[k] == pytest.approx(d.value, rel=1e-10)
+        assert ate.estimate_.stderr[k] == pytest.approx(d.stderr, rel=1e-10)
+    table = ate.estimate_.summary_frame(alpha=0.1)
     assert table.index.tolist() == ["b", "c"]
     assert table.columns.tolist() == [
-        "effect",
+        "point_estimate",
         "stderr",
-        "z",
+        "zstat",
         "pvalue",
         "ci_lower",
         "ci_upper",
     ]
-    lo, hi = ate.conf_int(0.1)
+    lo, hi = ate.estimate_.conf_int(0.1)
     np.testing.assert_allclose(table["ci_lower"], lo)
-    np.testing.assert_allclose(hi - lo, 2 * norm.ppf(0.95) * ate.stderr_)
+    np.testing.assert_allclose(hi - lo, 2 * norm.ppf(0.95) * ate.estimate_.stderr)
     np.testing.assert_allclose(
-        np.sqrt(np.diag(ate.covariance_)), ate.stderr_, rtol=1e-10
+        np.sqrt(np.diag(ate.covariance_)), ate.estimate_.stderr, rtol=1e-10
     )
     # IPW ATE with known propensities is the difference of the IPW values
     ipw_ate = AverageTreatmentEffect("ipw", control="ctl").fit(
@@ -444,7 +447,7 @@ def test_dr_ate_matches_compare_and_summary():
     ipw = IPWEvaluator(control="ctl").fit(
         b.X, b.y, treatment=b.treatment, propensity=b.propensity
     )
-    assert ipw_ate.effect_[1] == pytest.approx(ipw.compare("c", "ctl").value, rel=1e-12)
+    assert ipw_ate.estimate_.value[1] == pytest.approx(ipw.compare("c", "ctl").value, rel=1e-12)
     assert ipw_ate.folds_ is None  # nothing to cross-fit
 
 
@@ -461,8 +464,8 @@ def test_att_equals_ate_with_constant_effect():
             propensity_model=LogisticRegression(),
             random_state=0,
         ).fit(X, y, treatment=A)
-    diff = abs(res["ate"].effect_[0] - res["att"].effect_[0])
-    assert diff < 3 * max(res["ate"].stderr_[0], res["att"].stderr_[0])
+    diff = abs(res["ate"].estimate_.value - res["att"].estimate_.value)
+    assert diff < 3 * max(res["ate"].estimate_.stderr, res["att"].estimate_.stderr)
 
 
 def test_sample_weight_equals_duplication_with_known_propensity():
@@ -516,7 +519,7 @@ def test_overlap_report_and_warnings():
     t_sep = (b.X[:, 0] > 0).astype(int)
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
-        ev = IPWEvaluator(LogisticRegression(C=100), min_propensity=0.01).fit(
+        ev = IPWEvaluator(propensity_model=LogisticRegression(C=100), min_propensity=0.01).fit(
             b.X, b.y, treatment=t_sep
         )
     msgs = [str(r.message) for r in rec if "clipped" in str(r.message)]
@@ -558,7 +561,9 @@ def test_bad_policy_input(fitted, cls):
         (np.full(99, 0.5), "99 entries"),
         (np.full((100, 2), 0.6), "sum to 1"),
         (1.5, r"\[0, 1\]"),
-        ("zero-for-treated", "contradict the observed treatment"),
+        ("zero-for-treated", "not identified"),
+        (0.0, "not identified"),
+        (1.0, "not identified"),
     ],
 )
 def test_bad_known_propensity(propensity, match):
@@ -579,9 +584,9 @@ def test_bad_parameters_and_routing_request():
     with pytest.raises(ValueError, match="requires treatment"):
         DREvaluator().fit(X, y)
     with pytest.raises(ValueError, match="alpha"):
-        AverageTreatmentEffect("ipw").fit(X, y, treatment=t, propensity=0.5).conf_int(
-            1.5
-        )
+        AverageTreatmentEffect("ipw").fit(
+            X, y, treatment=t, propensity=0.5
+        ).estimate_.conf_int(1.5)
     # treatment and known propensities are routed without set_fit_request
     requests = DREvaluator().get_metadata_routing().fit.requests
     assert requests["treatment"] is True and requests["propensity"] is True
@@ -597,16 +602,26 @@ def test_pooled_outcome_model_one_fit_per_fold():
     X = rng.normal(size=(n, 2))
     A = rng.integers(0, 3, n)
     y = X[:, 0] + np.array([0.0, 0.5, 1.0])[A] + rng.normal(size=n)
-    ev = DREvaluator(LinearRegression(), LogisticRegression(), cv=2, pooled_outcome=True).fit(
+    ev = DREvaluator(
+        outcome_model=LinearRegression(), propensity_model=LogisticRegression(), cv=2,
+        pooled_outcome=True,
+    ).fit(
         X, y, treatment=A
     )
     res = ev.compare(np.full(n, 2), np.zeros(n, dtype=int))
     assert abs(res.value - 1.0) < 3 * res.stderr
-    per_arm = DREvaluator(LinearRegression(), LogisticRegression(), cv=2).fit(X, y, treatment=A)
+    per_arm = DREvaluator(outcome_model=LinearRegression(), propensity_model=LogisticRegression(), cv=2).fit(X, y, treatment=A)
     assert not np.allclose(per_arm.outcome_, ev.outcome_)
-    # With a pooled linear model, arms differ by a constant shift of the prediction.
-    np.testing.assert_allclose(np.ptp(ev.outcome_[:, 2] - ev.outcome_[:, 0]), 0, atol=0.2)
+    # With a pooled linear model, arms differ by a constant shift of the
+    # prediction within each fold (one model per fold).
+    for _, test in ev.folds_:
+        shift = ev.outcome_[test, 2] - ev.outcome_[test, 0]
+        np.testing.assert_allclose(np.ptp(shift), 0, atol=1e-9)
+    assert all(isinstance(m, LinearRegression) for m in ev.nuisances_.models["outcome"])
     tree = DRPolicyTree(
-        LinearRegression(), LogisticRegression(), max_depth=1, cv=2, pooled_outcome=True
+        outcome_model=LinearRegression(), propensity_model=LogisticRegression(),
+        max_depth=1, cv=2, pooled_outcome=True,
     ).fit(X, y, treatment=A)
-    assert set(np.unique(tree.predict(X))) <= {0, 1, 2}
+    pooled = tree.evaluator_.nuisances_.models["outcome"]
+    assert all(isinstance(m, LinearRegression) for m in pooled)  # not a list per arm
+    np.testing.assert_allclose(tree.evaluator_.outcome_, ev.outcome_)

@@ -28,9 +28,8 @@ def _fast(cls, **kw):
         kw.setdefault("cv", 3)
     if "outcome_model" in params:
         kw.setdefault("outcome_model", LinearRegression())
-    for name in ("final_model", "effect_model"):
-        if name in params:
-            kw.setdefault(name, DecisionTreeRegressor(max_depth=3, random_state=0))
+    if "final_model" in params:
+        kw.setdefault("final_model", DecisionTreeRegressor(max_depth=3, random_state=0))
     return cls(**kw)
 
 
@@ -67,9 +66,10 @@ def test_dr_ate_unbiased_in_rct():
     for seed in range(25):
         b = make_heterogeneous(800, 4, design="rct", return_truth=True, random_state=seed)
         learner = DRLearner(
-            LinearRegression(), DummyClassifier(), LinearRegression(), cv=2, random_state=seed
+            outcome_model=LinearRegression(), propensity_model=DummyClassifier(),
+            final_model=LinearRegression(), cv=2, random_state=seed,
         ).fit(b.X, b.y, treatment=b.treatment)
-        est.append(learner.ate_)
+        est.append(learner.ate_.value)
         truth.append(b.tau.mean())
     diff = np.array(est) - np.array(truth)
     se = diff.std(ddof=1) / np.sqrt(diff.size)
@@ -79,12 +79,20 @@ def test_dr_ate_unbiased_in_rct():
 def test_dr_ate_interval_and_stderr():
     X, y, t, tau = make_heterogeneous(3000, 4, random_state=3)
     est = _fast(DRLearner).fit(X, y, treatment=t)
-    lo, hi = est.ate_interval(0.05)
-    assert lo < est.ate_ < hi
-    np.testing.assert_allclose(hi - lo, 2 * 1.959964 * est.ate_stderr_, rtol=1e-5)
-    assert est.ate_ == pytest.approx(est.pseudo_outcomes_.mean())
+    lo, hi = est.ate_.conf_int(0.05)
+    assert lo < est.ate_.value < hi
+    np.testing.assert_allclose(hi - lo, 2 * 1.959964 * est.ate_.stderr, rtol=1e-5)
+    assert est.ate_.value == pytest.approx(est.pseudo_outcomes_.mean())
     with pytest.raises(ValueError, match="alpha"):
-        est.ate_interval(1.5)
+        est.ate_.conf_int(1.5)
+    # the old spellings work one more release, with a FutureWarning
+    with pytest.warns(FutureWarning, match="ate_.conf_int"):
+        assert est.ate_interval(alpha=0.05) == (lo, hi)
+    with pytest.warns(FutureWarning, match="ate_.stderr"):
+        assert est.ate_stderr_ == est.ate_.stderr
+    # econml's habit ate_interval(X) gets a clear message, not numpy's
+    with pytest.raises(TypeError, match="keyword arguments only"):
+        est.ate_interval(X)
 
 
 def test_pooled_outcome_matches_per_arm_with_linear_saturated_model():
@@ -93,7 +101,7 @@ def test_pooled_outcome_matches_per_arm_with_linear_saturated_model():
     X, y, t, tau = make_heterogeneous(3000, 4, random_state=4)
     a = _fast(DRLearner, pooled_outcome=True).fit(X, y, treatment=t)
     b = _fast(DRLearner).fit(X, y, treatment=t)
-    assert abs(a.ate_ - b.ate_) < 2 * b.ate_stderr_
+    assert abs(a.ate_.value - b.ate_.value) < 2 * b.ate_.stderr
     assert a.nuisances_.models["outcome"][0].__class__ is LinearRegression
 
 
@@ -148,7 +156,9 @@ def test_grid_search_cross_val_score_pipeline_with_routing(tmp_path):
         search = GridSearchCV(
             _fast(DRLearner, memory=str(tmp_path)),
             {"final_model__max_depth": [1, 3]},
-            scoring=DRMSEScorer(LogisticRegression(), LinearRegression(), cv=3),
+            scoring=DRMSEScorer(
+                propensity_model=LogisticRegression(), outcome_model=LinearRegression(), cv=3
+            ),
             cv=3,
         ).fit(X, y, treatment=t)
         assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
@@ -158,7 +168,7 @@ def test_grid_search_cross_val_score_pipeline_with_routing(tmp_path):
         assert scores.shape == (3,) and np.all(np.isfinite(scores))
         pipe = make_pipeline(StandardScaler(), _fast(XLearner)).fit(X, y, treatment=t)
         assert pipe.predict(X).shape == (900,)
-        # the learner's own score is the DR-MSE scorer's
+        # the learner's own score: DR-MSE with its own nuisance models
         est = search.best_estimator_
         assert est.score(X, y, treatment=t) < 0
 

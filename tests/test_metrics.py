@@ -11,10 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate
 from scipy.stats import norm
+from sklearn.dummy import DummyRegressor
 from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeRegressor
 
 from causaldist.datasets import make_heterogeneous
+from causaldist.evaluation import Estimate
 from causaldist.metalearners import TLearner
 from causaldist.metrics import (
     UpliftScorer,
@@ -27,6 +33,7 @@ from causaldist.metrics import (
     uplift_auc_score,
     uplift_curve,
 )
+from causaldist.uplift import TwoModelUplift
 
 FIXTURE = Path(__file__).parent / "fixtures" / "sklift_reference.json"
 CASES = json.loads(FIXTURE.read_text())["cases"]
@@ -212,7 +219,11 @@ def test_treatment_labels_and_control():
         (dict(treatment=np.ones(20)), "two arms"),
         (dict(y_true=np.r_[np.nan, np.ones(19)]), "y_true"),
         (dict(uplift=np.r_[np.inf, np.ones(19)]), "uplift"),
-        (dict(uplift=np.ones(19)), "inconsistent"),
+        (dict(uplift=np.ones(19)), "uplift has 19 entries but y_true has 20"),
+        (dict(treatment=np.repeat([0, 1], 10)[1:]), "treatment has 19 entries"),
+        (dict(sample_weight=np.ones(21)), "sample_weight has 21 entries"),
+        (dict(treatment=np.array([None] * 10 + ["a"] * 10)), "missing values"),
+        (dict(treatment=np.array([1] * 10 + ["a"] * 10, dtype=object)), "comparable"),
         (dict(uplift=np.ones((20, 2))), "uplift must be 1-D"),
         (dict(sample_weight=-np.ones(20)), "non-negative"),
     ],
@@ -275,19 +286,35 @@ def test_rate_unbiased_on_known_truth(target, truth):
         res = rank_average_treatment_effect(
             x, y=y, treatment=t, propensity=0.5, target=target, n_bootstrap=2, random_state=seed
         )
-        est.append(res.estimate)
+        est.append(res.value)
     se = np.std(est, ddof=1) / np.sqrt(len(est))
     assert abs(np.mean(est) - truth) < 3 * se
 
 
-def test_rate_of_random_and_tied_priorities():
+def test_rate_of_random_priorities():
     x, y, t = _rct(3000, 0)
     rng = np.random.default_rng(1)
     res = rank_average_treatment_effect(rng.normal(size=3000), y=y, treatment=t, random_state=0)
-    assert res.confidence_interval[0] < 0 < res.confidence_interval[1]
-    tied = rank_average_treatment_effect(np.ones(3000), y=y, treatment=t, random_state=0)
-    assert tied.estimate == pytest.approx(0.0, abs=1e-12)
-    np.testing.assert_allclose(tied.toc, 0.0, atol=1e-12)
+    lo, hi = res.conf_int(alpha=0.05)
+    assert lo < 0 < hi and res.pvalue() > 0.05
+
+
+def test_rate_result_is_an_estimate_and_old_names_warn():
+    x, y, t = _rct(2000, 4)
+    res = rank_average_treatment_effect(x, y=y, treatment=t, random_state=0)
+    assert isinstance(res, Estimate) and res.n == 2000 and res.n_bootstrap == 200
+    z = norm.ppf(0.95)
+    assert res.conf_int(alpha=0.1) == pytest.approx(
+        (res.value - z * res.stderr, res.value + z * res.stderr)
+    )
+    assert res.pvalue() == pytest.approx(2 * norm.sf(abs(res.value) / res.stderr))
+    frame = res.summary_frame()
+    assert frame.index.tolist() == ["AUTOC"]
+    assert frame["point_estimate"].iloc[0] == res.value
+    with pytest.warns(FutureWarning, match="use RATEResult.value"):
+        assert res.estimate == res.value
+    with pytest.warns(FutureWarning, match="conf_int"):
+        assert res.confidence_interval == res.conf_int(alpha=0.05)
 
 
 def test_rate_weights_equal_repeated_rows_and_dr_scores():
@@ -300,8 +327,8 @@ def test_rate_weights_equal_repeated_rows_and_dr_scores():
     c = rank_average_treatment_effect(
         x[rep], y=y[rep], treatment=t[rep], propensity=0.5, n_bootstrap=2, random_state=0
     )
-    assert a.estimate == pytest.approx(b.estimate, abs=1e-10)
-    assert b.estimate == pytest.approx(c.estimate, abs=1e-10)
+    assert a.value == pytest.approx(b.value, abs=1e-10)
+    assert b.value == pytest.approx(c.value, abs=1e-10)
     np.testing.assert_allclose(a.toc, b.toc, atol=1e-10)
 
 
@@ -323,9 +350,52 @@ def test_rate_interval_coverage():
         res = rank_average_treatment_effect(
             x, y=y, treatment=t, propensity=0.5, target="QINI", random_state=seed
         )
-        lo, hi = res.confidence_interval
+        lo, hi = res.conf_int(alpha=0.05)
         hits.append(lo <= TRUE_QINI <= hi)
     assert 0.93 <= np.mean(hits) <= 0.97, np.mean(hits)
+
+
+_S = np.random.default_rng(0).normal(size=200)
+_T = np.tile([0, 1], 100)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        # each returned 0 +- 0, NaN or inf before it raised
+        (dict(priorities=np.ones(200), scores=_S), "priorities are all equal"),
+        (
+            dict(priorities=np.r_[0.0, np.ones(199)], scores=_S,
+                 sample_weight=np.r_[0.0, np.ones(199)]),
+            "priorities are all equal",
+        ),
+        (dict(priorities=_S, scores=np.ones(200)), r"constant \(computed from scores"),
+        (dict(priorities=_S, y=np.zeros(200), treatment=_T), r"constant \(computed from y"),
+        (dict(priorities=[1.0], scores=[2.0]), "at least two units"),
+        (
+            dict(priorities=_S, scores=_S, sample_weight=np.r_[1.0, np.zeros(199)]),
+            "at least two units",
+        ),
+        (dict(priorities=_S, scores=_S * 1e307), "overflowed: scores"),
+        (dict(priorities=_S, y=_S * 1e10, treatment=_T, propensity=1e-300), "propensity"),
+        (
+            dict(priorities=_S, y=_S, treatment=_T, sample_weight=_T.astype(float)),
+            "sample_weight gives one arm",
+        ),
+        (dict(priorities=_S, scores=_S, y=_S, treatment=_T), "not both"),
+        (dict(priorities=_S, scores=_S[:-1]), "scores has 199 entries"),
+        (dict(priorities=_S, y=_S, treatment=_T, propensity=[0.5] * 3), "propensity has 3"),
+        (  # both replicates draw one unit twice: a tie, RATE 0
+            dict(priorities=[1.0, 2.0], scores=[1.0, 3.0], n_bootstrap=2, random_state=4),
+            "stderr 0",
+        ),
+    ],
+)
+def test_rate_degenerate_input_raises(kwargs, match):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning on the way to the error
+        with pytest.raises(ValueError, match=match):
+            rank_average_treatment_effect(**{"random_state": 0, **kwargs})
 
 
 def test_rate_bad_input():
@@ -371,3 +441,47 @@ def test_uplift_scorer_fails_loudly_without_routing():
         ).fit(X, y)
     with pytest.raises(ValueError, match="metric"):
         UpliftScorer("auc")
+
+
+def test_uplift_scorer_scores_a_pipeline_in_grid_search():
+    # Regression: the scorer called the private estimator._validate_X_predict,
+    # which a Pipeline lacks; GridSearchCV turned the AttributeError into NaN
+    # scores and refit an arbitrary candidate.
+    X, y, t, tau = make_heterogeneous(n_samples=600, design="rct", random_state=0)
+    # "no_contact" sorts after "email": the scorer must take the control from
+    # the pipeline's last step, not the smallest label.
+    labels = np.where(t == 1, "email", "no_contact")
+    uplift = TwoModelUplift(
+        treatment_model=DecisionTreeRegressor(random_state=0),
+        control_model=LinearRegression(), control="no_contact",
+    )
+    pipe = make_pipeline(StandardScaler(), uplift)
+    grid = {"twomodeluplift__treatment_model__max_depth": [1, 3]}
+    for metric in ("qini_auc", "rate"):
+        with sklearn.config_context(enable_metadata_routing=True):
+            search = GridSearchCV(pipe, grid, scoring=UpliftScorer(metric), cv=2)
+            search.fit(X, y, treatment=labels)
+        assert np.all(np.isfinite(search.cv_results_["mean_test_score"])), metric
+    best = search.best_estimator_
+    direct = qini_auc_score(y, best.predict(X), labels, control="no_contact")
+    assert UpliftScorer()(best, X, y, treatment=labels) == pytest.approx(direct)
+    assert direct != pytest.approx(qini_auc_score(y, best.predict(X), labels))
+
+
+def test_uplift_scorer_rate_and_constant_predictions():
+    X, y, t, tau = make_heterogeneous(n_samples=400, design="rct", random_state=1)
+    est = TLearner().fit(X[:200], y[:200], treatment=t[:200])
+    u = est.predict(X[200:])
+    rate = UpliftScorer("rate", target="QINI")(est, X[200:], y[200:], treatment=t[200:])
+    ref = rank_average_treatment_effect(
+        u, y=y[200:], treatment=t[200:], target="QINI", n_bootstrap=2, random_state=0
+    )
+    assert rate == pytest.approx(ref.value, abs=1e-12)
+    # A constant ranking is random targeting: RATE 0 as a score, not an error.
+    flat = TLearner(outcome_model=DummyRegressor()).fit(X, y, treatment=t)
+    assert UpliftScorer("rate")(flat, X, y, treatment=t) == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(ValueError, match="control"):
+        UpliftScorer("qini_auc", control=1)
+    three = TLearner().fit(X, y, treatment=np.arange(400) % 3)
+    with pytest.raises(ValueError, match="binary treatment"):
+        UpliftScorer()(three, X, y, treatment=np.arange(400) % 3)

@@ -359,8 +359,10 @@ def test_grid_search_picks_the_lower_pehe_candidate(routing):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         search = GridSearchCV(
-            DRLearner(LinearRegression(), final_model=Ridge(), cv=3),
+            DRLearner(outcome_model=LinearRegression(), final_model=Ridge(), cv=3),
             {"final_model__alpha": [1e-2, 1e7]},  # 1e7 shrinks every slope to ~0
-            scoring=DRMSEScorer(LogisticRegression(), LinearRegression(), cv=3), cv=3,
+            scoring=DRMSEScorer(
+                propensity_model=LogisticRegression(), outcome_model=LinearRegression(), cv=3
+            ), cv=3,
         ).fit(X, y, treatment=t)
     assert search.best_params_ == {"final_model__alpha": 1e-2}

@@ -70,10 +70,20 @@ def test_uplift_display_on_given_axes_and_continuous_outcome():
 def test_from_estimator_uses_its_predictions_and_control():
     X, y, t, tau = make_heterogeneous(n_samples=400, random_state=0)
     labels = np.where(t == 1, "b", "a")
-    est = TLearner().fit(X, y, treatment=labels)
+    est = TLearner(control="a").fit(X, y, treatment=labels)
     disp = UpliftCurveDisplay.from_estimator(est, X, y, labels)
     np.testing.assert_allclose(disp.line_.get_ydata(), qini_curve(y, est.predict(X), t)[1])
     assert "TLearner" in disp.line_.get_label()
+    # A Pipeline's control is its last step's categories_[0], not the smallest label.
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    pipe = make_pipeline(StandardScaler(), TLearner(control="b"))
+    pipe.fit(X, y, tlearner__treatment=labels)
+    disp = UpliftCurveDisplay.from_estimator(pipe, X, y, labels)
+    np.testing.assert_allclose(
+        disp.line_.get_ydata(), qini_curve(y, pipe.predict(X), 1 - t)[1]
+    )
 
 
 def test_toc_plot_draws_curve_and_band():
@@ -84,8 +94,15 @@ def test_toc_plot_draws_curve_and_band():
     np.testing.assert_array_equal(ax.lines[0].get_ydata(), res.toc)
     band = ax.collections[0].get_paths()[0].vertices
     assert band[:, 1].max() == pytest.approx(np.max(res.toc + 1.959963984540054 * res.toc_stderr))
+    lo, hi = res.conf_int(alpha=0.1)
+    ax = plot_toc(res, alpha=0.1)
+    band = ax.collections[0].get_paths()[0].vertices
+    assert band[:, 1].max() == pytest.approx(np.max(res.toc + 1.6448536269514722 * res.toc_stderr))
+    assert f"[{lo:.3g}, {hi:.3g}]" in ax.lines[0].get_label()
     with pytest.raises(TypeError, match="RATEResult"):
         plot_toc([1, 2, 3])
+    with pytest.raises(ValueError, match="alpha"):
+        plot_toc(res, alpha=95)
 
 
 def test_bad_kind():
@@ -120,7 +137,10 @@ def test_policy_tree_plot_shows_every_node():
 
     t = np.where(rng.random(400) < 0.5, "b", "a")
     y = X[:, 0] * (t == "b") + rng.normal(size=400)
-    dr = DRPolicyTree(LinearRegression(), LogisticRegression(), max_depth=1, cv=2).fit(
+    dr = DRPolicyTree(
+        outcome_model=LinearRegression(), propensity_model=LogisticRegression(),
+        max_depth=1, cv=2,
+    ).fit(
         X, y, treatment=t
     )
     labels = {s.splitlines()[0] for s in (a.get_text() for a in plot_policy_tree(dr))}

@@ -34,7 +34,7 @@ def _linear_truth(n, seed, noise=2.0):
 
 
 @pytest.fixture(scope="module")
-def test_population():
+def population():
     X, mu, _ = _linear_truth(200_000, seed=12345)
     return X, mu, mu.max(axis=1).mean()
 
@@ -60,26 +60,26 @@ def test_smoothed_welfare_gradient_is_exact():
         assert err < 1e-6
 
 
-def test_linear_policy_within_resolution_of_oracle(test_population):
+def test_linear_policy_within_resolution_of_oracle(population):
     X, mu, G = _linear_truth(2000, seed=0)
     policy = LinearPolicy().fit(X, G)
     # The training data cannot rank policies whose values differ by less than
     # about 2 SE of one policy's empirical welfare; the oracle's SE here:
     oracle_scores = G[np.arange(len(X)), mu.argmax(axis=1)]
     se = oracle_scores.std(ddof=1) / np.sqrt(len(X))
-    regret = _regret(policy, test_population)
+    regret = _regret(policy, population)
     assert 0 <= regret < 2 * se
     # ... and far from the best constant action's regret.
-    const = test_population[1].mean(axis=0).max()
-    assert test_population[2] - const > 5 * se
+    const = population[1].mean(axis=0).max()
+    assert population[2] - const > 5 * se
 
 
-def test_linear_policy_regret_falls_with_n(test_population):
+def test_linear_policy_regret_falls_with_n(population):
     # EWM over a VC class: regret O(sqrt(d / n)), so 16x the data should cut it
     # by about 4 (more under a margin condition); ask for 2x, means of 5 seeds.
     def mean_regret(n):
         return np.mean([
-            _regret(LinearPolicy().fit(*_linear_truth(n, seed)[::2]), test_population)
+            _regret(LinearPolicy().fit(*_linear_truth(n, seed)[::2]), population)
             for seed in range(5)
         ])
 
@@ -181,11 +181,11 @@ def test_k_arms_loss_bounds_the_regret():
     assert np.all(regret <= loss + 1e-12) and regret.sum() < loss.sum()
 
 
-def test_policy_classifier_known_truth(test_population):
+def test_policy_classifier_known_truth(population):
     X, mu, G = _linear_truth(2000, seed=0)
     policy = PolicyClassifier().fit(X, G)
     se = G[np.arange(len(X)), mu.argmax(axis=1)].std(ddof=1) / np.sqrt(len(X))
-    assert 0 <= _regret(policy, test_population) < 2 * se
+    assert 0 <= _regret(policy, population) < 2 * se
 
 
 def test_one_informative_label_gives_a_constant_policy():
@@ -262,8 +262,10 @@ def _quadrant(n, seed):
 
 def test_policy_value_scorer_matches_hand_computation(tmp_path):
     X, y, t, _ = _quadrant(600, seed=0)
-    est = DRPolicyTree(LinearRegression(), LogisticRegression(), max_depth=1, cv=2).fit(
-        X, y, treatment=t)
+    est = DRPolicyTree(
+        outcome_model=LinearRegression(), propensity_model=LogisticRegression(), max_depth=1,
+        cv=2, control="ctl",
+    ).fit(X, y, treatment=t)
     kw = dict(propensity_model=LogisticRegression(), outcome_model=LinearRegression(), cv=3)
     score = PolicyValueScorer(**kw)(est, X, y, treatment=t)
     codes = (t == "trt").astype(int)
@@ -276,7 +278,11 @@ def test_policy_value_scorer_matches_hand_computation(tmp_path):
     cached = PolicyValueScorer(memory=str(tmp_path), **kw)
     assert cached(est, X, y, treatment=t) == pytest.approx(score)
     w = np.random.default_rng(1).uniform(0.5, 2.0, 600)
-    assert np.isfinite(PolicyValueScorer(**kw)(est, X, y, treatment=t, sample_weight=w))
+    nuis = cross_fit(X, y, codes, n_arms=2, folds=make_folds(3, codes), sample_weight=w,
+                     propensity_model=LogisticRegression(max_iter=1000),
+                     outcome_model=LinearRegression())
+    assert PolicyValueScorer(**kw)(est, X, y, treatment=t, sample_weight=w) == pytest.approx(
+        np.average(nuis.dr_scores(y, codes)[np.arange(600), chosen], weights=w))
 
 
 def test_policy_value_scorer_requests_treatment():
@@ -287,8 +293,13 @@ def test_policy_value_scorer_requests_treatment():
 
 def test_grid_search_picks_the_better_depth():
     X, y, t, _ = _quadrant(3000, seed=1)
-    est = DRPolicyTree(LinearRegression(), LogisticRegression(), cv=2)
-    scorer = PolicyValueScorer(LogisticRegression(), LinearRegression(), cv=2)
+    est = DRPolicyTree(
+        outcome_model=LinearRegression(), propensity_model=LogisticRegression(), cv=2,
+        control="ctl",
+    )
+    scorer = PolicyValueScorer(
+        propensity_model=LogisticRegression(), outcome_model=LinearRegression(), cv=2
+    )
     with sklearn.config_context(enable_metadata_routing=True):
         search = GridSearchCV(est, {"max_depth": [1, 2]}, scoring=scorer, cv=3).fit(
             X, y, treatment=t)
@@ -300,7 +311,10 @@ def test_grid_search_picks_the_better_depth():
 
 def test_policy_value_scorer_fails_loudly_without_routing():
     X, y, t, _ = _quadrant(400, seed=2)
-    est = DRPolicyTree(LinearRegression(), LogisticRegression(), cv=2)
+    est = DRPolicyTree(
+        outcome_model=LinearRegression(), propensity_model=LogisticRegression(), cv=2,
+        control="ctl",
+    )
     scorer = PolicyValueScorer(outcome_model=LinearRegression(), cv=2)
     with sklearn.config_context(enable_metadata_routing=False):
         search = GridSearchCV(est, {"max_depth": [1, 2]}, cv=2, scoring=scorer)
@@ -313,3 +327,14 @@ def test_policy_value_scorer_fails_loudly_without_routing():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert np.isfinite(scorer(est, X, y, treatment=t))
+
+
+@pytest.mark.parametrize("cls", [PolicyTree, LinearPolicy, PolicyClassifier])
+def test_every_reward_policy_scores_its_weighted_welfare(cls):
+    X, _, G = _linear_truth(400, seed=21)
+    w = np.random.default_rng(21).uniform(0.5, 2.0, 400)
+    policy = cls().fit(X, G, sample_weight=w)
+    chosen = policy.predict(X)
+    assert policy.score(X, G, sample_weight=w) == pytest.approx(
+        np.average(G[np.arange(400), chosen], weights=w))
+    assert policy.welfare_ == pytest.approx(policy.score(X, G, sample_weight=w))

@@ -143,8 +143,10 @@ def test_dr_policy_tree_end_to_end():
 
     # tau(x) = 1 + x2: the oracle treats iff x2 > -1, a depth-1 tree.
     X, y, t, tau = make_heterogeneous(4000, 5, treatment_labels=["ctl", "trt"], random_state=0)
-    est = DRPolicyTree(LinearRegression(), LogisticRegression(), max_depth=2, cv=3).fit(
-        X, y, treatment=t)
+    est = DRPolicyTree(
+        outcome_model=LinearRegression(), propensity_model=LogisticRegression(), max_depth=2,
+        cv=3, control="ctl",
+    ).fit(X, y, treatment=t)
     Xt, _, _, taut = make_heterogeneous(20000, 5, random_state=1)
     pred = est.predict(Xt)
     assert set(pred) <= {"ctl", "trt"}
@@ -189,3 +191,132 @@ def test_regret_falls_with_n():
     slope = np.polyfit(np.log(sizes), np.log(regret), 1)[0]
     assert regret[0] > regret[1] > regret[2] > 0
     assert slope < -0.3, (regret, slope)
+
+
+# -- regression tests of the contract redesign (issue 10) -----------------------
+
+
+def _quadrant_rewards(n, seed):
+    """Rewards whose best rule is the depth-2 quadrant x0 > 0 and x1 > 0 (noise sd 2)."""
+    g = np.random.default_rng(seed)
+    X = g.normal(size=(n, 3))
+    gain = 2.0 * ((X[:, 0] > 0) & (X[:, 1] > 0)) - 0.5
+    return X, np.column_stack([np.zeros(n), gain]) + 2 * g.normal(size=(n, 2))
+
+
+def test_policy_tree_has_score_and_is_grid_searched():
+    # PolicyTree had no score: GridSearchCV(PolicyTree(), grid) raised TypeError.
+    from sklearn.model_selection import GridSearchCV
+
+    X, R = _quadrant_rewards(3000, seed=0)
+    tree = PolicyTree(max_depth=1).fit(X, R)
+    codes = tree.predict(X)
+    assert tree.score(X, R) == pytest.approx(R[np.arange(3000), codes].mean())
+    assert tree.score(X, R) == pytest.approx(tree.welfare_)
+    search = GridSearchCV(PolicyTree(), {"max_depth": [1, 2]}, cv=3).fit(X, R)
+    assert search.best_params_ == {"max_depth": 2}
+
+
+def test_policy_tree_integer_weights_equal_repeated_rows():
+    # welfare_ was the unweighted mean of the weighted rewards.
+    X, R = _quadrant_rewards(300, seed=1)
+    w = np.random.default_rng(1).integers(0, 4, 300)
+    rep = np.repeat(np.arange(300), w)
+    a = PolicyTree(max_depth=2).fit(X, R, sample_weight=w)
+    b = PolicyTree(max_depth=2).fit(X[rep], R[rep])
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    assert a.welfare_ == pytest.approx(b.welfare_)
+    assert a.score(X, R, sample_weight=w) == pytest.approx(b.score(X[rep], R[rep]))
+
+
+def test_policy_tree_shares_the_reward_policy_checks():
+    from causaldist.policy._reward_policy import _RewardPolicy
+
+    assert issubclass(PolicyTree, _RewardPolicy)
+    X, R = _quadrant_rewards(50, seed=2)
+    with pytest.raises(ValueError, match="(?i)sample.weights? must"):  # accepted before
+        PolicyTree().fit(X, R, sample_weight=np.zeros(50))
+    with pytest.raises(ValueError, match="columns"):
+        PolicyTree().fit(X, R).score(X, np.zeros((50, 3)))
+
+
+def _dr_data(n, seed):
+    from causaldist.datasets import make_heterogeneous
+
+    return make_heterogeneous(n, 5, random_state=seed)
+
+
+def test_dr_policy_tree_score_uses_its_own_nuisance_models():
+    from sklearn.linear_model import LinearRegression
+
+    from causaldist.policy import DRPolicyTree
+
+    X, y, t, _ = _dr_data(2000, seed=0)
+    Xn, yn, tn, _ = _dr_data(1000, seed=1)
+    est = DRPolicyTree(outcome_model=LinearRegression(), max_depth=1, cv=3).fit(
+        X, y, treatment=t)
+    gamma = est.evaluator_.nuisances_.predict(Xn).dr_scores(yn, tn)
+    chosen = est.predict(Xn)
+    score = est.score(Xn, yn, treatment=tn)
+    assert score == pytest.approx(gamma[np.arange(1000), chosen].mean(), rel=1e-12)
+    # it agrees with the policy's DR value cross-fitted on those rows (both
+    # estimate the same value; 4 standard errors of that estimate)
+    from causaldist.evaluation import DREvaluator
+
+    ref = DREvaluator(outcome_model=LinearRegression(), cv=3).fit(Xn, yn, treatment=tn)
+    res = ref.evaluate(chosen)
+    assert abs(score - res.value) < 4 * res.stderr
+
+
+def test_dr_policy_tree_default_scoring_grid_search_and_routing():
+    import re
+
+    import sklearn
+    from sklearn.linear_model import LinearRegression
+    from sklearn.model_selection import GridSearchCV
+
+    from causaldist.policy import DRPolicyTree
+
+    g = np.random.default_rng(3)
+    X = g.normal(size=(3000, 3))
+    t = g.integers(0, 2, 3000)
+    tau = 2.0 * ((X[:, 0] > 0) & (X[:, 1] > 0)) - 0.5
+    y = X[:, 2] + t * tau + g.normal(size=3000)
+    est = DRPolicyTree(outcome_model=LinearRegression(), cv=2)
+    with sklearn.config_context(enable_metadata_routing=True):
+        search = GridSearchCV(est, {"max_depth": [1, 2]}, cv=3).fit(X, y, treatment=t)
+    assert search.best_params_ == {"max_depth": 2}
+    with sklearn.config_context(enable_metadata_routing=False):
+        with pytest.raises(ValueError, match=re.escape("enable_metadata_routing=True")):
+            GridSearchCV(est, {"max_depth": [1, 2]}, cv=2).fit(X, y, treatment=t)
+
+
+def test_dr_policy_tree_contract():
+    from sklearn.linear_model import LinearRegression
+
+    from causaldist.evaluation import DREvaluator
+    from causaldist.policy import DRPolicyTree
+
+    X, y, t, _ = _dr_data(600, seed=4)
+    with pytest.raises(TypeError):  # model parameters are keyword-only
+        DRPolicyTree(LinearRegression())
+    # set_params on a None model tunes its default (GridSearchCV's call)
+    est = DRPolicyTree(max_depth=1, cv=2).set_params(outcome_model__max_depth=2)
+    assert est.outcome_model.max_depth == 2
+    # known propensities and groups are routed to the shared stage
+    groups = np.arange(600) // 10
+    est = DRPolicyTree(outcome_model=LinearRegression(), max_depth=1, cv=2).fit(
+        X, y, treatment=t, propensity=0.5, groups=groups)
+    assert "propensity" not in est.evaluator_.nuisances_.models
+    np.testing.assert_allclose(est.evaluator_.propensity_, 0.5)
+    for train, test in est.evaluator_.folds_:
+        assert not set(groups[train]) & set(groups[test])
+    # the tree is policy_tree_, the value comes from the evaluator's codes
+    assert isinstance(est.policy_tree_, PolicyTree)
+    assert est.value_.value == pytest.approx(est.evaluator_.evaluate(est.predict(X)).value)
+    assert est.evaluator_.categories_ is est.categories_
+    # without a propensity model, score cross-fits both nuisances on the scored rows
+    ev = DREvaluator(outcome_model=LinearRegression(), cv=2).fit(X, y, treatment=t)
+    chosen = est.predict(X)
+    assert est.score(X, y, treatment=t) == pytest.approx(
+        ev.scores_[np.arange(600), chosen].mean())

@@ -91,6 +91,12 @@ def make_binary_rct(n, gamma, *, random_state, logistic_arms=None):
 GAMMA = np.array([0.3, 0.8, 0.0, -0.5])
 
 
+def _linear_two_model(**kw):
+    return TwoModelUplift(
+        treatment_model=LinearRegression(), control_model=LinearRegression(), **kw
+    )
+
+
 # -- known truth --------------------------------------------------------------
 
 
@@ -100,10 +106,12 @@ def test_two_model_vanilla_equals_tlearner():
     )
     w = np.random.default_rng(0).uniform(0.5, 2.0, size=900)
     for model in (LinearRegression(), None):
-        a = TwoModelUplift(model, model, control="none").fit(
+        a = TwoModelUplift(
+            treatment_model=model, control_model=model, control="none"
+        ).fit(X, y, treatment=t, sample_weight=w)
+        b = TLearner(outcome_model=model, control="none").fit(
             X, y, treatment=t, sample_weight=w
         )
-        b = TLearner(model, control="none").fit(X, y, treatment=t, sample_weight=w)
         np.testing.assert_array_equal(a.categories_, b.categories_)
         np.testing.assert_array_equal(a.predict(X), b.predict(X))
         np.testing.assert_array_equal(
@@ -116,10 +124,8 @@ def test_ddr_with_linear_models_equals_vanilla(method):
     # The extra DDR feature is linear in x, so it is in the span of a linear
     # model's features: the fitted values, hence the uplift, do not change.
     X, y, t, _ = make_heterogeneous(1000, 4, n_arms=3, random_state=1)
-    a = TwoModelUplift(LinearRegression(), LinearRegression(), method=method).fit(
-        X, y, treatment=t
-    )
-    b = TwoModelUplift(LinearRegression(), LinearRegression()).fit(X, y, treatment=t)
+    a = _linear_two_model(method=method).fit(X, y, treatment=t)
+    b = _linear_two_model().fit(X, y, treatment=t)
     np.testing.assert_allclose(a.predict(X), b.predict(X), rtol=0, atol=1e-8)
     n_ctrl = 2 if method == "ddr_treatment" else 1
     assert len(a.control_models_) == n_ctrl and len(a.treatment_models_) == 2
@@ -131,7 +137,7 @@ def test_two_model_regressors_wald_rct():
     # arms' linear projections is the projection of tau = 1 + x_2 itself: the
     # coefficient difference estimates (1, 0, 0, 1, 0) with covariance V_1 + V_0.
     X, y, t, tau = make_heterogeneous(20_000, 4, design="rct", random_state=2)
-    est = TwoModelUplift(LinearRegression(), LinearRegression()).fit(X, y, treatment=t)
+    est = _linear_two_model().fit(X, y, treatment=t)
     diff, cov = 0, 0
     for arm, sign in ((1, 1), (0, -1)):
         beta, v = _ols_coef_and_sandwich(X[t == arm], y[t == arm])
@@ -148,7 +154,9 @@ def test_two_model_classifiers_wald_binary_rct():
     X, y, t, uplift = make_binary_rct(
         20_000, GAMMA, logistic_arms=(alpha, beta), random_state=3
     )
-    est = TwoModelUplift(_logit(), _logit()).fit(X, y, treatment=t)
+    est = TwoModelUplift(treatment_model=_logit(), control_model=_logit()).fit(
+        X, y, treatment=t
+    )
     m1, m0 = est.treatment_models_[0], est.control_models_[0]
     # Independent arms: the two Wald statistics add up to a chi2 with 8 df.
     stat = _wald(_coef(m1) - beta, _logistic_fisher_cov(m1, X[t == 1])) + _wald(
@@ -166,8 +174,8 @@ def test_class_transformation_wald_binary_rct():
     # P(z = 1 | x) = sigmoid([1, x] gamma) exactly: the logistic MLE of z is
     # correctly specified and the uplift is 2 sigmoid(.) - 1.
     X, y, t, uplift = make_binary_rct(20_000, GAMMA, random_state=4)
-    est = ClassTransformation(_logit()).fit(X, y, treatment=t)
-    m = est.estimator_
+    est = ClassTransformation(final_model=_logit()).fit(X, y, treatment=t)
+    m = est.final_model_
     stat = _wald(_coef(m) - GAMMA, _logistic_fisher_cov(m, X))
     assert stat < chi2.ppf(CRIT, 4), stat
     np.testing.assert_allclose(
@@ -184,14 +192,16 @@ def test_class_transformation_wald_binary_rct():
 def test_transformed_outcome_known_propensity_wald_rct():
     # E[z | x] = tau(x) = 1 + x_2 exactly when e is the true 1/2.
     X, y, t, tau = make_heterogeneous(20_000, 4, design="rct", random_state=5)
-    est = TransformedOutcome(LinearRegression(), propensity=0.5).fit(X, y, treatment=t)
-    z = est.transformed_outcomes_[:, 0]
+    est = TransformedOutcome(final_model=LinearRegression()).fit(
+        X, y, treatment=t, propensity=0.5
+    )
+    z = est.pseudo_outcomes_[:, 0]
     np.testing.assert_allclose(z, y * (t - 0.5) / 0.25)
     beta, cov = _ols_coef_and_sandwich(X, z)
-    np.testing.assert_allclose(_coef(est.estimators_[0]), beta, atol=1e-8)
+    np.testing.assert_allclose(_coef(est.final_models_[0]), beta, atol=1e-8)
     stat = _wald(beta - np.array([1.0, 0, 0, 1, 0]), cov)
     assert stat < chi2.ppf(CRIT, 5), stat
-    assert est.nuisances_ is None and est.folds_ is None
+    assert est.folds_ is None and "propensity" not in est.nuisances_.models
 
 
 def test_transformed_outcome_estimated_propensity_wald_observational():
@@ -200,17 +210,19 @@ def test_transformed_outcome_estimated_propensity_wald_observational():
     # (as for IPW with an estimated propensity, Hirano, Imbens & Ridder 2003)
     # makes the sandwich that treats e as known conservative.
     X, y, t, tau = make_heterogeneous(20_000, 4, random_state=6)
-    est = TransformedOutcome(LinearRegression(), cv=5).fit(X, y, treatment=t)
-    assert est.propensity_.shape == (20_000, 2) and len(est.folds_) == 5
-    beta, cov = _ols_coef_and_sandwich(X, est.transformed_outcomes_[:, 0])
+    est = TransformedOutcome(final_model=LinearRegression(), cv=5).fit(
+        X, y, treatment=t
+    )
+    assert est.nuisances_.propensity.shape == (20_000, 2) and len(est.folds_) == 5
+    beta, cov = _ols_coef_and_sandwich(X, est.pseudo_outcomes_[:, 0])
     truth = np.array([1.0, 0, 0, 1, 0])
     assert _wald(beta - truth, cov) < chi2.ppf(CRIT, 5)
     # The same regression with the trial's constant 1/2 ignores the
     # confounding and is rejected: the propensity is what makes it work.
-    wrong = TransformedOutcome(LinearRegression(), propensity=0.5).fit(
-        X, y, treatment=t
+    wrong = TransformedOutcome(final_model=LinearRegression()).fit(
+        X, y, treatment=t, propensity=0.5
     )
-    beta_w, cov_w = _ols_coef_and_sandwich(X, wrong.transformed_outcomes_[:, 0])
+    beta_w, cov_w = _ols_coef_and_sandwich(X, wrong.pseudo_outcomes_[:, 0])
     assert _wald(beta_w - truth, cov_w) > chi2.ppf(CRIT, 5)
 
 
@@ -226,13 +238,13 @@ def test_transformed_outcome_multi_arm_known_propensity():
         treatment_labels=["c", "a", "b"],
         random_state=7,
     )
-    est = TransformedOutcome(LinearRegression(), control="c").fit(
+    est = TransformedOutcome(final_model=LinearRegression(), control="c").fit(
         X, y, treatment=t, propensity=np.full((1, 3), 1 / 3)
     )
     pred = est.predict(X)
     assert pred.shape == (6000, 2) and est.categories_.tolist() == ["c", "a", "b"]
     # make_heterogeneous numbers arms in label order given: "a" is arm 1, "b" arm 2.
-    z = est.transformed_outcomes_
+    z = est.pseudo_outcomes_
     se = (z - tau).std(axis=0) / np.sqrt(len(z))
     assert np.all(np.abs(pred.mean(axis=0) - tau.mean(axis=0)) < 4 * se)
 
@@ -278,9 +290,8 @@ def test_two_models_matches_sklift(method, outcome):
         treated, ctrl = LinearRegression(), DecisionTreeRegressor(
             max_depth=4, random_state=0
         )
-    ours = (
-        TwoModelUplift(treated, ctrl, method=method).fit(X, y, treatment=t).predict(X)
-    )
+    ours = TwoModelUplift(treatment_model=treated, control_model=ctrl, method=method)
+    ours = ours.fit(X, y, treatment=t).predict(X)
     ref = sklift_models.TwoModels(clone(treated), clone(ctrl), method=method)
     ref = ref.fit(X, y, t).predict(X)
     np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-10)
@@ -292,7 +303,7 @@ def test_two_models_matches_sklift(method, outcome):
 def test_class_transformation_matches_sklift(model):
     sklift_models = pytest.importorskip("sklift.models")
     X, y, t, _ = make_binary_rct(1500, GAMMA, random_state=13)
-    ours = ClassTransformation(model).fit(X, y, treatment=t).predict(X)
+    ours = ClassTransformation(final_model=model).fit(X, y, treatment=t).predict(X)
     ref = sklift_models.ClassTransformation(clone(model)).fit(X, y, t).predict(X)
     np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-10)
 
@@ -300,7 +311,9 @@ def test_class_transformation_matches_sklift(model):
 def test_transformed_outcome_matches_sklift_with_constant_propensity():
     sklift_models = pytest.importorskip("sklift.models")
     X, y, t, _ = make_heterogeneous(1500, 4, design="rct", random_state=14)
-    ours = TransformedOutcome(LinearRegression(), propensity=0.4).fit(X, y, treatment=t)
+    ours = TransformedOutcome(final_model=LinearRegression()).fit(
+        X, y, treatment=t, propensity=0.4
+    )
     ref = sklift_models.ClassTransformationReg(LinearRegression(), propensity_val=0.4)
     ref = ref.fit(X, y, t)
     np.testing.assert_allclose(ours.predict(X), ref.predict(X), rtol=0, atol=1e-10)
@@ -316,9 +329,9 @@ def _fast(cls, **kw):
             "control_model", DecisionTreeRegressor(max_depth=3, random_state=0)
         )
     elif cls is ClassTransformation:
-        kw.setdefault("estimator", LogisticRegression())
+        kw.setdefault("final_model", LogisticRegression())
     else:
-        kw.setdefault("estimator", LinearRegression())
+        kw.setdefault("final_model", LinearRegression())
         kw.setdefault("propensity_model", LogisticRegression())
         kw.setdefault("cv", 3)
     return cls(**kw)
@@ -349,8 +362,8 @@ def test_string_labels_and_control(cls):
     np.testing.assert_allclose(est.effect(X, T0="mail", T1="none"), -est.predict(X))
     # The other arm as control flips the sign of a symmetric method.
     if cls is TwoModelUplift:
-        flipped = TwoModelUplift(LinearRegression(), LinearRegression(), control="mail")
-        same = TwoModelUplift(LinearRegression(), LinearRegression(), control="none")
+        flipped = _linear_two_model(control="mail")
+        same = _linear_two_model(control="none")
         np.testing.assert_allclose(
             flipped.fit(X, y, treatment=labels).predict(X),
             -same.fit(X, y, treatment=labels).predict(X),
@@ -378,13 +391,14 @@ def test_sample_weight_equals_duplication(cls):
     X, y, t = _data(cls, 400, random_state=17)
     w = np.r_[np.full(200, 2), np.ones(200)].astype(int)
     rep = np.repeat(np.arange(400), w)
-    kw = {"propensity": 0.5} if cls is TransformedOutcome else {}
+    fit_kw = {"propensity": 0.5} if cls is TransformedOutcome else {}
+    kw = {}
     if cls is TwoModelUplift:
         kw["method"] = "ddr_control"
     if cls is ClassTransformation:
-        kw["estimator"] = _logit()
-    a = _fast(cls, **kw).fit(X, y, treatment=t, sample_weight=w).predict(X)
-    b = _fast(cls, **kw).fit(X[rep], y[rep], treatment=t[rep]).predict(X)
+        kw["final_model"] = _logit()
+    a = _fast(cls, **kw).fit(X, y, treatment=t, sample_weight=w, **fit_kw).predict(X)
+    b = _fast(cls, **kw).fit(X[rep], y[rep], treatment=t[rep], **fit_kw).predict(X)
     np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
 
 
@@ -393,13 +407,16 @@ def test_transformed_outcome_grid_search_routes_treatment_and_propensity():
     e = np.full(900, 0.5)
     with sklearn.config_context(enable_metadata_routing=True):
         search = GridSearchCV(
-            TransformedOutcome(DecisionTreeRegressor(random_state=0)),
-            {"estimator__max_depth": [1, 2]},
-            scoring=DRMSEScorer(LogisticRegression(), LinearRegression(), cv=2),
+            TransformedOutcome(final_model=DecisionTreeRegressor(random_state=0)),
+            {"final_model__max_depth": [1, 2]},
+            scoring=DRMSEScorer(
+                propensity_model=LogisticRegression(),
+                outcome_model=LinearRegression(), cv=2,
+            ),
             cv=3,
         ).fit(X, y, treatment=t, propensity=e)
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
-    assert search.best_estimator_.nuisances_ is None  # the routed propensity was used
+    assert search.best_estimator_.folds_ is None  # the routed propensity was used
 
 
 @pytest.mark.parametrize("cls", MODELS)
@@ -432,53 +449,43 @@ def test_bad_input_common(cls):
 
 def test_class_transformation_bad_input_and_balance_warning():
     X, y, t, _ = make_binary_rct(600, GAMMA, random_state=21)
+    ct = ClassTransformation(final_model=LogisticRegression())
     with pytest.raises(ValueError, match=r"y must be a binary outcome"):
-        ClassTransformation(LogisticRegression()).fit(X, y + 0.5, treatment=t)
+        clone(ct).fit(X, y + 0.5, treatment=t)
     with pytest.raises(ValueError, match=r"y must be a binary outcome"):
-        ClassTransformation(LogisticRegression()).fit(X, 2 * y, treatment=t)
+        clone(ct).fit(X, 2 * y, treatment=t)
     with pytest.raises(ValueError, match="treatment must have exactly two arms"):
-        ClassTransformation(LogisticRegression()).fit(
-            X, y, treatment=np.arange(600) % 3
-        )
-    with pytest.raises(InvalidParameterError, match="estimator"):
-        ClassTransformation(LinearRegression()).fit(X, y, treatment=t)
+        clone(ct).fit(X, y, treatment=np.arange(600) % 3)
+    with pytest.raises(InvalidParameterError, match="final_model"):
+        ClassTransformation(final_model=LinearRegression()).fit(X, y, treatment=t)
     # Imbalanced arms: warned; weighting the arms to equal totals is not.
     t_imb = (np.arange(600) % 4 == 0).astype(int)
     with pytest.warns(
         UserWarning, match="balanced arms, but the treated share is 0.250"
     ):
-        ClassTransformation(LogisticRegression()).fit(X, y, treatment=t_imb)
+        clone(ct).fit(X, y, treatment=t_imb)
     w = np.where(t_imb == 1, 0.5 / 0.25, 0.5 / 0.75)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        est = ClassTransformation(LogisticRegression()).fit(
-            X, y, treatment=t_imb, sample_weight=w
-        )
+        est = clone(ct).fit(X, y, treatment=t_imb, sample_weight=w)
     assert est.treated_share_ == pytest.approx(0.5)
 
 
 def test_transformed_outcome_bad_propensity():
     X, y, t, _ = make_heterogeneous(300, 4, design="rct", random_state=22)
-    for bad in (0.0, 1.0, 1.5, -0.1):
-        with pytest.raises(InvalidParameterError, match="propensity"):
-            TransformedOutcome(propensity=bad).fit(X, y, treatment=t)
-    for bad in (0.0, 1.0, 1.2, np.r_[0.5 * np.ones(299), 1.0], np.full(299, 0.5)):
+    to = TransformedOutcome(final_model=LinearRegression())
+    bad_values = (0.0, 1.0, 1.2, -0.1, np.r_[0.5 * np.ones(299), 1.0], np.full(299, 0.5))
+    for bad in bad_values:
         with pytest.raises(ValueError, match="propensity"):
-            TransformedOutcome(LinearRegression()).fit(
-                X, y, treatment=t, propensity=bad
-            )
+            clone(to).fit(X, y, treatment=t, propensity=bad)
     # A 0 for an arm the unit did not receive still makes z undefined in mean.
     e = np.column_stack([np.where(t == 0, 1.0, 0.5), np.where(t == 0, 0.0, 0.5)])
-    with pytest.raises(ValueError, match="strictly between 0 and 1"):
-        TransformedOutcome(LinearRegression()).fit(X, y, treatment=t, propensity=e)
-    with pytest.raises(ValueError, match="propensity is given both"):
-        TransformedOutcome(LinearRegression(), propensity=0.5).fit(
-            X, y, treatment=t, propensity=np.full(300, 0.5)
-        )
+    with pytest.raises(ValueError, match="propensity is 0"):
+        clone(to).fit(X, y, treatment=t, propensity=e)
     with pytest.raises(ValueError, match="propensity must have shape"):
-        TransformedOutcome(LinearRegression()).fit(
-            X, y, treatment=np.arange(300) % 3, propensity=0.5
-        )
+        clone(to).fit(X, y, treatment=np.arange(300) % 3, propensity=0.5)
+    with pytest.raises(TypeError, match="propensity"):
+        TransformedOutcome(propensity=0.5)  # known propensities go to fit
 
 
 def test_transformed_outcome_warns_on_clipped_propensity():
@@ -486,12 +493,13 @@ def test_transformed_outcome_warns_on_clipped_propensity():
     X = rng.normal(size=(600, 2))
     t = (X[:, 0] + 0.05 * rng.normal(size=600) > 0).astype(int)  # near-deterministic
     y = X[:, 1] + t + rng.normal(size=600)
-    with pytest.warns(UserWarning, match="were clipped"):
+    with pytest.warns(UserWarning, match="clipped"):
         est = TransformedOutcome(
-            LinearRegression(), propensity_model=_logit(), cv=2
+            final_model=LinearRegression(), propensity_model=_logit(), cv=2
         ).fit(X, y, treatment=t)
     # clipped to 1e-3, then rows renormalised (their sum is at most 1 + 1e-3)
-    assert est.propensity_.min() >= 1e-3 / (1 + 1e-3) - 1e-15
+    assert est.nuisances_.propensity.min() >= 1e-3 / (1 + 1e-3) - 1e-15
+    assert est.overlap_["n_clipped"].sum() > 0
     assert np.all(np.isfinite(est.predict(X)))
 
 
@@ -499,7 +507,34 @@ def test_two_model_bad_input():
     X, y, t, _ = make_heterogeneous(300, 4, design="rct", random_state=24)
     with pytest.raises(InvalidParameterError, match="method"):
         TwoModelUplift(method="ddr").fit(X, y, treatment=t)
-    with pytest.raises(ValueError, match="y must be binary"):
-        TwoModelUplift(LogisticRegression(), LinearRegression()).fit(
-            X, np.arange(300) % 3, treatment=t
-        )
+    with pytest.raises(TypeError, match="positional"):
+        TwoModelUplift(LinearRegression())  # model parameters are keyword-only
+
+
+def test_two_model_rejects_continuous_treatment():
+    # Regression: a continuous dose became one arm per distinct value (300
+    # one-unit arms here) and predict returned 299 columns of noise.
+    X, y, _, _ = make_heterogeneous(300, 4, design="rct", random_state=25)
+    dose = np.random.default_rng(25).uniform(0, 1, size=300)
+    with pytest.raises(ValueError, match="treatment looks continuous.*DML"):
+        _linear_two_model().fit(X, y, treatment=dose)
+    # Integer-valued floats are arms, not a dose.
+    est = _linear_two_model().fit(X, y, treatment=(dose > 0.5).astype(float))
+    assert est.categories_.tolist() == [0.0, 1.0]
+
+
+def test_two_model_classifier_outcome_is_a_mean():
+    # A classifier's mu(x) is E[Y | x] = sum_c c P(c | x): P(y = 1 | x) for a
+    # 0/1 outcome, 0 where an arm saw y = 0 only (not the 1.0 of
+    # predict_proba[:, -1]), and the mean of y for any numeric classes.
+    X, y, t, _ = make_binary_rct(600, GAMMA, random_state=26)
+    tree = DecisionTreeClassifier(max_depth=2, random_state=0)
+    y0 = np.where(t == 0, 0, y)
+    est = TwoModelUplift(treatment_model=tree, control_model=tree)
+    pred = est.fit(X, y0, treatment=t).predict(X)
+    np.testing.assert_allclose(pred, est.treatment_models_[0].predict_proba(X)[:, 1])
+    pred = est.fit(X, y + t * y, treatment=t).predict(X)  # outcome values 0, 1, 2
+    m1, m0 = est.treatment_models_[0], est.control_models_[0]
+    np.testing.assert_allclose(
+        pred, m1.predict_proba(X) @ m1.classes_ - m0.predict_proba(X) @ m0.classes_
+    )

@@ -1,14 +1,12 @@
 """Distribution-valued outcomes: quantile functions, Wasserstein barycenters,
 utilities, and the IPW / DR evaluation of the barycenter a policy induces."""
 
-from ._evaluators import (
-    DistributionalDREvaluator,
-    DistributionalIPWEvaluator,
-    DistributionalPolicyValue,
-)
+from ._dr import DistributionalDREvaluator
 from ._geometry import barycenter, project_monotone, wasserstein2
 from ._grid import QuantileGrid
+from ._ipw import DistributionalIPWEvaluator
 from ._policy import DistributionalPolicyLearner, DistributionalPolicyTree
+from ._result import DistributionalPolicyValue
 from ._utilities import (
     CVaR,
     DistortionUtility,

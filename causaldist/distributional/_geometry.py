@@ -3,20 +3,9 @@
 import numpy as np
 from sklearn.isotonic import isotonic_regression
 
-from ._grid import QuantileGrid
+from ._grid import _as_grid, _check_quantile_functions
 
 __all__ = ["barycenter", "project_monotone", "wasserstein2"]
-
-
-def _grid_weights(grid, m):
-    """Quadrature weights of ``grid`` (a QuantileGrid, levels, or None)."""
-    if grid is None:
-        return np.full(m, 1.0 / m)
-    if not isinstance(grid, QuantileGrid):
-        grid = QuantileGrid(levels=grid)
-    if grid.n_levels != m:
-        raise ValueError(f"grid has {grid.n_levels} levels but the quantile functions have {m}.")
-    return grid.weights
 
 
 def wasserstein2(q1, q2, grid=None):
@@ -28,7 +17,8 @@ def wasserstein2(q1, q2, grid=None):
     Parameters
     ----------
     q1, q2 : array-like of shape (m,) or (n, m)
-        Quantile functions (broadcast against each other row-wise).
+        Quantile functions, non-decreasing along the last axis (broadcast
+        against each other row-wise).
     grid : QuantileGrid or array-like of levels, default=None
         ``None`` means the midpoint grid (equal weights ``1/m``).
 
@@ -44,10 +34,17 @@ def wasserstein2(q1, q2, grid=None):
     >>> round(wasserstein2(q, q + 0.5), 12)   # a location shift moves by the shift
     0.5
     """
-    q1 = np.asarray(q1, dtype=np.float64)
-    q2 = np.asarray(q2, dtype=np.float64)
+    q1 = _check_quantile_functions(q1, "q1", ndim=(1, 2))
+    q2 = _check_quantile_functions(q2, "q2", ndim=(1, 2))
+    if q1.shape[-1] != q2.shape[-1] or (
+        q1.ndim == q2.ndim == 2 and q1.shape[0] != q2.shape[0]
+    ):
+        raise ValueError(
+            f"q1 and q2 must be quantile functions on the same grid, row for row; got "
+            f"shapes {q1.shape} and {q2.shape}."
+        )
     diff = q1 - q2
-    w = _grid_weights(grid, diff.shape[-1])
+    w = _as_grid(grid, diff.shape[-1], "the quantile functions").weights
     out = np.sqrt(np.maximum(diff**2 @ w, 0.0))
     return float(out) if out.ndim == 0 else out
 
@@ -62,6 +59,7 @@ def barycenter(Q, weights=None):
     Parameters
     ----------
     Q : array-like of shape (n, m)
+        Quantile functions, rows non-decreasing.
     weights : array-like of shape (n,), default=None
         Non-negative, normalised to sum to one; ``None`` means equal weights.
 
@@ -75,9 +73,9 @@ def barycenter(Q, weights=None):
     >>> barycenter([[0.0, 1.0], [2.0, 5.0]], weights=[3, 1])
     array([0.5, 2. ])
     """
-    Q = np.asarray(Q, dtype=np.float64)
-    if Q.ndim != 2:
-        raise ValueError(f"Q must be 2-D (units x levels); got shape {Q.shape}.")
+    Q = _check_quantile_functions(Q, "Q")
+    if Q.shape[0] == 0:
+        raise ValueError("Q has no rows: the barycenter of no distributions is undefined.")
     if weights is None:
         return Q.mean(axis=0)
     w = np.asarray(weights, dtype=np.float64)
@@ -108,6 +106,10 @@ def project_monotone(q, method="rearrange"):
     q_monotone : ndarray shaped like ``q``
     """
     q = np.asarray(q, dtype=np.float64)
+    if q.ndim not in (1, 2):
+        raise ValueError(f"q must have shape (m,) or (n, m); got shape {q.shape}.")
+    if not np.all(np.isfinite(q)):
+        raise ValueError("q contains NaN or infinite values.")
     if method == "rearrange":
         return np.sort(q, axis=-1)
     if method == "isotonic":

@@ -221,3 +221,54 @@ def _check_monotone(Q, repair):
         )
         Q = np.sort(Q, axis=1)
     return Q
+
+
+def _as_grid(grid, m=None, name="q"):
+    """``grid`` (a QuantileGrid, its levels or None) as a QuantileGrid of ``m`` levels.
+
+    ``None`` means the midpoint grid of ``m`` levels; with ``m=None`` any
+    number of levels is accepted and ``grid`` is required.
+    """
+    if grid is None:
+        if m is None:
+            raise ValueError("grid is required: pass a QuantileGrid or its levels.")
+        return QuantileGrid(m)
+    if not isinstance(grid, QuantileGrid):
+        if np.ndim(grid) != 1:
+            raise ValueError(
+                "grid must be a QuantileGrid or a 1-D array of increasing levels in "
+                f"(0, 1); got {type(grid).__name__} of shape {np.shape(grid)}."
+            )
+        grid = QuantileGrid(levels=grid)
+    if m is not None and grid.n_levels != m:
+        raise ValueError(f"grid has {grid.n_levels} levels but {name} has {m}.")
+    return grid
+
+
+def _check_quantile_functions(Q, name="y", ndim=(2,)):
+    """Finite quantile functions along the last axis, rows non-decreasing.
+
+    A matrix whose rows decrease is not a matrix of quantile functions: most
+    often it holds raw draws per unit, whose columns the utilities would read
+    as levels (a lower-tail CVaR of unsorted draws is an average of arbitrary
+    draws). Rows that decrease by more than rounding are refused.
+    """
+    Q = np.asarray(Q, dtype=np.float64)
+    if Q.ndim not in ndim or Q.shape[-1] == 0:
+        shapes = " or ".join({1: "(m,)", 2: "(n, m)"}[d] for d in ndim)
+        raise ValueError(f"{name} must have shape {shapes} with m >= 1; got {Q.shape}.")
+    if not np.all(np.isfinite(Q)):
+        raise ValueError(f"{name} contains NaN or infinite values.")
+    rows = Q.reshape(-1, Q.shape[-1])
+    drop = np.diff(rows, axis=1) < -1e-12 * (1.0 + np.abs(rows[:, 1:]))
+    bad = np.flatnonzero(drop.any(axis=1))
+    if bad.size:
+        raise ValueError(
+            f"{name} must hold quantile functions (non-decreasing along the levels), "
+            f"but {bad.size} rows decrease (first: row {bad[0]}). Raw draws per unit "
+            "are not quantiles: turn them into quantile functions with "
+            "QuantileGrid(m).from_samples(draws) (or from_long for a long table); "
+            "estimated quantiles that cross can be rearranged with "
+            "QuantileGrid.from_quantiles(..., repair=True)."
+        )
+    return Q

@@ -1,33 +1,39 @@
 """Policy learning for distribution-valued outcomes."""
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
-from sklearn.base import _fit_context, clone
+from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
 from ..base import BaseCausalEstimator
-from ._evaluators import DistributionalDREvaluator, DistributionalIPWEvaluator
+from ..model_selection._mixin import CLASSIFIER, REGRESSOR, _CrossFitMixin, _fill_cross_fit_doc
+from ._dr import DistributionalDREvaluator
+from ._grid import _check_quantile_functions
+from ._ipw import DistributionalIPWEvaluator
+from ._terms import _ChosenTerms
 from ._utilities import Mean
 
 __all__ = ["DistributionalPolicyLearner", "DistributionalPolicyTree"]
 
 
-class DistributionalPolicyLearner(BaseCausalEstimator):
+@_fill_cross_fit_doc
+class DistributionalPolicyLearner(_CrossFitMixin, BaseCausalEstimator):
     """Learn a policy that maximises a utility of the Wasserstein barycenter it induces.
 
     Each unit's outcome is a quantile function on a grid (``y`` of shape
-    ``(n, m)``). The value of a policy ``pi`` is ``U(q_pi)``, a utility of the
-    barycenter ``q_pi(p) = (1/N) sum_i Gamma_i(pi(X_i))(p)`` estimated by IPW or
-    DR scores ``Gamma`` (Huang, Leung, Wu & Zhang, "Wasserstein Policy Learning
-    for Distributional Outcomes", COLT 2026; their regret bound is
-    ``O(sqrt(N-dim(Pi) / N))``).
+    ``(n, m)``, rows non-decreasing; :meth:`QuantileGrid.from_samples` builds it
+    from raw draws). The value of a policy ``pi`` is ``U(q_pi)``, a utility of
+    the barycenter ``q_pi(p) = sum_i s_i Gamma_i(pi(X_i))(p) / sum_i s_i``
+    estimated by IPW or DR scores ``Gamma`` (Huang, Leung, Wu & Zhang,
+    "Wasserstein Policy Learning for Distributional Outcomes", COLT 2026; their
+    regret bound is ``O(sqrt(N-dim(Pi) / N))``), ``s`` the sample weights.
 
     - Linear utility ``U(q) = sum_j w_j q_j`` (mean, quantile, CVaR, any
-      distortion): ``U(q_pi)`` is the mean of the scalar rewards
+      distortion): ``U(q_pi)`` is the weighted mean of the scalar rewards
       ``Gamma_i(pi(X_i)) @ w``, so the policy class is fitted once on the
-      reward matrix ``Gamma @ w`` (n x K).
+      reward matrix ``Gamma @ w`` (n x K) with the sample weights.
     - Nonlinear utility (expected concave utility, mean-variance): iterate.
       Linearise ``U`` at the current policy's barycenter ``q_k``
       (``U(q) ~ U(q_k) + g_k @ (q - q_k)``, ``g_k = U'(q_k)``), fit the policy
@@ -40,39 +46,44 @@ class DistributionalPolicyLearner(BaseCausalEstimator):
     Parameters
     ----------
     policy : estimator, default=None
-        A policy learner fitted as ``fit(X, rewards)`` with ``predict(X)``
-        returning action codes ``0..K-1`` (e.g. :class:`causaldist.policy.PolicyTree`).
-        ``None`` means ``PolicyTree(max_depth=2)``.
+        A policy learner fitted as ``fit(X, rewards, sample_weight=None)``
+        with ``predict(X)`` returning action codes ``0..K-1`` (e.g.
+        :class:`causaldist.policy.PolicyTree`, ``LinearPolicy``,
+        ``PolicyClassifier``). ``None`` means ``PolicyTree(max_depth=2)``.
     utility : Utility, default=None
         ``None`` means :class:`Mean`.
-    estimator : {"dr", "ipw"}, default="dr"
+    method : {"dr", "ipw"}, default="dr"
         Scores of :class:`DistributionalDREvaluator` or
         :class:`DistributionalIPWEvaluator`.
     outcome_model : regressor, default=None
         Multi-output regression of the quantile functions (DR only); ``None``
-        means ``Ridge(alpha=1.0)``.
+        means cubic splines (5 knots per feature) followed by
+        ``Ridge(alpha=1.0)``, as in :class:`DistributionalDREvaluator`.
     propensity_model : classifier, default=None
-        ``None`` means ``LogisticRegression(max_iter=1000)``.
+        ``None`` means ``StandardScaler`` + ``LogisticRegression``. Known
+        propensities passed to fit (``propensity=``) replace it.
     grid : QuantileGrid or array-like of levels, default=None
         Levels of the columns of ``y``; ``None`` means the midpoint grid.
     max_iter : int, default=20
         Linearisation steps for a nonlinear utility.
-    cv, n_jobs, memory, min_propensity, random_state, control
-        As in :class:`DistributionalDREvaluator`.
+    {cross_fit}
 
     Attributes
     ----------
     policy_ : estimator
-        The fitted policy learner.
+        The fitted policy learner (its actions are codes into ``categories_``).
     evaluator_ : DistributionalDREvaluator or DistributionalIPWEvaluator
-        Holds the per-unit scores ``scores_`` (n, K, m).
+        Holds the per-unit scores ``scores_`` (n, K, m) and the nuisance models.
     value_ : DistributionalPolicyValue
         The learned policy's estimated barycenter and utility on the training
         units (optimistic: the policy was chosen on them).
     barycenter_ : ndarray of shape (m,)
     n_iter_ : int
     objective_path_ : list of float
+    overlap_ : DataFrame
+        Per-arm overlap report of the propensities.
     categories_ : ndarray of shape (n_arms,)
+    n_features_in_ : int
 
     Examples
     --------
@@ -82,32 +93,33 @@ class DistributionalPolicyLearner(BaseCausalEstimator):
     >>> learner = DistributionalPolicyTree(max_depth=1, utility=CVaR(0.1), cv=3)
     >>> learner.fit(X, y, treatment=t).predict(X[:5]).shape
     (5,)
+    >>> X_new, y_new, t_new = make_distributional(2000, n_levels=20, random_state=1)
+    >>> round(learner.score(X_new, y_new, treatment=t_new), 2)  # held-out CVaR
+    -1.38
     """
 
     _parameter_constraints: dict = {
         **BaseCausalEstimator._parameter_constraints,
+        **_CrossFitMixin._parameter_constraints,
         "policy": [HasMethods(["fit", "predict"]), None],
         "utility": "no_validation",
-        "estimator": [StrOptions({"dr", "ipw"})],
-        "outcome_model": [HasMethods(["fit", "predict"]), None],
-        "propensity_model": [HasMethods(["fit", "predict_proba"]), None],
+        "method": [StrOptions({"dr", "ipw"})],
+        "outcome_model": REGRESSOR,
+        "propensity_model": CLASSIFIER,
         "grid": "no_validation",
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "cv": ["cv_object"],
-        "n_jobs": [Integral, None],
-        "memory": [None, str, HasMethods(["cache"])],
-        "min_propensity": [Interval(Real, 0, 0.5, closed="left")],
-        "random_state": ["random_state"],
     }
+    _default_models = {"outcome_model": "quantile_outcome", "propensity_model": "propensity"}
+    _multi_output = True
 
     def __init__(
-        self, policy=None, utility=None, *, estimator="dr", outcome_model=None,
+        self, *, policy=None, utility=None, method="dr", outcome_model=None,
         propensity_model=None, grid=None, max_iter=20, cv=5, n_jobs=None, memory=None,
         min_propensity=1e-3, random_state=None, control=None,
     ):
         self.policy = policy
         self.utility = utility
-        self.estimator = estimator
+        self.method = method
         self.outcome_model = outcome_model
         self.propensity_model = propensity_model
         self.grid = grid
@@ -126,78 +138,113 @@ class DistributionalPolicyLearner(BaseCausalEstimator):
 
         return PolicyTree(max_depth=2)
 
+    def _models_seeing_X(self):
+        names = ["propensity_model"] + (["outcome_model"] if self.method == "dr" else [])
+        return [self._model(name) for name in names] + [self._base_policy()]
+
     def _evaluator(self):
         common = dict(
             propensity_model=self.propensity_model, grid=self.grid, cv=self.cv,
             n_jobs=self.n_jobs, memory=self.memory, min_propensity=self.min_propensity,
             random_state=self.random_state, control=self.control,
         )
-        if self.estimator == "dr":
+        if self.method == "dr":
             return DistributionalDREvaluator(outcome_model=self.outcome_model, **common)
         return DistributionalIPWEvaluator(**common)
 
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, treatment=None, *, sample_weight=None, propensity=None):
-        """Estimate the per-unit scores, then learn the policy.
+    def _utility(self):
+        return Mean() if self.utility is None else self.utility
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples, m)
-            Quantile functions on the grid.
-        treatment : array-like of shape (n_samples,)
-        sample_weight : array-like of shape (n_samples,), default=None
-        propensity : array-like, default=None
-            Known propensities (see :class:`DistributionalIPWEvaluator`).
+    def _policy_codes(self, policy, X):
+        """The actions of a fitted policy learner as codes into ``categories_``."""
+        out = np.asarray(policy.predict(X))
+        n_arms = len(self.categories_)
+        if out.shape != (X.shape[0],) or out.dtype.kind not in "iub" or (
+            out.size and (out.min() < 0 or out.max() >= n_arms)
+        ):
+            raise ValueError(
+                f"{type(policy).__name__}.predict must return one action code in "
+                f"0..{n_arms - 1} per row (the columns of the reward matrix); got "
+                f"shape {out.shape}, dtype {out.dtype}."
+            )
+        return out.astype(np.intp)
 
-        Returns
-        -------
-        self : DistributionalPolicyLearner
-        """
-        X, y, t, sample_weight = self._validate_fit_data(
-            X, y, treatment, sample_weight, multi_output=True
-        )
-        ev = self._evaluator().fit(
-            X, y, treatment=self.categories_[t], sample_weight=sample_weight,
-            propensity=propensity,
+    def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):
+        ev = self._fit_encoded(
+            self._evaluator(), X, y, t, sample_weight, groups=groups, propensity=propensity
         )
         self.evaluator_ = ev
-        grid = ev._grid()
-        utility = Mean() if self.utility is None else self.utility
-        base = self._base_policy()
-        scores = ev.scores_
+        for name in ("folds_", "nuisances_", "overlap_"):
+            if hasattr(ev, name):
+                setattr(self, name, getattr(ev, name))
+        utility, base = self._utility(), self._base_policy()
+        fit_kw = {}
+        if sample_weight is not None:
+            if not has_fit_parameter(base, "sample_weight"):
+                raise TypeError(
+                    f"policy={type(base).__name__} does not accept sample_weight in "
+                    "fit, so the weights could not enter the policy search."
+                )
+            fit_kw["sample_weight"] = sample_weight
 
         def fit_policy(weights):
-            policy = clone(base).fit(X, scores @ weights)
-            codes = np.asarray(policy.predict(X), dtype=np.intp)
-            return policy, codes, ev.evaluate(ev.categories_[codes], utility=utility, uniform=False)
+            policy = clone(base).fit(X, ev.scores_ @ weights, **fit_kw)
+            codes = self._policy_codes(policy, X)
+            terms = _ChosenTerms(ev._N, ev._D, codes, sample_weight)
+            return policy, codes, terms, utility(terms.theta, ev.grid_)
 
         if utility.is_linear:
-            self.policy_, codes, value = fit_policy(utility.weights(grid))
-            self.n_iter_, self.objective_path_ = 1, [value.value]
+            self.policy_, codes, terms, value = fit_policy(utility.weights(ev.grid_))
+            self.n_iter_, self.objective_path_ = 1, [value]
         else:
-            self.policy_, codes, value = fit_policy(Mean().weights(grid))
-            self.objective_path_ = [value.value]
+            self.policy_, codes, terms, value = fit_policy(Mean().weights(ev.grid_))
+            self.objective_path_ = [value]
             self.n_iter_ = 0
             for _ in range(self.max_iter):
                 self.n_iter_ += 1
-                g = utility.gradient(value.quantiles_raw, grid)
-                policy, new_codes, new_value = fit_policy(g)
-                if np.array_equal(new_codes, codes) or new_value.value <= value.value:
+                step = fit_policy(utility.gradient(terms.theta, ev.grid_))
+                if np.array_equal(step[1], codes) or step[3] <= value:
                     break
-                self.policy_, codes, value = policy, new_codes, new_value
-                self.objective_path_.append(value.value)
-        self.value_ = ev.evaluate(
-            ev.categories_[codes], utility=utility, random_state=self.random_state
-        )
+                self.policy_, codes, terms, value = step
+                self.objective_path_.append(value)
+        self.value_ = ev._result(terms, utility, random_state=self.random_state)
         self.barycenter_ = self.value_.quantiles
         return self
 
     def predict(self, X):
-        """Treatment label recommended for each row."""
+        """Treatment label recommended for each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            From ``categories_``.
+        """
         check_is_fitted(self, "policy_")
         X = self._validate_X_predict(X)
-        return self.categories_[np.asarray(self.policy_.predict(X), dtype=np.intp)]
+        return self.categories_[self._policy_codes(self.policy_, X)]
+
+    def _score(self, X, y, t, sample_weight):
+        """Utility of the barycenter the learned policy induces on the scored rows.
+
+        ``score = U(q)``, ``q = sum_i s_i Gamma_i(pi(X_i)) / sum_i s_i``, with
+        the per-unit IPW or DR scores ``Gamma`` of the evaluator computed from
+        the nuisance models fitted in ``fit`` (fold models averaged, as
+        econml's ``score``) at the scored rows: nothing is refitted, so
+        ``GridSearchCV(learner, grid)`` ranks candidates by held-out utility.
+        ``y`` holds the scored rows' quantile functions on the fitted grid.
+        After a fit with known propensities there is no propensity model to
+        predict with, and the nuisances are cross-fitted on the scored rows.
+        """
+        y = _check_quantile_functions(y)
+        m = self.evaluator_.grid_.n_levels
+        if y.shape[1] != m:
+            raise ValueError(f"y has {y.shape[1]} columns but the learner was fitted on {m}.")
+        codes = self._policy_codes(self.policy_, X)
+        return self.evaluator_._utility_at(X, y, t, sample_weight, codes, self._utility())
 
 
 class DistributionalPolicyTree(DistributionalPolicyLearner):
@@ -207,8 +254,15 @@ class DistributionalPolicyTree(DistributionalPolicyLearner):
     ----------
     max_depth : int, default=2
     min_node_size : int, default=1
-    utility, estimator, outcome_model, propensity_model, grid, max_iter, cv, n_jobs,
-    memory, min_propensity, random_state, control
+    utility, method, outcome_model, propensity_model, grid, max_iter, cv, n_jobs, \
+memory, min_propensity, random_state, control
+        As in :class:`DistributionalPolicyLearner`.
+
+    Attributes
+    ----------
+    policy_ : PolicyTree
+        The fitted tree (actions are codes into ``categories_``).
+    evaluator_, value_, barycenter_, n_iter_, objective_path_, categories_
         As in :class:`DistributionalPolicyLearner`.
 
     Examples
@@ -228,14 +282,14 @@ class DistributionalPolicyTree(DistributionalPolicyLearner):
     }
 
     def __init__(
-        self, max_depth=2, min_node_size=1, utility=None, *, estimator="dr",
+        self, *, max_depth=2, min_node_size=1, utility=None, method="dr",
         outcome_model=None, propensity_model=None, grid=None, max_iter=20, cv=5,
         n_jobs=None, memory=None, min_propensity=1e-3, random_state=None, control=None,
     ):
         self.max_depth = max_depth
         self.min_node_size = min_node_size
         self.utility = utility
-        self.estimator = estimator
+        self.method = method
         self.outcome_model = outcome_model
         self.propensity_model = propensity_model
         self.grid = grid

@@ -7,9 +7,11 @@ w(p) dp`` reduce policy learning to scalar rewards ``integral Gamma_i(a)(p) w(p)
 dp``; nonlinear ones expose their gradient for iterative linearisation.
 """
 
+import numbers
+
 import numpy as np
 
-from ._grid import QuantileGrid
+from ._grid import _as_grid
 
 __all__ = [
     "CVaR",
@@ -22,38 +24,101 @@ __all__ = [
 ]
 
 
-def _as_grid(grid, m):
-    if grid is None:
-        return QuantileGrid(m)
-    grid = grid if isinstance(grid, QuantileGrid) else QuantileGrid(levels=grid)
-    if grid.n_levels != m:
-        raise ValueError(f"grid has {grid.n_levels} levels but q has {m}.")
-    return grid
+def _check_q(q):
+    """Quantile function(s) on a grid: finite, levels along the last axis."""
+    q = np.asarray(q, dtype=np.float64)
+    if q.ndim == 0 or q.shape[-1] == 0:
+        raise ValueError(
+            "q must be a quantile function of shape (m,) or a stack of them "
+            f"(..., m), levels along the last axis; got shape {q.shape}."
+        )
+    if not np.all(np.isfinite(q)):
+        raise ValueError("q contains NaN or infinite values.")
+    return q
+
+
+def _check_real(value, name, low, high, closed_high):
+    """A real number in ``(low, high)`` or ``(low, high]``, else a ValueError."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
+    if ok:
+        ok = low < value and (value <= high if closed_high else value < high)
+    if not ok:
+        bracket = "]" if closed_high else ")"
+        raise ValueError(f"{name} must be a number in ({low}, {high}{bracket}; got {value!r}.")
+    return float(value)
 
 
 class Utility:
     """Base class: ``U(q)`` of quantile functions ``q`` on a grid.
 
-    Subclasses set ``is_linear``; linear ones implement ``weights(grid)`` (the
-    vector ``w`` with ``U(q) = q @ w``), nonlinear ones ``__call__`` and
-    ``gradient(q, grid)`` (``dU/dq_j``, the weights of the linearisation).
+    Subclasses set ``is_linear``; linear ones implement ``_weights(grid)`` (the
+    vector ``w`` with ``U(q) = q @ w``), nonlinear ones ``_value(q, grid)`` and
+    ``_gradient(q, grid)`` (``dU/dq_j``, the weights of the linearisation).
+    The public methods check their inputs.
     """
 
     is_linear = True
 
-    def weights(self, grid):  # pragma: no cover - abstract for linear ones
+    def _weights(self, grid):  # pragma: no cover - abstract for linear ones
         raise NotImplementedError
 
+    def weights(self, grid):
+        """The weights ``w`` with ``U(q) = q @ w`` on ``grid`` (linear utilities).
+
+        Parameters
+        ----------
+        grid : QuantileGrid or array-like of shape (m,)
+            The grid, or its increasing levels in (0, 1).
+
+        Returns
+        -------
+        w : ndarray of shape (m,)
+        """
+        if not self.is_linear:
+            raise TypeError(
+                f"{type(self).__name__} is not linear in q: it has no weights; use "
+                "gradient(q, grid) for its linearisation at q."
+            )
+        return self._weights(_as_grid(grid))
+
+    def _value(self, q, grid):
+        return q @ self._weights(grid)
+
+    def _gradient(self, q, grid):
+        return np.broadcast_to(self._weights(grid), q.shape).copy()
+
     def __call__(self, q, grid=None):
-        """Utility of each quantile function (rows of ``q``)."""
-        q = np.asarray(q, dtype=np.float64)
-        out = q @ self.weights(_as_grid(grid, q.shape[-1]))
-        return float(out) if out.ndim == 0 else out
+        """Utility of a quantile function, or of each row of a stack of them.
+
+        Parameters
+        ----------
+        q : array-like of shape (m,) or (..., m)
+        grid : QuantileGrid or array-like of shape (m,), default=None
+            ``None`` means the midpoint grid of ``m`` levels.
+
+        Returns
+        -------
+        value : float or ndarray of shape (...)
+        """
+        q = _check_q(q)
+        out = self._value(q, _as_grid(grid, q.shape[-1]))
+        return float(out) if np.ndim(out) == 0 else out
 
     def gradient(self, q, grid=None):
-        """``dU/dq`` on the grid (constant ``weights`` for a linear utility)."""
-        q = np.asarray(q, dtype=np.float64)
-        return np.broadcast_to(self.weights(_as_grid(grid, q.shape[-1])), q.shape).copy()
+        """``dU/dq_j`` on the grid (the constant weights of a linear utility).
+
+        Parameters
+        ----------
+        q : array-like of shape (m,) or (..., m)
+        grid : QuantileGrid or array-like of shape (m,), default=None
+            ``None`` means the midpoint grid of ``m`` levels.
+
+        Returns
+        -------
+        gradient : ndarray shaped like ``q``
+        """
+        q = _check_q(q)
+        return self._gradient(q, _as_grid(grid, q.shape[-1]))
 
     def __repr__(self):
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
@@ -71,7 +136,7 @@ class Mean(Utility):
     3.0
     """
 
-    def weights(self, grid):
+    def _weights(self, grid):
         return grid.weights.copy()
 
 
@@ -84,11 +149,9 @@ class Quantile(Utility):
     """
 
     def __init__(self, tau=0.5):
-        if not 0 < tau < 1:
-            raise ValueError(f"tau must be in (0, 1); got {tau!r}.")
-        self.tau = tau
+        self.tau = _check_real(tau, "tau", 0, 1, closed_high=False)
 
-    def weights(self, grid):
+    def _weights(self, grid):
         p = grid.levels
         w = np.zeros(p.size)
         if self.tau <= p[0] or p.size == 1:
@@ -114,11 +177,9 @@ class CVaR(Utility):
     """
 
     def __init__(self, alpha=0.1):
-        if not 0 < alpha <= 1:
-            raise ValueError(f"alpha must be in (0, 1]; got {alpha!r}.")
-        self.alpha = alpha
+        self.alpha = _check_real(alpha, "alpha", 0, 1, closed_high=True)
 
-    def weights(self, grid):
+    def _weights(self, grid):
         cuts = np.concatenate([[0.0], np.cumsum(grid.weights)])
         overlap = np.clip(np.minimum(cuts[1:], self.alpha) - cuts[:-1], 0.0, None)
         return overlap / self.alpha
@@ -137,7 +198,7 @@ class DistortionUtility(Utility):
     def __init__(self, weight):
         self.weight = weight
 
-    def weights(self, grid):
+    def _weights(self, grid):
         w = self.weight(grid.levels) if callable(self.weight) else self.weight
         w = np.asarray(w, dtype=np.float64)
         if w.shape != grid.levels.shape or not np.all(np.isfinite(w)):
@@ -173,17 +234,26 @@ class ExpectedUtility(Utility):
     is_linear = False
 
     def __init__(self, u, du):
+        for name, f in (("u", u), ("du", du)):
+            if not callable(f):
+                raise ValueError(f"{name} must be a callable; got {type(f).__name__}.")
         self.u = u
         self.du = du
 
-    def __call__(self, q, grid=None):
-        q = np.asarray(q, dtype=np.float64)
-        out = self.u(q) @ _as_grid(grid, q.shape[-1]).weights
-        return float(out) if np.ndim(out) == 0 else out
+    def _apply(self, f, name, q):
+        out = np.asarray(f(q), dtype=np.float64)
+        if out.shape != q.shape:
+            raise ValueError(
+                f"{name} must be vectorised (return an array shaped like its input "
+                f"{q.shape}); got shape {out.shape}."
+            )
+        return out
 
-    def gradient(self, q, grid=None):
-        q = np.asarray(q, dtype=np.float64)
-        return self.du(q) * _as_grid(grid, q.shape[-1]).weights
+    def _value(self, q, grid):
+        return self._apply(self.u, "u", q) @ grid.weights
+
+    def _gradient(self, q, grid):
+        return self._apply(self.du, "du", q) * grid.weights
 
 
 class MeanVariance(Utility):
@@ -200,19 +270,19 @@ class MeanVariance(Utility):
     is_linear = False
 
     def __init__(self, risk_aversion=1.0):
-        if risk_aversion < 0:
-            raise ValueError(f"risk_aversion must be non-negative; got {risk_aversion!r}.")
+        ok = isinstance(risk_aversion, numbers.Real) and not isinstance(risk_aversion, bool)
+        if not (ok and np.isfinite(risk_aversion) and risk_aversion >= 0):
+            raise ValueError(
+                f"risk_aversion must be a non-negative number; got {risk_aversion!r}."
+            )
         self.risk_aversion = risk_aversion
 
-    def __call__(self, q, grid=None):
-        q = np.asarray(q, dtype=np.float64)
-        w = _as_grid(grid, q.shape[-1]).weights
+    def _value(self, q, grid):
+        w = grid.weights
         mean = q @ w
-        out = mean - self.risk_aversion * ((q**2) @ w - mean**2)
-        return float(out) if np.ndim(out) == 0 else out
+        return mean - self.risk_aversion * ((q**2) @ w - mean**2)
 
-    def gradient(self, q, grid=None):
-        q = np.asarray(q, dtype=np.float64)
-        w = _as_grid(grid, q.shape[-1]).weights
+    def _gradient(self, q, grid):
+        w = grid.weights
         mean = (q @ w)[..., None]
         return w * (1.0 - 2.0 * self.risk_aversion * (q - mean))

@@ -1,7 +1,9 @@
 """Validation shared by the uplift curves and the rank-weighted effect metrics."""
 
 import numpy as np
-from sklearn.utils import check_array, check_consistent_length
+from sklearn.utils import check_array
+
+from ..base import _as_label_array
 
 
 def _check_1d(values, name):
@@ -24,11 +26,10 @@ def _binary_treatment(treatment, control):
         t = t[:, 0]
     if t.ndim != 1:
         raise ValueError(f"treatment must be 1-D; got an array of shape {t.shape}.")
+    t = _as_label_array(t, "treatment")  # rejects None / NaN labels
     if t.dtype == bool and control in (None, False):
         return t.astype(np.float64)
     if t.dtype.kind in "iuf" and (control is None or np.isscalar(control)):
-        if t.dtype.kind == "f" and not np.all(np.isfinite(t)):
-            raise ValueError("treatment contains NaN or infinity.")
         lo, hi = t.min(), t.max()
         if lo == hi:
             raise ValueError(
@@ -42,7 +43,13 @@ def _binary_treatment(treatment, control):
                 f"control={control!r} among its labels; got labels {labels[:10].tolist()}."
             )
         return (t != c).astype(np.float64)
-    labels = np.unique(t)
+    try:
+        labels = np.unique(t)
+    except TypeError as exc:
+        raise ValueError(
+            "treatment labels must be mutually comparable (all strings or all "
+            "numbers)."
+        ) from exc
     if labels.size != 2:
         raise ValueError(
             "treatment must be binary (a control and one treated arm); got "
@@ -54,16 +61,26 @@ def _binary_treatment(treatment, control):
     return (t != c).astype(np.float64)
 
 
+def _check_same_length(name, values, n):
+    if values.shape[0] != n:
+        raise ValueError(f"{name} has {values.shape[0]} entries but y_true has {n}.")
+
+
 def _check_uplift_inputs(y_true, uplift, treatment, sample_weight=None, control=None):
-    """Validated float arrays ``y, uplift, t (0/1), w (or None)``; both arms present."""
-    check_consistent_length(y_true, uplift, treatment)
+    """Validated float arrays ``y, uplift, t (0/1), w (or None)``; both arms present.
+
+    ``uplift=None`` (the perfect curves) skips the scores.
+    """
     y = _check_1d(y_true, "y_true")
-    u = _check_1d(uplift, "uplift")
+    u = None if uplift is None else _check_1d(uplift, "uplift")
     t = _binary_treatment(treatment, control)
+    for name, values in (("uplift", u), ("treatment", t)):
+        if values is not None:
+            _check_same_length(name, values, y.size)
     w = None
     if sample_weight is not None:
-        check_consistent_length(y, sample_weight)
         w = _check_1d(sample_weight, "sample_weight")
+        _check_same_length("sample_weight", w, y.size)
         if np.any(w < 0):
             raise ValueError("sample_weight must be non-negative.")
         if not np.any(w[t == 1] > 0) or not np.any(w[t == 0] > 0):

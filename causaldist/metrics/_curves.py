@@ -168,7 +168,7 @@ def perfect_uplift_curve(y_true, treatment, *, sample_weight=None, control=None)
     >>> y.tolist()
     [0.0, 1.0, 2.0, 1.5, 0.0]
     """
-    y, _, t, w = _check_uplift_inputs(y_true, np.zeros(len(y_true)), treatment, sample_weight, control)
+    y, _, t, w = _check_uplift_inputs(y_true, None, treatment, sample_weight, control)
     return _uplift_values(*_perfect_uplift(y, t, w))
 
 
@@ -207,7 +207,7 @@ def perfect_qini_curve(
     """
     if not isinstance(negative_effect, bool):
         raise TypeError(f"negative_effect must be a bool; got {negative_effect!r}.")
-    y, _, t, w = _check_uplift_inputs(y_true, np.zeros(len(y_true)), treatment, sample_weight, control)
+    y, _, t, w = _check_uplift_inputs(y_true, None, treatment, sample_weight, control)
     return _perfect_qini(y, t, w, negative_effect)
 
 

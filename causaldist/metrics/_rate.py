@@ -1,28 +1,31 @@
 """Rank-weighted average treatment effects (RATE) and the TOC curve."""
 
 import numbers
+import warnings
 
 import numpy as np
 from joblib import Parallel, delayed
-from scipy.stats import norm
-from sklearn.utils import check_consistent_length
 
+from ..evaluation._inference import Estimate
 from ._checks import _binary_treatment, _check_1d
 
 __all__ = ["RATEResult", "rank_average_treatment_effect"]
 
 
-class RATEResult:
+class RATEResult(Estimate):
     """A rank-weighted average treatment effect with its bootstrap inference.
 
-    Attributes
+    An :class:`~causaldist.evaluation.Estimate` (``value``, ``stderr``,
+    ``conf_int(alpha)``, ``pvalue()``, ``summary_frame()``) with the TOC
+    curve behind it. ``pvalue()`` tests ``RATE = 0``: no heterogeneity that
+    the ranking finds.
+
+    Parameters
     ----------
-    estimate : float
+    value : float
         AUTOC or Qini-weighted RATE.
     stderr : float
         Bootstrap standard error.
-    confidence_interval : tuple of float
-        Normal interval ``estimate -/+ z * stderr``.
     target : {"AUTOC", "QINI"}
     q : ndarray of shape (n_q,)
         Treated fractions at which the TOC is reported.
@@ -31,24 +34,52 @@ class RATEResult:
     toc_stderr : ndarray of shape (n_q,)
         Bootstrap standard error of ``toc``.
     n_bootstrap : int
+    n : int, default=None
+        Number of units.
+
+    Attributes
+    ----------
+    value, stderr, target, q, toc, toc_stderr, n_bootstrap, n
+        As passed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from causaldist.metrics import RATEResult
+    >>> q = np.array([0.5, 1.0])
+    >>> RATEResult(0.2, 0.05, target="AUTOC", q=q, toc=np.array([0.3, 0.0]),
+    ...            toc_stderr=np.array([0.1, 0.0]), n_bootstrap=200, n=1000)
+    RATEResult(AUTOC: value=0.2, stderr=0.05, 95% CI=[0.102, 0.298], n=1000)
     """
 
-    def __init__(self, estimate, stderr, confidence_interval, target, q, toc, toc_stderr, n_bootstrap):
-        self.estimate = estimate
-        self.stderr = stderr
-        self.confidence_interval = confidence_interval
+    def __init__(
+        self, value, stderr, *, target, q, toc, toc_stderr, n_bootstrap, n=None
+    ):
+        super().__init__(value, stderr, n=n, names=[target], method=target)
         self.target = target
         self.q = q
         self.toc = toc
         self.toc_stderr = toc_stderr
         self.n_bootstrap = n_bootstrap
 
-    def __repr__(self):
-        lo, hi = self.confidence_interval
-        return (
-            f"RATEResult(target={self.target!r}, estimate={self.estimate:.4g}, "
-            f"stderr={self.stderr:.3g}, confidence_interval=({lo:.4g}, {hi:.4g}))"
+    @property
+    def estimate(self):
+        """The RATE (deprecated: use ``value``)."""
+        warnings.warn(
+            "RATEResult.estimate is deprecated and will be removed in the next "
+            "release; use RATEResult.value.", FutureWarning, stacklevel=2,
         )
+        return self.value
+
+    @property
+    def confidence_interval(self):
+        """95% normal interval (deprecated: use ``conf_int(alpha)``)."""
+        warnings.warn(
+            "RATEResult.confidence_interval is deprecated and will be removed in "
+            "the next release; use RATEResult.conf_int(alpha=0.05).",
+            FutureWarning, stacklevel=2,
+        )
+        return self.conf_int()
 
 
 def _rate(g, w, starts, q, target):
@@ -107,29 +138,107 @@ def _bootstrap_chunk(g, sw, starts, q, target, seed, size):
     return _rate(g, counts * sw, starts, q, target)
 
 
-def _ipw_scores(y, treatment, propensity, sw, control):
+def _ipw_scores(y, treatment, propensity, sw, control, n):
+    """``y t / e - y (1 - t) / (1 - e)``, ``e`` known or the (weighted) treated share."""
     if y is None or treatment is None:
         raise ValueError(
             "Pass either scores (e.g. DREvaluator(...).fit(...).scores_) or both y and "
             "treatment (randomised trial)."
         )
-    check_consistent_length(y, treatment)
     y = _check_1d(y, "y")
     t = _binary_treatment(treatment, control)
+    for name, values in (("y", y), ("treatment", t)):
+        if values.size != n:
+            raise ValueError(f"{name} has {values.size} entries but priorities has {n}.")
     w = np.ones_like(y) if sw is None else sw
     if propensity is None:
+        if not (np.dot(w, t) > 0 and np.dot(w, 1 - t) > 0):
+            raise ValueError("sample_weight gives one arm of treatment zero total weight.")
         e = np.full_like(y, np.dot(w, t) / w.sum())
     else:
-        e = _check_1d(np.broadcast_to(propensity, y.shape), "propensity")
+        e = _check_1d(np.atleast_1d(propensity), "propensity")
+        if e.size == 1:
+            e = np.full_like(y, e[0])
+        if e.size != y.size:
+            raise ValueError(f"propensity has {e.size} entries but y has {y.size}.")
         if np.any((e <= 0) | (e >= 1)):
             raise ValueError("propensity must lie strictly between 0 and 1.")
-    return y * t / e - y * (1 - t) / (1 - e)
+    with np.errstate(over="ignore", invalid="ignore"):
+        g = y * t / e - y * (1 - t) / (1 - e)
+    if not np.all(np.isfinite(g)):
+        raise ValueError(
+            "the IPW scores y t / e - y (1 - t) / (1 - e) overflow: propensity is "
+            "too close to 0 or 1 for the scale of y."
+        )
+    return g
+
+
+def _prepare(priorities, scores, y, treatment, propensity, sample_weight, control):
+    """Validated priorities, effect scores and weights, zero-weight units dropped."""
+    s = _check_1d(priorities, "priorities")
+    sw = None
+    if sample_weight is not None:
+        sw = _check_1d(sample_weight, "sample_weight")
+        if sw.size != s.size:
+            raise ValueError(
+                f"sample_weight has {sw.size} entries but priorities has {s.size}."
+            )
+        if np.any(sw < 0) or not sw.sum() > 0:
+            raise ValueError("sample_weight must be non-negative with a positive sum.")
+    if scores is None:
+        g = _ipw_scores(y, treatment, propensity, sw, control, s.size)
+        name = "y"
+    else:
+        if y is not None or treatment is not None:
+            raise ValueError(
+                "Pass either scores or y and treatment, not both: with scores, y and "
+                "treatment would be ignored."
+            )
+        g = np.asarray(scores)
+        if g.ndim == 2 and g.shape[1] == 2:
+            g = _check_1d(g[:, 1], "scores") - _check_1d(g[:, 0], "scores")
+        elif g.ndim > 1 and g.shape[1:] != (1,):
+            raise ValueError(
+                "scores must be (n_samples,) or (n_samples, 2) [Gamma(0), Gamma(1)]; got "
+                f"shape {g.shape}. For K arms pass the contrast of interest."
+            )
+        g = _check_1d(g, "scores")
+        name = "scores"
+    if g.size != s.size:
+        raise ValueError(f"{name} has {g.size} entries but priorities has {s.size}.")
+    if sw is None:
+        return s, g, np.ones_like(g), name
+    # A unit of zero weight is not in the sample: nor in its bootstrap.
+    keep = sw > 0
+    return s[keep], g[keep], sw[keep], name
+
+
+def _ranked(s, g, sw):
+    """Scores and weights in decreasing priority, and where each tie group starts."""
+    order = np.argsort(s, kind="stable")[::-1]
+    s_sorted = s[order]
+    starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
+    return g[order], sw[order], starts
+
+
+def _rate_score(
+    y, uplift, treatment, *, sample_weight=None, target="AUTOC", propensity=None
+):
+    """Point RATE of an uplift ranking on trial data (UpliftScorer's "rate").
+
+    A constant ranking scores 0, the value of random targeting.
+    """
+    if target not in ("AUTOC", "QINI"):
+        raise ValueError(f"target must be 'AUTOC' or 'QINI'; got {target!r}.")
+    s, g, sw, _ = _prepare(uplift, None, y, treatment, propensity, sample_weight, None)
+    g, sw, starts = _ranked(s, g, sw)
+    return float(_rate(g, sw[None, :], starts, np.ones(1), target)[0][0])
 
 
 def rank_average_treatment_effect(
     priorities, scores=None, *, y=None, treatment=None, propensity=None, target="AUTOC",
-    q=None, sample_weight=None, n_bootstrap=200, confidence_level=0.95, control=None,
-    random_state=None, n_jobs=None,
+    q=None, sample_weight=None, n_bootstrap=200, control=None, random_state=None,
+    n_jobs=None,
 ):
     """Rank-weighted average treatment effect of a prioritisation rule (RATE).
 
@@ -151,12 +260,14 @@ def rank_average_treatment_effect(
     ``propensity`` (default: the treated share). Standard errors come from the
     bootstrap over units with the ranking held fixed (the priorities are
     assumed fitted on other data); the cost is one sort plus O(n) per
-    bootstrap replicate, run in ``n_jobs`` chunks.
+    bootstrap replicate, run in ``n_jobs`` chunks. Units of zero weight are
+    left out.
 
     Parameters
     ----------
     priorities : array-like of shape (n_samples,)
-        Higher means treat first (e.g. a CATE estimate).
+        Higher means treat first (e.g. a CATE estimate); at least two
+        distinct values.
     scores : array-like of shape (n_samples,) or (n_samples, 2), default=None
         Per-unit effect scores; two columns are read as ``Gamma(0), Gamma(1)``.
     y, treatment : array-like of shape (n_samples,), default=None
@@ -169,7 +280,6 @@ def rank_average_treatment_effect(
         Fractions at which to report the TOC; ``None`` means 0.01, 0.02, ..., 1.
     sample_weight : array-like of shape (n_samples,), default=None
     n_bootstrap : int, default=200
-    confidence_level : float, default=0.95
     control : label, default=None
         Control label of ``treatment`` (default: the smaller label).
     random_state : int, Generator or None, default=None
@@ -179,6 +289,15 @@ def rank_average_treatment_effect(
     Returns
     -------
     result : RATEResult
+        ``value``, ``stderr``, ``conf_int(alpha)``, ``pvalue()`` and the TOC.
+
+    Raises
+    ------
+    ValueError
+        On input that leaves the RATE undefined or its standard error zero:
+        all priorities equal (no ranking), constant scores (no effect
+        variation to find), fewer than two units of positive weight, or
+        scores so large that the sums overflow.
 
     Examples
     --------
@@ -188,65 +307,66 @@ def rank_average_treatment_effect(
     >>> x = rng.normal(size=2000)
     >>> scores = np.maximum(x, 0) + rng.normal(size=2000)
     >>> res = rank_average_treatment_effect(x, scores, random_state=0)
-    >>> bool(res.confidence_interval[0] > 0)
-    True
+    >>> bool(res.conf_int(alpha=0.05)[0] > 0), bool(res.pvalue() < 0.05)
+    (True, True)
     """
     if target not in ("AUTOC", "QINI"):
         raise ValueError(f"target must be 'AUTOC' or 'QINI'; got {target!r}.")
     if not isinstance(n_bootstrap, numbers.Integral) or n_bootstrap < 2:
         raise ValueError(f"n_bootstrap must be an integer >= 2; got {n_bootstrap!r}.")
-    if not 0 < confidence_level < 1:
-        raise ValueError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
-    s = _check_1d(priorities, "priorities")
-    sw = None
-    if sample_weight is not None:
-        check_consistent_length(s, sample_weight)
-        sw = _check_1d(sample_weight, "sample_weight")
-        if np.any(sw < 0) or sw.sum() <= 0:
-            raise ValueError("sample_weight must be non-negative with a positive sum.")
-    if scores is None:
-        g = _ipw_scores(y, treatment, propensity, sw, control)
-    else:
-        g = np.asarray(scores)
-        if g.ndim == 2 and g.shape[1] == 2:
-            g = g[:, 1] - g[:, 0]
-        elif g.ndim == 2 and g.shape[1] == 1:
-            g = g[:, 0]
-        elif g.ndim != 1:
-            raise ValueError(
-                "scores must be (n_samples,) or (n_samples, 2) [Gamma(0), Gamma(1)]; got "
-                f"shape {g.shape}. For K arms pass the contrast of interest."
-            )
-        g = _check_1d(g, "scores")
-    check_consistent_length(s, g)
+    s, g, sw, name = _prepare(
+        priorities, scores, y, treatment, propensity, sample_weight, control
+    )
+    if s.size < 2:
+        raise ValueError(
+            f"the RATE needs at least two units of positive weight; got {s.size}."
+        )
+    if np.all(s == s[0]):
+        raise ValueError(
+            "priorities are all equal (over the units of positive weight): the rule "
+            "ranks no unit above another, so its RATE is 0 by construction, with no "
+            "uncertainty to estimate. Pass priorities that vary across units."
+        )
+    if np.all(g == g[0]):
+        raise ValueError(
+            f"the effect scores are constant (computed from {name}): every ranking "
+            "has RATE 0 with zero standard error, so there is no effect variation "
+            "to find."
+        )
     q = np.arange(1, 101) / 100 if q is None else _check_1d(q, "q")
     if np.any((q <= 0) | (q > 1)):
         raise ValueError("q must lie in (0, 1].")
 
-    order = np.argsort(s, kind="stable")[::-1]
-    s_sorted, g = s[order], g[order]
-    starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
-    sw = np.ones_like(g) if sw is None else sw[order]
-    estimate, toc = _rate(g, sw[None, :], starts, q, target)
-
-    # Chunks bound memory (a few (chunk, n) arrays) and are the parallel unit;
-    # their seeds depend on random_state alone, not on n_jobs.
-    chunk = int(max(1, min(n_bootstrap, 4_000_000 // g.size)))
-    sizes = [min(chunk, n_bootstrap - i) for i in range(0, n_bootstrap, chunk)]
-    seeds = np.random.SeedSequence(
-        np.random.default_rng(random_state).integers(2**63)
-    ).spawn(len(sizes))
-    parts = Parallel(n_jobs=n_jobs)(
-        delayed(_bootstrap_chunk)(g, sw, starts, q, target, seed, size)
-        for seed, size in zip(seeds, sizes)
-    )
-    boot = np.concatenate([p[0] for p in parts])
-    boot_toc = np.concatenate([p[1] for p in parts])
-    stderr = float(np.std(boot, ddof=1))
-    z = norm.ppf(0.5 + confidence_level / 2)
-    est = float(estimate[0])
+    g, sw, starts = _ranked(s, g, sw)
+    with np.errstate(over="ignore", invalid="ignore"):
+        estimate, toc = _rate(g, sw[None, :], starts, q, target)
+        # Chunks bound memory (a few (chunk, n) arrays) and are the parallel
+        # unit; their seeds depend on random_state alone, not on n_jobs.
+        chunk = int(max(1, min(n_bootstrap, 4_000_000 // g.size)))
+        sizes = [min(chunk, n_bootstrap - i) for i in range(0, n_bootstrap, chunk)]
+        seeds = np.random.SeedSequence(
+            np.random.default_rng(random_state).integers(2**63)
+        ).spawn(len(sizes))
+        parts = Parallel(n_jobs=n_jobs)(
+            delayed(_bootstrap_chunk)(g, sw, starts, q, target, seed, size)
+            for seed, size in zip(seeds, sizes)
+        )
+        boot = np.concatenate([p[0] for p in parts])
+        boot_toc = np.concatenate([p[1] for p in parts])
+        stderr = np.std(boot, ddof=1)
+        toc_stderr = np.std(boot_toc, axis=0, ddof=1)
+    if not all(np.all(np.isfinite(a)) for a in (estimate, toc, stderr, toc_stderr)):
+        raise ValueError(
+            f"the RATE overflowed: {name} is too large in magnitude for its sums; "
+            "rescale it (the RATE is linear in the scores)."
+        )
+    if not stderr > 0:
+        raise ValueError(
+            f"every bootstrap replicate gave the same RATE (stderr 0) with "
+            f"{g.size} units and n_bootstrap={n_bootstrap}: too few units or "
+            "replicates for inference."
+        )
     return RATEResult(
-        estimate=est, stderr=stderr, confidence_interval=(est - z * stderr, est + z * stderr),
-        target=target, q=q, toc=toc[0], toc_stderr=np.std(boot_toc, axis=0, ddof=1),
-        n_bootstrap=n_bootstrap,
+        float(estimate[0]), float(stderr), target=target, q=q, toc=toc[0],
+        toc_stderr=toc_stderr, n_bootstrap=n_bootstrap, n=int(g.size),
     )

@@ -4,21 +4,15 @@ import numpy as np
 
 from ..model_selection._scorers import _CausalScorer
 from ._curves import qini_auc_score, uplift_at_k, uplift_auc_score
-from ._rate import rank_average_treatment_effect
+from ._rate import _rate_score
 
 __all__ = ["UpliftScorer"]
-
-
-def _rate_estimate(y, uplift, treatment, **kwargs):
-    kwargs.setdefault("n_bootstrap", 2)  # the point estimate only is scored
-    return rank_average_treatment_effect(uplift, y=y, treatment=treatment, **kwargs).estimate
-
 
 _METRICS = {
     "qini_auc": qini_auc_score,
     "uplift_auc": uplift_auc_score,
     "uplift_at_k": uplift_at_k,
-    "rate": _rate_estimate,
+    "rate": _rate_score,
 }
 
 
@@ -30,16 +24,19 @@ class UpliftScorer(_CausalScorer):
     it with ``sklearn.set_config(enable_metadata_routing=True)``; without it
     the scorer fails loudly instead of scoring NaN). Treatment labels are
     encoded with the estimator's own ``categories_``, so its control is the
-    metric's control. Two arms only.
+    metric's control. It uses the estimator's public API only (``predict``,
+    ``categories_``), so it scores a ``Pipeline`` ending in a causal estimator
+    too. Two arms only.
 
     Parameters
     ----------
     metric : {"qini_auc", "uplift_auc", "uplift_at_k", "rate"}, default="qini_auc"
         :func:`qini_auc_score`, :func:`uplift_auc_score`, :func:`uplift_at_k`
         or the point estimate of :func:`rank_average_treatment_effect` on the
-        randomised-trial IPW scores.
+        randomised-trial IPW scores (a constant ranking scores 0).
     **kwargs
-        Passed to the metric (e.g. ``strategy="overall", k=0.2``).
+        Passed to the metric (e.g. ``strategy="overall", k=0.2``; for
+        ``"rate"``: ``target`` and ``propensity``).
 
     Examples
     --------
@@ -60,14 +57,19 @@ class UpliftScorer(_CausalScorer):
     def __init__(self, metric="qini_auc", **kwargs):
         if metric not in _METRICS:
             raise ValueError(f"metric must be one of {sorted(_METRICS)}; got {metric!r}.")
+        if "control" in kwargs:
+            raise ValueError(
+                "UpliftScorer takes the control arm from the estimator "
+                "(categories_[0]); do not pass control."
+            )
         self.metric = metric
         self.kwargs = kwargs
 
-    def _score(self, estimator, X, X_valid, y, t, sample_weight):
-        if len(estimator.categories_) != 2:
+    def _score(self, estimator, X, X_valid, y, t, sample_weight, categories):
+        if len(categories) != 2:
             raise ValueError(
                 f"UpliftScorer needs a binary treatment; the estimator was fitted on "
-                f"{len(estimator.categories_)} arms."
+                f"{len(categories)} arms."
             )
         uplift = np.asarray(estimator.predict(X), dtype=np.float64).reshape(-1)
         kwargs = dict(self.kwargs)

@@ -4,14 +4,17 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+)
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import SplineTransformer, StandardScaler
 from sklearn.linear_model import Ridge
 from sklearn.utils._param_validation import HasMethods, Interval
 
-from ._crossfit import Nuisances, _check_codes, cross_fit, make_folds
+from ._crossfit import Nuisances, cross_fit, make_folds
 
 __all__ = []
 
@@ -26,6 +29,14 @@ def _final(random_state):
     # Shallow trees: pseudo-outcomes are noisy and the CATE is usually simpler
     # than the outcome surface.
     return HistGradientBoostingRegressor(
+        max_depth=3, early_stopping=False, random_state=random_state
+    )
+
+
+def _final_classifier(random_state):
+    # The final stage of a classification reduction (ClassTransformation's
+    # transformed label): shallow for the same reason as ``_final``.
+    return HistGradientBoostingClassifier(
         max_depth=3, early_stopping=False, random_state=random_state
     )
 
@@ -48,6 +59,7 @@ def _quantile_outcome(random_state):
 DEFAULT_MODELS = {
     "outcome": _outcome,
     "final": _final,
+    "final_classifier": _final_classifier,
     "propensity": _propensity,
     "quantile_outcome": _quantile_outcome,
 }
@@ -105,6 +117,50 @@ def _check_known_propensity(propensity, t_codes, n_arms):
     return e
 
 
+def _resolve_model(owner, param):
+    """``owner.<param>``, or a new default for its role when it is None."""
+    model = getattr(owner, param)
+    return _default_for(owner, param) if model is None else model
+
+
+def _default_for(owner, param):
+    """A new default model of ``owner``'s parameter ``param``.
+
+    The role comes from ``owner._default_models`` and the factory from
+    ``DEFAULT_MODELS``, seeded with ``owner.random_state`` where there is one.
+    """
+    random_state = getattr(owner, "random_state", None)
+    if isinstance(random_state, np.random.RandomState):
+        random_state = random_state.randint(np.iinfo(np.int32).max)
+    return DEFAULT_MODELS[owner._default_models[param]](random_state)
+
+
+def _shared_stage(
+    owner, X, y, t, n_arms, sample_weight, *, groups=None, known_propensity=None,
+    propensity_model=None, outcome_model=None, marginal_model=None, pooled_outcome=False,
+):
+    """Folds and nuisances of the shared stage with ``owner``'s cross-fitting options."""
+    models = dict(
+        propensity_model=None if known_propensity is not None else propensity_model,
+        outcome_model=outcome_model,
+        marginal_model=marginal_model,
+    )
+    if all(m is None for m in models.values()):
+        nuis = Nuisances(n_arms=n_arms)
+        folds = None
+    else:
+        folds = make_folds(owner.cv, t, groups=groups, random_state=owner.random_state)
+        nuis = cross_fit(
+            X, y, t, n_arms=n_arms, folds=folds, pooled_outcome=pooled_outcome,
+            sample_weight=sample_weight, min_propensity=owner.min_propensity,
+            n_jobs=getattr(owner, "n_jobs", None), memory=owner.memory, warn=False,
+            **models,
+        )
+    if known_propensity is not None:
+        nuis.propensity, nuis.n_clipped = known_propensity, 0
+    return folds, nuis
+
+
 class _CrossFitMixin:
     """Cross-fitting parameters, defaults and the one call into the shared stage.
 
@@ -157,27 +213,15 @@ class _CrossFitMixin:
                 return None
             return self._model(default if flag is True else flag)
 
-        models = dict(
-            propensity_model=None if known is not None else resolve(
-                propensity_model, "propensity_model"
-            ),
+        self.folds_, nuis = _shared_stage(
+            self, X, y, t, n_arms, sample_weight,
+            groups=None if groups is None else np.asarray(groups),
+            known_propensity=known,
+            propensity_model=resolve(propensity_model, "propensity_model"),
             outcome_model=resolve(outcome_model, "outcome_model"),
             marginal_model=resolve(marginal_model, "outcome_model"),
+            pooled_outcome=pooled_outcome,
         )
-        if groups is not None:
-            groups = np.asarray(groups)
-        if any(m is not None for m in models.values()):
-            self.folds_ = make_folds(self.cv, t, groups=groups, random_state=self.random_state)
-            nuis = cross_fit(
-                X, y, t, n_arms=n_arms, folds=self.folds_, pooled_outcome=pooled_outcome,
-                sample_weight=sample_weight, min_propensity=self.min_propensity,
-                n_jobs=self.n_jobs, memory=self.memory, warn=False, **models,
-            )
-        else:
-            self.folds_ = None
-            nuis = Nuisances(n_arms=n_arms)
-        if known is not None:
-            nuis.propensity, nuis.n_clipped = known, 0
         self.nuisances_ = nuis
         if nuis.propensity is not None and propensity_model is not False:
             from ..evaluation._overlap import overlap_diagnostics

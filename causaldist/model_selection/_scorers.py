@@ -4,56 +4,58 @@ A scorer is called as ``scorer(estimator, X, y, treatment=..., sample_weight=Non
 and returns a float, higher is better. The nuisances it needs are cross-fitted
 on the scored (validation) data through the shared stage, so that with a
 ``memory`` one validation fold is fitted once however many candidates are scored
-on it (Schuler et al. 2018; seed 002, "Empirical Analysis of Model Selection for
-Heterogeneous Causal Effect Estimation").
+on it (Schuler et al. 2018; Mahajan et al. 2024, "Empirical Analysis of Model
+Selection for Heterogeneous Causal Effect Estimation").
 """
 
-import sys
-
 import numpy as np
-from sklearn.base import clone
-from sklearn.ensemble import HistGradientBoostingRegressor
-from sklearn.linear_model import LogisticRegression
 from sklearn.utils.metadata_routing import MetadataRequest
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._crossfit import cross_fit, make_folds
+from ..base import _as_label_array, _codes_of, _missing_treatment
+from ._mixin import _resolve_model, _shared_stage
 
 __all__ = ["DRMSEScorer", "PolicyValueScorer", "RLossScorer"]
 
-_ROUTING_MESSAGE = (
-    "{name} needs the treatment of the scored rows, and scikit-learn did not pass "
-    "it. Enable metadata routing with sklearn.set_config("
-    "enable_metadata_routing=True) so that GridSearchCV / cross_validate forward "
-    "`treatment` to the scorer, and pass treatment=... to their fit."
-)
+
+def _final_estimator(estimator):
+    """The last step of a Pipeline (public ``steps``), else the estimator itself."""
+    steps = getattr(estimator, "steps", None)
+    return steps[-1][1] if steps else estimator
 
 
-_SKLEARN_CALLERS = ("sklearn.model_selection._validation", "sklearn.metrics._scorer")
+def _categories(estimator):
+    """The fitted arms of a causal estimator or of a Pipeline ending in one."""
+    final = _final_estimator(estimator)
+    check_is_fitted(final)
+    categories = getattr(final, "categories_", None)
+    if categories is None:
+        raise TypeError(
+            f"{type(final).__name__} has no categories_: a causal scorer needs a "
+            "fitted causaldist estimator (or a Pipeline ending in one)."
+        )
+    return categories
 
 
-class _MissingTreatment:
-    """What a scorer returns to sklearn's ``_score`` when treatment is missing.
-
-    ``_score`` turns any exception raised by a scorer into ``error_score``
-    (NaN by default) and lets the search refit an arbitrary candidate. Its one
-    check outside that ``try`` is that the score is a number, so returning this
-    object makes it raise ``ValueError`` with the message below instead.
-    """
-
-    def __init__(self, message):
-        self.message = message
-
-    def __repr__(self):
-        return self.message
+def _scoring_X(X):
+    """``X`` for the scorer's own nuisance models: numeric if it converts, else as given."""
+    if hasattr(X, "iloc"):
+        try:
+            return check_array(X, dtype=np.float64, ensure_all_finite="allow-nan")
+        except (TypeError, ValueError):
+            return X  # a mixed DataFrame: for nuisance pipelines that encode it
+    return check_array(X, dtype=np.float64, ensure_all_finite="allow-nan")
 
 
 class _CausalScorer:
     """Base of causaldist's scorers: treatment requested through routing.
 
-    Subclasses implement ``_score(estimator, X, y, t_codes, sample_weight)``.
-    scikit-learn reads ``__metadata_request__score`` only for classes with a
-    ``score`` method, so the request is built here the way
+    Subclasses implement ``_score(estimator, X, X_valid, y, t_codes,
+    sample_weight, categories)``. They touch the estimator only through its
+    public API (``predict``, ``categories_``, a Pipeline's ``steps``), so a
+    ``Pipeline`` whose last step is a causal estimator is scored like the
+    estimator itself. scikit-learn reads ``__metadata_request__score`` only
+    for classes with a ``score`` method, so the request is built here the way
     ``sklearn.metrics._scorer._BaseScorer`` builds its own.
     """
 
@@ -65,25 +67,23 @@ class _CausalScorer:
 
     def __call__(self, estimator, X, y, treatment=None, sample_weight=None):
         if treatment is None:
-            message = _ROUTING_MESSAGE.format(name=type(self).__name__)
-            # With routing off, sklearn's _score (GridSearchCV, cross_val_score)
-            # and _MultimetricScorer (cross_validate) turn a raised error into a
-            # NaN score and go on to refit an arbitrary candidate. Their one
-            # check outside a try is "scoring must return a number", so there
-            # a non-number whose repr is the message makes them fail loudly.
-            caller = sys._getframe(1).f_globals.get("__name__", "")
-            if caller in _SKLEARN_CALLERS:
-                return _MissingTreatment(message)
-            raise ValueError(message)
-        check_is_fitted(estimator)
-        X_valid = estimator._validate_X_predict(X)
-        y = np.asarray(y, dtype=np.float64)
-        if y.shape[0] != X_valid.shape[0]:
-            raise ValueError(f"y has {y.shape[0]} entries but X has {X_valid.shape[0]} rows.")
-        t = estimator._codes_of(np.asarray(treatment), "treatment")
+            return _missing_treatment(type(self).__name__)
+        categories = _categories(estimator)
+        X_valid = _scoring_X(X)
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        if y.ndim != 1 or y.shape[0] != X_valid.shape[0]:
+            raise ValueError(
+                f"y must have one entry per row of X ({X_valid.shape[0]}); got shape "
+                f"{y.shape}."
+            )
+        t = _codes_of(_as_label_array(treatment, "treatment"), categories, "treatment")
+        if t.shape[0] != y.shape[0]:
+            raise ValueError(f"treatment has {t.shape[0]} entries but X has {y.shape[0]} rows.")
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight, dtype=np.float64)
-        return float(self._score(estimator, X, X_valid, y, t, sample_weight))
+            if sample_weight.shape != y.shape or np.any(sample_weight < 0):
+                raise ValueError("sample_weight must be non-negative, one per row.")
+        return float(self._score(estimator, X, X_valid, y, t, sample_weight, categories))
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -92,8 +92,10 @@ class _CausalScorer:
 class _CrossFittedScorer(_CausalScorer):
     """A causal scorer whose nuisances are cross-fitted on the scored rows."""
 
+    _default_models = {"propensity_model": "propensity", "outcome_model": "outcome"}
+
     def __init__(
-        self, propensity_model=None, outcome_model=None, cv=5, min_propensity=1e-3,
+        self, *, propensity_model=None, outcome_model=None, cv=5, min_propensity=1e-3,
         memory=None, random_state=None,
     ):
         self.propensity_model = propensity_model
@@ -104,21 +106,12 @@ class _CrossFittedScorer(_CausalScorer):
         self.random_state = random_state
 
     def _nuisances(self, X, y, t, n_arms, sample_weight, *, outcome, marginal=False):
-        folds = make_folds(self.cv, t, random_state=self.random_state)
-        return cross_fit(
-            X, y, t, n_arms=n_arms, folds=folds,
-            propensity_model=clone(self.propensity_model or LogisticRegression(max_iter=1000)),
-            outcome_model=(
-                clone(self.outcome_model or HistGradientBoostingRegressor(early_stopping=False))
-                if outcome else None
-            ),
-            marginal_model=(
-                clone(self.outcome_model or HistGradientBoostingRegressor(early_stopping=False))
-                if marginal else None
-            ),
-            sample_weight=sample_weight, min_propensity=self.min_propensity,
-            memory=self.memory,
-        )
+        return _shared_stage(
+            self, X, y, t, n_arms, sample_weight,
+            propensity_model=_resolve_model(self, "propensity_model"),
+            outcome_model=_resolve_model(self, "outcome_model") if outcome else None,
+            marginal_model=_resolve_model(self, "outcome_model") if marginal else None,
+        )[1]
 
 
 def _cate_matrix(estimator, X):
@@ -139,7 +132,7 @@ class DRMSEScorer(_CrossFittedScorer):
     Parameters
     ----------
     propensity_model : classifier, default=None
-        ``None`` means ``LogisticRegression(max_iter=1000)``.
+        ``None`` means ``StandardScaler`` + ``LogisticRegression``.
     outcome_model : regressor, default=None
         Per-arm outcome model; ``None`` means a HistGradientBoostingRegressor.
     cv : int, splitter or iterable, default=5
@@ -169,26 +162,26 @@ class DRMSEScorer(_CrossFittedScorer):
     """
 
     def __init__(
-        self, propensity_model=None, outcome_model=None, cv=5, min_propensity=1e-3,
+        self, *, propensity_model=None, outcome_model=None, cv=5, min_propensity=1e-3,
         memory=None, random_state=None, arms=None,
     ):
         super().__init__(
-            propensity_model, outcome_model, cv, min_propensity, memory, random_state
+            propensity_model=propensity_model, outcome_model=outcome_model, cv=cv,
+            min_propensity=min_propensity, memory=memory, random_state=random_state,
         )
         self.arms = arms
 
-    def _score(self, estimator, X, X_valid, y, t, sample_weight):
-        n_arms = len(estimator.categories_)
+    def _score(self, estimator, X, X_valid, y, t, sample_weight, categories):
+        n_arms = len(categories)
         nuis = self._nuisances(X_valid, y, t, n_arms, sample_weight, outcome=True)
         gamma = nuis.dr_scores(y, t)
         phi = gamma[:, 1:] - gamma[:, [0]]
         cols = slice(None)
         if self.arms is not None:
-            codes = estimator._codes_of(np.atleast_1d(np.asarray(self.arms)), "arms")
+            codes = _codes_of(np.atleast_1d(np.asarray(self.arms)), categories, "arms")
             if np.any(codes == 0):
                 raise ValueError(
-                    f"arms must name treated arms, not the control "
-                    f"{estimator.categories_[0]!r}."
+                    f"arms must name treated arms, not the control {categories[0]!r}."
                 )
             cols = codes - 1
         sq = np.mean((phi - _cate_matrix(estimator, X))[:, cols] ** 2, axis=1)
@@ -209,7 +202,7 @@ class RLossScorer(_CrossFittedScorer):
     Parameters
     ----------
     propensity_model : classifier, default=None
-        ``None`` means ``LogisticRegression(max_iter=1000)``.
+        ``None`` means ``StandardScaler`` + ``LogisticRegression``.
     outcome_model : regressor, default=None
         Model of ``m(x)``; ``None`` means a HistGradientBoostingRegressor.
     cv : int, splitter or iterable, default=5
@@ -224,8 +217,8 @@ class RLossScorer(_CrossFittedScorer):
     RLossScorer()
     """
 
-    def _score(self, estimator, X, X_valid, y, t, sample_weight):
-        n_arms = len(estimator.categories_)
+    def _score(self, estimator, X, X_valid, y, t, sample_weight, categories):
+        n_arms = len(categories)
         nuis = self._nuisances(
             X_valid, y, t, n_arms, sample_weight, outcome=False, marginal=True
         )
@@ -247,17 +240,17 @@ class PolicyValueScorer(_CrossFittedScorer):
     ``memory`` the nuisances of one validation fold are fitted once for every
     candidate scored on it.
 
-    The estimator must be a :class:`causaldist.base.BaseCausalEstimator`
-    whose ``predict`` returns treatment labels, e.g.
+    The estimator must be a causaldist estimator (or a Pipeline ending in
+    one) whose ``predict`` returns treatment labels, e.g.
     :class:`causaldist.policy.DRPolicyTree`. Learners fitted on a reward
     matrix (``PolicyTree``, ``LinearPolicy``, ``PolicyClassifier``) need no
     scorer: their ``score(X, rewards)`` is the mean reward of the chosen
-    actions.
+    actions; ``DRPolicyTree``'s own ``score`` uses its fitted nuisances.
 
     Parameters
     ----------
     propensity_model : classifier, default=None
-        ``None`` means ``LogisticRegression(max_iter=1000)``.
+        ``None`` means ``StandardScaler`` + ``LogisticRegression``.
     outcome_model : regressor, default=None
         Per-arm outcome model; ``None`` means a HistGradientBoostingRegressor.
     cv : int, splitter or iterable, default=5
@@ -280,15 +273,15 @@ class PolicyValueScorer(_CrossFittedScorer):
     >>> X, y, t, tau = make_heterogeneous(n_samples=600, random_state=0)
     >>> with sklearn.config_context(enable_metadata_routing=True):
     ...     search = GridSearchCV(
-    ...         DRPolicyTree(LinearRegression(), cv=2), {"max_depth": [1, 2]},
+    ...         DRPolicyTree(outcome_model=LinearRegression(), cv=2), {"max_depth": [1, 2]},
     ...         scoring=PolicyValueScorer(outcome_model=LinearRegression(), cv=2), cv=2,
     ...     ).fit(X, y, treatment=t)
     >>> sorted(search.cv_results_["param_max_depth"].tolist())
     [1, 2]
     """
 
-    def _score(self, estimator, X, X_valid, y, t, sample_weight):
-        n_arms = len(estimator.categories_)
+    def _score(self, estimator, X, X_valid, y, t, sample_weight, categories):
+        n_arms = len(categories)
         nuis = self._nuisances(X_valid, y, t, n_arms, sample_weight, outcome=True)
         gamma = nuis.dr_scores(y, t)
         chosen = np.asarray(estimator.predict(X))
@@ -297,5 +290,5 @@ class PolicyValueScorer(_CrossFittedScorer):
                 f"{type(estimator).__name__}.predict must return one treatment label "
                 f"per row for PolicyValueScorer; got shape {chosen.shape}."
             )
-        codes = estimator._codes_of(chosen, "predict(X)")
+        codes = _codes_of(chosen, categories, "predict(X)")
         return np.average(gamma[np.arange(X_valid.shape[0]), codes], weights=sample_weight)

@@ -46,7 +46,7 @@ def plot_policy_tree(tree, *, feature_names=None, ax=None, decimals=2, fontsize=
     """
     check_is_fitted(tree)
     inner = tree
-    for attr in ("policy_", "tree_"):  # DistributionalPolicyTree, DRPolicyTree
+    for attr in ("policy_", "policy_tree_"):  # DistributionalPolicyTree, DRPolicyTree
         candidate = getattr(tree, attr, None)
         if isinstance(getattr(candidate, "tree_", None), dict):
             inner = candidate

@@ -4,6 +4,7 @@ import numpy as np
 from scipy.stats import norm
 
 from ..metrics import (
+    RATEResult,
     perfect_qini_curve,
     perfect_uplift_curve,
     qini_auc_score,
@@ -11,6 +12,7 @@ from ..metrics import (
     uplift_auc_score,
     uplift_curve,
 )
+from ..model_selection._scorers import _categories
 
 __all__ = ["UpliftCurveDisplay", "plot_qini_curve", "plot_toc", "plot_uplift_curve"]
 
@@ -138,7 +140,8 @@ class UpliftCurveDisplay:
     def from_estimator(cls, estimator, X, y, treatment, *, name=None, **kwargs):
         """Curves of a fitted uplift or CATE estimator's ``predict(X)`` (two arms).
 
-        The estimator's control (``categories_[0]``) is the curve's control.
+        The estimator's control (``categories_[0]``, read from the last step
+        of a ``Pipeline``) is the curve's control.
         """
         uplift = np.asarray(estimator.predict(X), dtype=np.float64)
         if uplift.ndim != 1:
@@ -146,7 +149,7 @@ class UpliftCurveDisplay:
                 f"{type(estimator).__name__}.predict returned shape {uplift.shape}; the "
                 "uplift curve needs a binary treatment (one effect per unit)."
             )
-        kwargs.setdefault("control", getattr(estimator, "categories_", [None])[0])
+        kwargs.setdefault("control", _categories(estimator)[0])
         name = type(estimator).__name__ if name is None else name
         return cls.from_predictions(y, uplift, treatment, name=name, **kwargs)
 
@@ -185,7 +188,7 @@ def plot_uplift_curve(y_true, uplift, treatment, *, ax=None, **kwargs):
     )
 
 
-def plot_toc(result, *, ax=None, confidence_level=0.95, label=None, **kwargs):
+def plot_toc(result, *, ax=None, alpha=0.05, label=None, **kwargs):
     """Draw the TOC curve of a RATE result with its pointwise bootstrap band.
 
     Parameters
@@ -193,8 +196,10 @@ def plot_toc(result, *, ax=None, confidence_level=0.95, label=None, **kwargs):
     result : RATEResult
         From :func:`causaldist.metrics.rank_average_treatment_effect`.
     ax : matplotlib Axes, default=None
-    confidence_level : float, default=0.95
-        Pointwise normal band ``toc -/+ z * toc_stderr``.
+    alpha : float, default=0.05
+        One minus the coverage of the pointwise normal band
+        ``toc -/+ z_{1 - alpha/2} toc_stderr`` and of the RATE's interval
+        in the default label.
     label : str, default=None
         Legend label; default shows the RATE and its interval.
 
@@ -216,16 +221,16 @@ def plot_toc(result, *, ax=None, confidence_level=0.95, label=None, **kwargs):
     >>> ax.lines[0].get_xdata().shape
     (100,)
     """
-    if not all(hasattr(result, a) for a in ("q", "toc", "toc_stderr", "estimate")):
+    if not isinstance(result, RATEResult):
         raise TypeError(
             "result must be a RATEResult from rank_average_treatment_effect; got "
             f"{type(result).__name__}."
         )
+    lo, hi = result.conf_int(alpha)  # validates alpha before drawing
     ax = _axes(ax, "plot_toc")
-    z = norm.ppf(0.5 + confidence_level / 2)
+    z = norm.ppf(1 - alpha / 2)
     if label is None:
-        lo, hi = result.confidence_interval
-        label = f"{result.target} = {result.estimate:.3g} [{lo:.3g}, {hi:.3g}]"
+        label = f"{result.target} = {result.value:.3g} [{lo:.3g}, {hi:.3g}]"
     (line,) = ax.plot(result.q, result.toc, label=label, **kwargs)
     ax.fill_between(
         result.q, result.toc - z * result.toc_stderr, result.toc + z * result.toc_stderr,

@@ -1,50 +1,71 @@
 """Policy trees learned end to end from (X, y, treatment)."""
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
-from sklearn.base import _fit_context
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseCausalEstimator
 from ..evaluation import DREvaluator
+from ..model_selection._mixin import (
+    CLASSIFIER,
+    REGRESSOR,
+    _CrossFitMixin,
+    _fill_cross_fit_doc,
+)
 from ._tree import PolicyTree
 
 __all__ = ["DRPolicyTree"]
 
 
-class DRPolicyTree(BaseCausalEstimator):
+@_fill_cross_fit_doc
+class DRPolicyTree(_CrossFitMixin, BaseCausalEstimator):
     """Exact policy tree on cross-fitted AIPW scores (Athey & Wager 2021).
 
     The shared cross-fitting stage gives the doubly robust scores
     ``Gamma_i(a) = mu_a(X_i) + 1{A_i = a} / e_a(X_i) (Y_i - mu_a(X_i))``
     (:class:`causaldist.evaluation.DREvaluator`); :class:`PolicyTree` then
-    finds the tree that maximises ``sum_i Gamma_i(pi(X_i))``, whose regret is
+    finds the tree that maximises ``sum_i s_i Gamma_i(pi(X_i))``, whose regret is
     of order ``sqrt(VC(Pi) / n)`` (Athey & Wager 2021; Zhou, Athey & Wager 2023).
 
     Parameters
     ----------
     outcome_model : regressor, default=None
-        ``None``: the evaluator's default (HistGradientBoostingRegressor).
+        ``mu_a(x)``; ``None`` means
+        ``HistGradientBoostingRegressor(early_stopping=False)``.
     propensity_model : classifier, default=None
-        ``None``: ``LogisticRegression(max_iter=1000)``.
+        ``e_a(x)``; ``None`` means ``StandardScaler`` + ``LogisticRegression``.
+        Known propensities passed to fit (``propensity=``) replace it.
     max_depth, min_node_size, split_step, search_depth : int
         As in :class:`PolicyTree`.
     pooled_outcome : bool, default=False
         One outcome model on ``[X, one-hot(A)]`` per fold (econml's
         DRPolicyTree structure) instead of one per arm.
-    cv, n_jobs, memory, min_propensity, random_state, control
-        As in :class:`causaldist.evaluation.DREvaluator`.
+    {cross_fit}
 
     Attributes
     ----------
-    tree_ : PolicyTree
-        Fitted on ``evaluator_.scores_``.
+    policy_tree_ : PolicyTree
+        Fitted on ``evaluator_.scores_``; its actions are treatment codes
+        (indices into ``categories_``).
     evaluator_ : DREvaluator
+        The cross-fitted scores and nuisance models.
     value_ : PolicyValue
-        DR value of the learned policy on the training units (optimistic).
+        DR value of the learned policy on the training units (optimistic:
+        the tree was chosen on them).
+    overlap_ : DataFrame
+        Per-arm overlap report of the propensities.
     categories_ : ndarray of shape (n_arms,)
+        Treatment labels, control first.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    See Also
+    --------
+    PolicyTree : the tree search on a given reward matrix.
+    causaldist.model_selection.PolicyValueScorer : the same value with
+        nuisances cross-fitted on the scored rows.
 
     Examples
     --------
@@ -52,32 +73,32 @@ class DRPolicyTree(BaseCausalEstimator):
     >>> from causaldist.datasets import make_heterogeneous
     >>> from causaldist.policy import DRPolicyTree
     >>> X, y, t, tau = make_heterogeneous(2000, random_state=0)
-    >>> est = DRPolicyTree(LinearRegression(), max_depth=1, cv=3).fit(X, y, treatment=t)
-    >>> print(est.tree_.export_text(decimals=1))
+    >>> est = DRPolicyTree(outcome_model=LinearRegression(), max_depth=1, cv=3)
+    >>> print(est.fit(X, y, treatment=t).policy_tree_.export_text(decimals=1))
     |--- x2 <= -1.0
     |   |--- action: 0
     |--- x2 >  -1.0
     |   |--- action: 1
+    >>> X_new, y_new, t_new, _ = make_heterogeneous(2000, random_state=1)
+    >>> round(est.score(X_new, y_new, treatment=t_new), 2)
+    1.53
     """
 
     _parameter_constraints: dict = {
         **BaseCausalEstimator._parameter_constraints,
-        "outcome_model": [HasMethods(["fit", "predict"]), None],
-        "propensity_model": [HasMethods(["fit", "predict_proba"]), None],
+        **_CrossFitMixin._parameter_constraints,
+        "outcome_model": REGRESSOR,
+        "propensity_model": CLASSIFIER,
         "max_depth": [Interval(Integral, 1, None, closed="left")],
         "min_node_size": [Interval(Integral, 1, None, closed="left")],
         "split_step": [Interval(Integral, 1, None, closed="left")],
         "search_depth": [Interval(Integral, 1, 3, closed="both"), None],
         "pooled_outcome": ["boolean"],
-        "cv": ["cv_object"],
-        "n_jobs": [Integral, None],
-        "memory": [None, str, HasMethods(["cache"])],
-        "min_propensity": [Interval(Real, 0, 0.5, closed="left")],
-        "random_state": ["random_state"],
     }
+    _default_models = {"outcome_model": "outcome", "propensity_model": "propensity"}
 
     def __init__(
-        self, outcome_model=None, propensity_model=None, *, max_depth=2, min_node_size=1,
+        self, *, outcome_model=None, propensity_model=None, max_depth=2, min_node_size=1,
         split_step=1, search_depth=None, pooled_outcome=False, cv=5, n_jobs=None,
         memory=None, min_propensity=1e-3, random_state=None, control=None,
     ):
@@ -95,42 +116,83 @@ class DRPolicyTree(BaseCausalEstimator):
         self.random_state = random_state
         self.control = control
 
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, treatment=None, *, sample_weight=None):
-        """Cross-fit the DR scores, then search the tree.
+    def _models_seeing_X(self):
+        return super()._models_seeing_X() + [self._tree()]
+
+    def _tree(self):
+        return PolicyTree(
+            max_depth=self.max_depth, min_node_size=self.min_node_size,
+            split_step=self.split_step, search_depth=self.search_depth,
+        )
+
+    def _evaluator(self):
+        return DREvaluator(
+            outcome_model=self.outcome_model, propensity_model=self.propensity_model, cv=self.cv,
+            n_jobs=self.n_jobs, memory=self.memory, min_propensity=self.min_propensity,
+            random_state=self.random_state, control=self.control,
+            pooled_outcome=self.pooled_outcome,
+        )
+
+    def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):
+        self.evaluator_ = self._fit_encoded(
+            self._evaluator(), X, y, t, sample_weight, groups=groups, propensity=propensity
+        )
+        for name in ("folds_", "nuisances_", "overlap_"):
+            if hasattr(self.evaluator_, name):
+                setattr(self, name, getattr(self.evaluator_, name))
+        self.policy_tree_ = self._tree().fit(X, self.evaluator_.scores_, sample_weight)
+        chosen = np.eye(len(self.categories_))[self.policy_tree_._predict_codes(X)]
+        self.value_ = self.evaluator_.evaluate(chosen)
+        return self
+
+    def predict(self, X):
+        """Recommended treatment label of each row.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        treatment : array-like of shape (n_samples,)
-        sample_weight : array-like of shape (n_samples,), default=None
 
         Returns
         -------
-        self : DRPolicyTree
+        labels : ndarray of shape (n_samples,)
+            From ``categories_``.
         """
-        X, y, t, sample_weight = self._validate_fit_data(X, y, treatment, sample_weight)
-        self.evaluator_ = DREvaluator(
-            self.outcome_model, self.propensity_model, cv=self.cv, n_jobs=self.n_jobs,
-            memory=self.memory, min_propensity=self.min_propensity,
-            random_state=self.random_state, control=self.control,
-            pooled_outcome=self.pooled_outcome,
-        ).fit(X, y, treatment=self.categories_[t], sample_weight=sample_weight)
-        self.tree_ = PolicyTree(
-            max_depth=self.max_depth, min_node_size=self.min_node_size,
-            split_step=self.split_step, search_depth=self.search_depth,
-        ).fit(X, self.evaluator_.scores_, sample_weight=sample_weight)
-        self.value_ = self.evaluator_.evaluate(self.categories_[self.tree_.predict(X)])
-        return self
-
-    def predict(self, X):
-        """Recommended treatment label of each row."""
-        check_is_fitted(self, "tree_")
+        check_is_fitted(self, "policy_tree_")
         X = self._validate_X_predict(X)
-        return self.categories_[np.asarray(self.tree_.predict(X), dtype=np.intp)]
+        return self.categories_[self.policy_tree_._predict_codes(X)]
 
     def predict_value(self, X):
-        """Mean DR score of every arm in each row's leaf, (n, n_arms)."""
-        check_is_fitted(self, "tree_")
-        return self.tree_.predict_value(self._validate_X_predict(X))
+        """Mean DR score of every arm in each row's leaf.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        values : ndarray of shape (n_samples, n_arms)
+            Columns in ``categories_`` order.
+        """
+        check_is_fitted(self, "policy_tree_")
+        return self.policy_tree_.predict_value(self._validate_X_predict(X))
+
+    def _score(self, X, y, t, sample_weight):
+        """DR value of the learned policy on the scored rows, with the fitted nuisances.
+
+        ``score = sum_i s_i Gamma_i(pi(X_i)) / sum_i s_i`` with the AIPW
+        scores ``Gamma_i(a) = mu_a(X_i) + 1{A_i = a} / e_a(X_i) (Y_i -
+        mu_a(X_i))`` (Dudik, Langford & Li 2011; Athey & Wager 2021), whose
+        ``mu`` and ``e`` are the fold models fitted in ``fit``, averaged, at
+        the scored rows (as econml's ``score``): nothing is refitted, so
+        ``GridSearchCV(DRPolicyTree(), grid)`` ranks candidates by held-out
+        value. After a fit with known propensities there is no propensity
+        model to predict with, and both nuisances are cross-fitted on the
+        scored rows instead, as :class:`~causaldist.model_selection.PolicyValueScorer`
+        does.
+        """
+        if "propensity" in self.evaluator_.nuisances_.models:
+            gamma = self.evaluator_.nuisances_.predict(X).dr_scores(y, t)
+        else:
+            gamma = self._fit_encoded(self._evaluator(), X, y, t, sample_weight).scores_
+        codes = self.policy_tree_._predict_codes(X)
+        return np.average(gamma[np.arange(X.shape[0]), codes], weights=sample_weight)

@@ -239,8 +239,7 @@ class LinearPolicy(_RewardPolicy):
         B = theta[: p * k].reshape(p, k) / sd[:, None]
         self.coef_ = np.vstack([np.zeros(p), B.T])
         self.intercept_ = np.concatenate([[0.0], theta[p * k:] - mean @ B])
-        codes = self._predict_codes(X)
-        self.welfare_ = float(w @ R[np.arange(n), codes])
+        self.welfare_ = self._welfare(X, R, sw)
         return self
 
     def _starts(self, Xs, G, R, w, sw):

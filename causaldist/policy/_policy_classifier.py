@@ -141,8 +141,7 @@ class PolicyClassifier(_RewardPolicy):
             self.classifier_ = classifier.fit(
                 X[keep], labels[keep], sample_weight=weight[keep]
             )
-        codes = self._predict_codes(X)
-        self.welfare_ = float(np.average(R[np.arange(X.shape[0]), codes], weights=sw))
+        self.welfare_ = self._welfare(X, R, sw)
         return self
 
     def _predict_codes(self, X):

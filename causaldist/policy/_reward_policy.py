@@ -4,20 +4,56 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._tree import check_rewards
+__all__ = ["check_rewards"]
 
-__all__ = []
+
+def check_rewards(rewards, n_samples, name="rewards"):
+    """Validate a reward matrix: finite, shape (n_samples, n_actions >= 2).
+
+    Parameters
+    ----------
+    rewards : array-like or DataFrame of shape (n_samples, n_actions)
+    n_samples : int
+        Number of rows of ``X`` it goes with.
+    name : str, default="rewards"
+        Name used in error messages.
+
+    Returns
+    -------
+    R : ndarray of shape (n_samples, n_actions)
+
+    Examples
+    --------
+    >>> from causaldist.policy._reward_policy import check_rewards
+    >>> check_rewards([[0, 1], [2, 3]], 2)
+    array([[0., 1.],
+           [2., 3.]])
+    """
+    if hasattr(rewards, "to_numpy"):
+        rewards = rewards.to_numpy()
+    R = np.asarray(rewards, dtype=np.float64)
+    if R.ndim != 2 or R.shape[1] < 2:
+        raise ValueError(
+            f"{name} must be a 2-D array (n_samples, n_actions) with at least two "
+            f"actions; got shape {R.shape}."
+        )
+    if R.shape[0] != n_samples:
+        raise ValueError(f"{name} has {R.shape[0]} rows but X has {n_samples}.")
+    if not np.all(np.isfinite(R)):
+        raise ValueError(f"{name} contains NaN or infinite values.")
+    return R
 
 
 class _RewardPolicy(BaseEstimator):
-    """Shared conventions of :class:`LinearPolicy` and :class:`PolicyClassifier`.
+    """Shared conventions of the policy learners fitted on a reward matrix.
 
-    They follow :class:`PolicyTree`: ``fit(X, rewards, sample_weight=None)``
-    with ``rewards`` a finite ``(n_samples, n_actions)`` matrix ``Gamma``;
-    ``classes_`` are the columns of a DataFrame of rewards, else ``0..K-1``;
-    ``predict`` returns labels from ``classes_``; ``welfare_`` is the mean
-    training reward of the chosen actions. Subclasses implement
-    ``_predict_codes(X)`` for validated ``X``.
+    ``fit(X, rewards, sample_weight=None)`` with ``rewards`` a finite
+    ``(n_samples, n_actions)`` matrix ``Gamma``; ``classes_`` are the columns
+    of a DataFrame of rewards, else ``0..K-1``; ``predict`` returns labels
+    from ``classes_``; ``welfare_`` is the weighted mean training reward of
+    the chosen actions and ``score`` the same on other rows, so that
+    ``GridSearchCV(learner, grid).fit(X, rewards)`` tunes on held-out
+    welfare. Subclasses implement ``_predict_codes(X)`` for validated ``X``.
     """
 
     def __sklearn_tags__(self):
@@ -43,6 +79,11 @@ class _RewardPolicy(BaseEstimator):
         self.classes_ = np.arange(R.shape[1]) if classes is None else classes
         return X, R, sw
 
+    def _welfare(self, X, R, sw):
+        """``sum_i w_i Gamma_{i, pi(X_i)} / sum_i w_i`` for validated inputs."""
+        codes = self._predict_codes(X)
+        return float(np.average(R[np.arange(X.shape[0]), codes], weights=sw))
+
     def _predict_codes(self, X):  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -66,8 +107,9 @@ class _RewardPolicy(BaseEstimator):
         """Mean reward of the chosen actions (empirical welfare); higher is better.
 
         ``score = sum_i w_i Gamma_{i, pi(X_i)} / sum_i w_i``. With held-out AIPW
-        scores as ``rewards`` this is the DR estimate of the policy's value,
-        so ``GridSearchCV(..., scoring=None).fit(X, rewards)`` tunes on it.
+        scores as ``rewards`` this is the DR estimate of the policy's value
+        (Athey & Wager 2021), so ``GridSearchCV(..., scoring=None).fit(X,
+        rewards)`` tunes on it.
 
         Parameters
         ----------
@@ -88,6 +130,5 @@ class _RewardPolicy(BaseEstimator):
                 f"rewards has {R.shape[1]} columns but the policy was fitted on "
                 f"{len(self.classes_)} actions."
             )
-        codes = self._predict_codes(X)
         sw = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
-        return float(np.average(R[np.arange(X.shape[0]), codes], weights=sw))
+        return self._welfare(X, R, sw)

@@ -3,33 +3,17 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._reward_policy import _RewardPolicy, check_rewards
 from ._tree_kernels import best_depth1, best_depth2_root, best_depth3_root
 
 __all__ = ["PolicyTree", "check_rewards"]
 
 
-def check_rewards(rewards, n_samples, name="rewards"):
-    """Validate a reward matrix: finite, shape (n_samples, n_actions >= 2)."""
-    if hasattr(rewards, "to_numpy"):
-        rewards = rewards.to_numpy()
-    R = np.asarray(rewards, dtype=np.float64)
-    if R.ndim != 2 or R.shape[1] < 2:
-        raise ValueError(
-            f"{name} must be a 2-D array (n_samples, n_actions) with at least two "
-            f"actions; got shape {R.shape}."
-        )
-    if R.shape[0] != n_samples:
-        raise ValueError(f"{name} has {R.shape[0]} rows but X has {n_samples}.")
-    if not np.all(np.isfinite(R)):
-        raise ValueError(f"{name} contains NaN or infinite values.")
-    return R
-
-
-class PolicyTree(BaseEstimator):
+class PolicyTree(_RewardPolicy):
     """Policy tree that maximises the total reward of the chosen actions, exactly.
 
     Given a reward matrix ``Gamma`` (``Gamma_ia``: the reward of giving action
@@ -77,7 +61,8 @@ class PolicyTree(BaseEstimator):
         (leaf action code), ``value`` (mean reward of each action in the node)
         and ``n_samples`` (training units in the node).
     welfare_ : float
-        Mean reward of the chosen actions on the training units.
+        Weighted mean reward of the chosen actions on the training units
+        (``score`` gives the same on other rows, e.g. for ``GridSearchCV``).
     n_features_in_ : int
     feature_names_in_ : ndarray
 
@@ -109,13 +94,6 @@ class PolicyTree(BaseEstimator):
         self.split_step = split_step
         self.search_depth = search_depth
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = True
-        tags.target_tags.multi_output = True
-        tags.target_tags.single_output = False
-        return tags
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, rewards, sample_weight=None):
         """Search the best tree for the reward matrix.
@@ -132,20 +110,8 @@ class PolicyTree(BaseEstimator):
         -------
         self : PolicyTree
         """
-        if rewards is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is "
-                "None: pass the reward matrix, fit(X, rewards)."
-            )
-        classes = np.asarray(rewards.columns) if hasattr(rewards, "columns") else None
-        X = validate_data(self, X, dtype=np.float64)
-        R = check_rewards(rewards, X.shape[0])
-        if sample_weight is not None:
-            sw = np.asarray(sample_weight, dtype=np.float64)
-            if sw.shape != (X.shape[0],) or np.any(sw < 0) or not np.all(np.isfinite(sw)):
-                raise ValueError("sample_weight must be finite, non-negative, one per row.")
-            R = R * sw[:, None]
-        self.classes_ = np.arange(R.shape[1]) if classes is None else classes
+        X, rewards, sw = self._validate_fit_rewards(X, rewards, sample_weight)
+        R = rewards * sw[:, None]
         self._uniques = [np.unique(X[:, k]) for k in range(X.shape[1])]
         ranks = np.ascontiguousarray(
             np.vstack([np.searchsorted(u, X[:, k]) for k, u in enumerate(self._uniques)]),
@@ -161,8 +127,7 @@ class PolicyTree(BaseEstimator):
         }
         self._grow(R, ranks, G, np.arange(X.shape[0], dtype=np.int64), self.max_depth, nodes)
         self.tree_ = {k: np.asarray(v) for k, v in nodes.items()}
-        chosen = self.tree_["action"][self._apply(X)]
-        self.welfare_ = float(R[np.arange(X.shape[0]), chosen].mean())
+        self.welfare_ = self._welfare(X, rewards, sw)
         return self
 
     def _grow(self, R, ranks, G, sel, depth, nodes):
@@ -229,23 +194,52 @@ class PolicyTree(BaseEstimator):
             node[rows] = np.where(left, t["left"][node[rows]], t["right"][node[rows]])
         return node
 
+    def _predict_codes(self, X):
+        return self.tree_["action"][self._apply(X)]
+
     def apply(self, X):
-        """Leaf index of each row."""
+        """Leaf index of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        leaves : ndarray of shape (n_samples,)
+            Node ids into the arrays of ``tree_``.
+        """
         check_is_fitted(self)
         return self._apply(validate_data(self, X, reset=False, dtype=np.float64))
 
-    def predict(self, X):
-        """Action label of each row."""
-        leaves = self.apply(X)
-        return self.classes_[self.tree_["action"][leaves]]
-
     def predict_value(self, X):
-        """Mean training reward of every action in each row's leaf, (n, n_actions)."""
+        """Mean (weighted) training reward of every action in each row's leaf.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        values : ndarray of shape (n_samples, n_actions)
+        """
         leaves = self.apply(X)
         return np.vstack(self.tree_["value"])[leaves]
 
     def export_text(self, feature_names=None, decimals=2):
-        """The tree as indented text, like ``sklearn.tree.export_text``."""
+        """The tree as indented text, like ``sklearn.tree.export_text``.
+
+        Parameters
+        ----------
+        feature_names : list of str, default=None
+            ``None`` means the names seen in fit, else ``x0, x1, ...``.
+        decimals : int, default=2
+            Decimals of the thresholds.
+
+        Returns
+        -------
+        text : str
+        """
         check_is_fitted(self)
         if feature_names is None:
             feature_names = getattr(self, "feature_names_in_", None)

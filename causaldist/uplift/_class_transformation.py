@@ -3,22 +3,14 @@
 import warnings
 
 import numpy as np
-from sklearn.base import _fit_context
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.utils._param_validation import HasMethods
 
-from ..metalearners._base import _MetaLearner, fit_model, or_default
-from ._base import check_binary_outcome, positive_proba
+from ..base import BaseCausalEstimator, CATEMixin, _fit_model
+from ..model_selection._mixin import CLASSIFIER
 
 __all__ = ["ClassTransformation"]
 
 # Treated shares outside this range get the imbalance warning.
 _BALANCED = (0.4, 0.6)
-
-
-def default_classifier():
-    # Deterministic (no early-stopping split), like the default outcome models.
-    return HistGradientBoostingClassifier(early_stopping=False)
 
 
 def transformed_class(y, t):
@@ -44,7 +36,7 @@ def transformed_class(y, t):
     return (y == t).astype(np.int64)
 
 
-class ClassTransformation(_MetaLearner):
+class ClassTransformation(CATEMixin, BaseCausalEstimator):
     """Uplift of a binary outcome from one classifier of a transformed label.
 
     The classifier learns ``z = y t + (1 - y)(1 - t)`` and the uplift is
@@ -60,16 +52,20 @@ class ClassTransformation(_MetaLearner):
 
     Parameters
     ----------
-    estimator : classifier, default=None
-        Classifier of ``z`` with ``predict_proba``. ``None`` means
-        ``HistGradientBoostingClassifier(early_stopping=False)``.
+    final_model : classifier, default=None
+        Classifier of ``z`` with ``predict_proba``, the effect model. ``None``
+        means ``HistGradientBoostingClassifier(max_depth=3,
+        early_stopping=False)``. Tunable as ``final_model__<param>``.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the default model.
     control : label, default=None
-        Control arm; ``None`` means the smallest treatment label. The other
-        label is the treated arm (two arms only).
+        Control arm; ``None`` means 0/False or an arm named "control", else
+        the smallest label with a warning. The other label is the treated
+        arm (two arms only).
 
     Attributes
     ----------
-    estimator_ : classifier
+    final_model_ : classifier
         The fitted classifier of ``z``.
     treated_share_ : float
         (Weighted) share of treated units in the training data.
@@ -93,47 +89,40 @@ class ClassTransformation(_MetaLearner):
     >>> X = rng.normal(size=(1000, 3))
     >>> t = rng.integers(0, 2, size=1000)
     >>> y = (rng.random(1000) < 0.3 + 0.2 * t * (X[:, 0] > 0)).astype(int)
-    >>> est = ClassTransformation(LogisticRegression()).fit(X, y, treatment=t)
-    >>> est.predict(X[:3]).shape
+    >>> est = ClassTransformation(final_model=LogisticRegression())
+    >>> est.fit(X, y, treatment=t).predict(X[:3]).shape
     (3,)
     """
 
-    _default_models = {"estimator": default_classifier}
+    _default_models = {"final_model": "final_classifier"}
 
     _parameter_constraints: dict = {
-        **_MetaLearner._parameter_constraints,
-        "estimator": [HasMethods(["fit", "predict_proba"]), None],
+        **BaseCausalEstimator._parameter_constraints,
+        "final_model": CLASSIFIER,
+        "random_state": ["random_state"],
     }
 
-    def __init__(self, estimator=None, *, control=None):
-        self.estimator = estimator
+    def __init__(self, *, final_model=None, random_state=None, control=None):
+        self.final_model = final_model
+        self.random_state = random_state
         self.control = control
 
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, treatment=None, *, sample_weight=None):
-        """Fit the classifier of the transformed label.
+    def _models_seeing_X(self):
+        return [self._model("final_model")]
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-            Binary outcome coded 0/1.
-        treatment : array-like of shape (n_samples,)
-            Two arms, any labels; requested through metadata routing by default.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Passed to the classifier's ``fit`` and used in the treated share.
-
-        Returns
-        -------
-        self : ClassTransformation
-        """
-        X, y, t, sample_weight = self._validate_fit_data(X, y, treatment, sample_weight)
+    def _fit(self, X, y, t, sample_weight):
         if len(self.categories_) != 2:
             raise ValueError(
                 "treatment must have exactly two arms for ClassTransformation; got "
                 f"{len(self.categories_)}: {self.categories_.tolist()}."
             )
-        check_binary_outcome(y, what="ClassTransformation")
+        if not np.all((y == 0) | (y == 1)):
+            values = np.unique(y)
+            shown = values[:5].tolist() + (["..."] if values.size > 5 else [])
+            raise ValueError(
+                "y must be a binary outcome coded 0/1 for ClassTransformation; got "
+                f"the values {shown}."
+            )
         w = np.ones(len(t)) if sample_weight is None else sample_weight
         self.treated_share_ = float(w @ t / w.sum())
         lo, hi = _BALANCED
@@ -144,12 +133,15 @@ class ClassTransformation(_MetaLearner):
                 f"[{lo}, {hi}]): 2 P(z = 1 | x) - 1 is then not the uplift. "
                 "Balance the arms with sample_weight, or use TransformedOutcome.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         z = transformed_class(y, t)
-        model = or_default(self.estimator, default_classifier)
-        self.estimator_ = fit_model(model, X, z, sample_weight)
+        self.final_model_ = _fit_model(self._model("final_model"), X, z, sample_weight)
         return self
 
     def _cate(self, X):
-        return (2.0 * positive_proba(self.estimator_, X, 1) - 1.0)[:, None]
+        # P(z = 1 | x) looked up in classes_: a model that saw one class only
+        # has a single column.
+        model = self.final_model_
+        p1 = model.predict_proba(X) @ (np.asarray(model.classes_) == 1)
+        return (2.0 * p1 - 1.0)[:, None]

@@ -1,28 +1,23 @@
 """Two-model uplift: a treated minus a control outcome model, optionally DDR."""
 
 import numpy as np
-from sklearn.base import _fit_context, is_classifier
 from sklearn.utils._param_validation import StrOptions
 
-from ..metalearners._base import (
-    _REGRESSOR,
-    _MetaLearner,
-    default_outcome_model,
-    fit_model,
-    or_default,
-)
-from ._base import predict_outcome
+from ..base import BaseCausalEstimator, CATEMixin, _fit_model
+from ..model_selection._crossfit import _predict_outcome
+from ..model_selection._mixin import REGRESSOR
 
 __all__ = ["TwoModelUplift"]
 
 
-class TwoModelUplift(_MetaLearner):
+class TwoModelUplift(CATEMixin, BaseCausalEstimator):
     """Two-model uplift: the difference of a treated and a control outcome model.
 
     ``uplift_a(x) = mu_a(x) - mu_0(x)``, each ``mu`` fitted on its own arm's
-    units only (the "two models" or "difference score" approach). With a
-    classifier ``mu(x) = P(y = 1 | x)`` (``predict_proba[:, 1]``, the larger
-    of the two outcome values), with a regressor ``mu(x)`` is ``predict``.
+    units only (the "two models" or "difference score" approach). A
+    regressor's ``mu(x)`` is ``predict``; a classifier's is
+    ``E[Y | x] = sum_c c P(c | x)`` (``P(y = 1 | x)`` for a 0/1 outcome,
+    also when an arm saw one class only).
 
     The dependent data representation (Betlei, Diemert & Amini 2018, "Uplift
     prediction with dependent feature representation in imbalanced treatment
@@ -39,7 +34,8 @@ class TwoModelUplift(_MetaLearner):
     treated arms (one treated model per arm, like the meta-learners). With
     ``method="vanilla"`` and one regressor for both arms this is exactly
     :class:`causaldist.metalearners.TLearner`; it differs in allowing a
-    separate model per side, classifiers and the DDR methods.
+    separate model per side, classifiers and the DDR methods. The treatment
+    must be a set of discrete arms (a continuous one raises).
 
     Parameters
     ----------
@@ -50,8 +46,11 @@ class TwoModelUplift(_MetaLearner):
         Outcome model of the control arm; ``None`` as for ``treatment_model``.
     method : {"vanilla", "ddr_control", "ddr_treatment"}, default="vanilla"
         Independent models, or which side is fitted first and feeds the other.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the default models.
     control : label, default=None
-        Control arm; ``None`` means the smallest treatment label.
+        Control arm; ``None`` means 0/False or an arm named "control", else
+        the smallest label with a warning.
 
     Attributes
     ----------
@@ -77,113 +76,65 @@ class TwoModelUplift(_MetaLearner):
     >>> from causaldist.uplift import TwoModelUplift
     >>> X, y, t, tau = make_heterogeneous(n_samples=500, design="rct", random_state=0)
     >>> est = TwoModelUplift(
-    ...     LinearRegression(), LinearRegression(), method="ddr_control"
+    ...     treatment_model=LinearRegression(), control_model=LinearRegression(),
+    ...     method="ddr_control",
     ... )
-    >>> uplift = est.fit(X, y, treatment=t).predict(X)
-    >>> uplift.shape
+    >>> est.fit(X, y, treatment=t).predict(X).shape
     (500,)
     """
 
-    _default_models = {
-        "treatment_model": default_outcome_model,
-        "control_model": default_outcome_model,
-    }
+    _default_models = {"treatment_model": "outcome", "control_model": "outcome"}
 
     _parameter_constraints: dict = {
-        **_MetaLearner._parameter_constraints,
-        "treatment_model": _REGRESSOR,
-        "control_model": _REGRESSOR,
+        **BaseCausalEstimator._parameter_constraints,
+        "treatment_model": REGRESSOR,
+        "control_model": REGRESSOR,
         "method": [StrOptions({"vanilla", "ddr_control", "ddr_treatment"})],
+        "random_state": ["random_state"],
     }
 
     def __init__(
-        self,
-        treatment_model=None,
-        control_model=None,
-        *,
-        method="vanilla",
-        control=None,
+        self, *, treatment_model=None, control_model=None, method="vanilla",
+        random_state=None, control=None,
     ):
         self.treatment_model = treatment_model
         self.control_model = control_model
         self.method = method
+        self.random_state = random_state
         self.control = control
 
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, treatment=None, *, sample_weight=None):
-        """Fit the control model and one treated model per treated arm.
+    def _models_seeing_X(self):
+        return [self._model("treatment_model"), self._model("control_model")]
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-            Outcomes; binary (0/1 or two numeric values) with classifiers.
-        treatment : array-like of shape (n_samples,)
-            Any labels; requested through metadata routing by default.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Passed to every model's ``fit``.
+    def _fit(self, X, y, t, sample_weight):
+        treated, ctrl = self._model("treatment_model"), self._model("control_model")
 
-        Returns
-        -------
-        self : TwoModelUplift
-        """
-        X, y, t, sample_weight = self._validate_fit_data(X, y, treatment, sample_weight)
-        treated = or_default(self.treatment_model, default_outcome_model)
-        ctrl = or_default(self.control_model, default_outcome_model)
-        if is_classifier(treated) or is_classifier(ctrl):
-            values = np.unique(y)
-            if values.size > 2:
-                raise ValueError(
-                    "y must be binary when treatment_model or control_model is a "
-                    f"classifier (its predict_proba[:, 1] is the outcome); got "
-                    f"{values.size} distinct values."
-                )
-        # The positive class is the larger outcome value, predict_proba[:, 1].
-        self._positive = float(y.max())
+        def fit(model, a, first=None):
+            idx = t == a
+            X_a = X[idx]
+            if first is not None:  # the dependent representation's extra feature
+                X_a = np.column_stack([X_a, _predict_outcome(first, X_a)])
+            sw = None if sample_weight is None else sample_weight[idx]
+            return _fit_model(model, X_a, y[idx], sw)
 
-        def part(a):
-            idx = np.flatnonzero(t == a)
-            return idx, None if sample_weight is None else sample_weight[idx]
-
-        def with_pred(X_rows, model):
-            # The dependent representation: the first model's prediction as
-            # the last feature of the second.
-            return np.column_stack(
-                [X_rows, predict_outcome(model, X_rows, self._positive)]
-            )
-
-        i0, w0 = part(0)
         arms = range(1, len(self.categories_))
         if self.method == "ddr_treatment":
-            self.treatment_models_, self.control_models_ = [], []
-            for a in arms:
-                ia, wa = part(a)
-                first = fit_model(treated, X[ia], y[ia], wa)
-                self.treatment_models_.append(first)
-                self.control_models_.append(
-                    fit_model(ctrl, with_pred(X[i0], first), y[i0], w0)
-                )
+            self.treatment_models_ = [fit(treated, a) for a in arms]
+            self.control_models_ = [fit(ctrl, 0, m) for m in self.treatment_models_]
             return self
-        first = fit_model(ctrl, X[i0], y[i0], w0)
-        self.control_models_ = [first]
-        self.treatment_models_ = []
-        for a in arms:
-            ia, wa = part(a)
-            X_a = with_pred(X[ia], first) if self.method == "ddr_control" else X[ia]
-            self.treatment_models_.append(fit_model(treated, X_a, y[ia], wa))
+        self.control_models_ = [fit(ctrl, 0)]
+        first = self.control_models_[0] if self.method == "ddr_control" else None
+        self.treatment_models_ = [fit(treated, a, first) for a in arms]
         return self
 
     def _cate(self, X):
-        pos = self._positive
         if self.method == "ddr_treatment":
             cols = []
             for m1, m0 in zip(self.treatment_models_, self.control_models_):
-                mu1 = predict_outcome(m1, X, pos)
-                cols.append(mu1 - predict_outcome(m0, np.column_stack([X, mu1]), pos))
+                mu1 = _predict_outcome(m1, X)
+                cols.append(mu1 - _predict_outcome(m0, np.column_stack([X, mu1])))
             return np.column_stack(cols)
-        mu0 = predict_outcome(self.control_models_[0], X, pos)
+        mu0 = _predict_outcome(self.control_models_[0], X)
         X_t = np.column_stack([X, mu0]) if self.method == "ddr_control" else X
-        mu = np.column_stack(
-            [predict_outcome(m, X_t, pos) for m in self.treatment_models_]
-        )
+        mu = np.column_stack([_predict_outcome(m, X_t) for m in self.treatment_models_])
         return mu - mu0[:, None]

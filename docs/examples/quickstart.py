@@ -45,13 +45,13 @@ with tempfile.TemporaryDirectory() as cache:
 elapsed = time.perf_counter() - start
 
 best = search.best_estimator_
-lo, hi = best.ate_interval(alpha=0.05)
+lo, hi = best.ate_.conf_int(alpha=0.05)
 pehe = np.sqrt(np.mean((best.predict(X_new) - tau_new) ** 2))
 pehe_constant = np.sqrt(np.mean((tau_new - tau_new.mean()) ** 2))
 
 print(f"GridSearchCV over {len(search.cv_results_['params'])} candidates: {elapsed:.1f} s")
 print(f"chosen final model: {search.best_params_}")
-print(f"ATE  {best.ate_:.3f}  95% CI [{lo:.3f}, {hi:.3f}]   true ATE {tau.mean():.3f}")
+print(f"ATE  {best.ate_.value:.3f}  95% CI [{lo:.3f}, {hi:.3f}]   true ATE {tau.mean():.3f}")
 print(f"PEHE {pehe:.3f} on fresh data (a constant effect would give {pehe_constant:.3f})")
 
 # Targeting: rank fresh units by the estimated effect; their AIPW scores say how
@@ -59,9 +59,9 @@ print(f"PEHE {pehe:.3f} on fresh data (a constant effect would give {pehe_consta
 scores = DREvaluator(cv=3, random_state=0).fit(X_new, y_new, treatment=t_new).scores_
 rate = rank_average_treatment_effect(best.predict(X_new), scores, random_state=0)
 oracle = rank_average_treatment_effect(tau_new, scores, random_state=0)
-lo, hi = rate.confidence_interval
-print(f"RATE (AUTOC) {rate.estimate:.3f}  95% CI [{lo:.3f}, {hi:.3f}]   "
-      f"ranking by the true CATE: {oracle.estimate:.3f}")
+lo, hi = rate.conf_int()
+print(f"RATE (AUTOC) {rate.value:.3f}  95% CI [{lo:.3f}, {hi:.3f}]   "
+      f"ranking by the true CATE: {oracle.value:.3f}")
 
 try:
     import matplotlib
@@ -89,7 +89,7 @@ else:
 
     fig, ax = plt.subplots(figsize=(5, 4))
     plot_toc(rate, ax=ax)
-    plot_toc(oracle, ax=ax, label=f"true CATE: AUTOC {oracle.estimate:.3f}", color="tab:green")
+    plot_toc(oracle, ax=ax, label=f"true CATE: AUTOC {oracle.value:.3f}", color="tab:green")
     fig.tight_layout()
     toc = out.with_name("quickstart_toc.png")
     fig.savefig(toc, dpi=120)
