@@ -175,7 +175,7 @@ def _write(path, rows, n, runs, rate_seconds, rate, wall):
     lines += [
         "",
         f"`rank_average_treatment_effect` (AUTOC, IPW scores, 200 bootstrap replicates, one "
-        f"process): {rate_seconds:.2f} s at n = {n:,}; estimate {rate.estimate:.4f} "
+        f"process): {rate_seconds:.2f} s at n = {n:,}; estimate {rate.value:.4f} "
         f"(SE {rate.stderr:.4f}).",
         "",
     ]

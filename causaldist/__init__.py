@@ -22,7 +22,9 @@ _SUBPACKAGES = (
     "model_selection",
     "plotting",
     "policy",
+    "pipeline",
     "uplift",
+    "utils",
 )
 
 __all__ = list(_SUBPACKAGES)

@@ -570,7 +570,8 @@ class CATEMixin:
         in ``fit`` (averaged over the cross-fitting folds, as econml's
         ``score``): nothing is refitted. Estimators without both nuisances of
         their own (S- and T-learners) cross-fit them on the scored rows, as
-        :class:`causaldist.model_selection.DRMSEScorer` does.
+        :class:`causaldist.model_selection.DRMSEScorer` does, with their own
+        outcome model.
         """
         nuis = self._scoring_nuisances(X, y, t, sample_weight)
         gamma = nuis.dr_scores(y, t)
@@ -583,5 +584,14 @@ class CATEMixin:
         """Propensity and outcome nuisances on the scored rows."""
         from .model_selection import DRMSEScorer
 
-        scorer = DRMSEScorer(cv=2 if X.shape[0] < 10 else 5, random_state=0)
+        # The estimator's own outcome model class, refitted on the scored rows.
+        params = self.get_params()
+        outcome = self._model("outcome_model") if "outcome_model" in params else None
+        propensity = (
+            self._model("propensity_model") if "propensity_model" in params else None
+        )
+        scorer = DRMSEScorer(
+            outcome_model=outcome, propensity_model=propensity,
+            cv=2 if X.shape[0] < 10 else 5, random_state=0,
+        )
         return scorer._nuisances(X, y, t, len(self.categories_), sample_weight, outcome=True)

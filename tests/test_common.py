@@ -208,3 +208,28 @@ def test_derived_treatment_permutation_invariant():
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+# -- the causal check suite (causaldist.utils.estimator_checks) ----------------
+from causaldist.base import BaseCausalEstimator  # noqa: E402
+from causaldist.utils.estimator_checks import yield_causal_checks  # noqa: E402
+
+CAUSAL = [
+    cls() for cls in _public_estimator_classes() if issubclass(cls, BaseCausalEstimator)
+]
+
+
+@pytest.mark.filterwarnings("ignore:Poor overlap")
+@pytest.mark.parametrize(
+    "estimator, check",
+    [(est, check) for est in CAUSAL for check in yield_causal_checks(est)],
+    ids=lambda v: getattr(v, "__name__", type(v).__name__),
+)
+def test_causal_checks(estimator, check):
+    check(type(estimator).__name__, estimator)
+
+
+def test_causal_checks_cover_every_causal_estimator():
+    names = {type(e).__name__ for e in CAUSAL}
+    assert {"DRLearner", "DREvaluator", "DRPolicyTree", "TwoModelUplift",
+            "DistributionalPolicyTree", "AverageTreatmentEffect"} <= names

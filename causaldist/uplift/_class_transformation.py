@@ -96,6 +96,9 @@ class ClassTransformation(CATEMixin, BaseCausalEstimator):
 
     _default_models = {"final_model": "final_classifier"}
 
+    # y must be 0/1 (read by the causal check suite to make its data).
+    _binary_outcome = True
+
     _parameter_constraints: dict = {
         **BaseCausalEstimator._parameter_constraints,
         "final_model": CLASSIFIER,

@@ -1,0 +1,1 @@
+"""Utilities for developers of causaldist estimators (the causal check suite)."""
