@@ -13,7 +13,6 @@ imbalanced-learn's ``fit_resample`` hands over to ``_fit_resample``. Composed
 estimators call each other's ``_fit`` with the same codes (``_fit_encoded``).
 """
 
-import numbers
 import sys
 import warnings
 
@@ -181,6 +180,45 @@ def _fit_model(model, X, y, sample_weight=None):
     return model.fit(X, y, sample_weight=sample_weight)
 
 
+def _effect_columns(owner, effect_features):
+    """Positions of the effect features in ``X``; None when every column is one.
+
+    ``effect_features`` names the columns the final (effect) stage uses; the
+    other columns are controls that enter only the nuisance models. It takes
+    the spellings of ``ColumnTransformer``: column names (matched against
+    ``feature_names_in_``), integer positions, or a boolean mask; ``None``
+    means all columns.
+    """
+    if effect_features is None:
+        return None
+    n = owner.n_features_in_
+    cols = np.asarray(effect_features)
+    if cols.ndim == 0:
+        cols = cols.reshape(1)
+    if cols.dtype.kind == "b":
+        if cols.shape != (n,):
+            raise ValueError(
+                f"effect_features as a boolean mask needs {n} entries; got {cols.shape}."
+            )
+        return np.flatnonzero(cols)
+    if cols.dtype.kind in "iu":
+        if cols.size and (cols.min() < -n or cols.max() >= n):
+            raise ValueError(f"effect_features holds positions outside 0..{n - 1}.")
+        return np.unique(cols % n)
+    names = getattr(owner, "feature_names_in_", None)
+    if names is None:
+        raise ValueError(
+            "effect_features names columns, but X had no column names in fit; "
+            "pass a DataFrame (e.g. ColumnTransformer(...).set_output("
+            "transform='pandas')) or give integer positions."
+        )
+    names = list(names)
+    missing = [c for c in cols.tolist() if c not in names]
+    if missing:
+        raise ValueError(f"effect_features {missing} are not columns of X {names}.")
+    return np.array(sorted(names.index(c) for c in cols.tolist()), dtype=np.intp)
+
+
 class BaseCausalEstimator(BaseEstimator):
     """Base class of every causaldist estimator that is fitted with a treatment.
 
@@ -234,6 +272,22 @@ class BaseCausalEstimator(BaseEstimator):
     # checked), for estimators whose every use of ``X`` is through models that
     # may encode it (e.g. evaluators whose nuisances are pipelines).
     _keep_frame = False
+
+    def __init_subclass__(cls, **kwargs):
+        # One place for the constraints every class would otherwise repeat:
+        # those of its bases and mixins (``control``, the cross-fitting
+        # parameters), and those of its model parameters, read off the role
+        # each has in the one default-model table. A class lists only its own.
+        super().__init_subclass__(**kwargs)
+        from .model_selection._mixin import model_constraint
+
+        merged = {}
+        for klass in reversed(cls.__mro__[1:]):
+            merged.update(klass.__dict__.get("_parameter_constraints", {}))
+        for param, role in cls._default_models.items():
+            merged[param] = model_constraint(role)
+        merged.update(cls.__dict__.get("_parameter_constraints", {}))
+        cls._parameter_constraints = merged
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -336,7 +390,13 @@ class BaseCausalEstimator(BaseEstimator):
 
     # -- treatment encoding -------------------------------------------------
     def _encode_treatment(self, treatment, n_samples, *, reset):
-        """Validate ``treatment`` and return integer codes (control is 0)."""
+        """Validate ``treatment`` and return integer codes (control is 0).
+
+        With ``_discrete_treatment`` False (DML's continuous treatments) the
+        treatment is returned as a float array of shape ``(n,)`` or
+        ``(n, d_t)`` instead; its column count is fixed in fit
+        (``_treatment_shape``).
+        """
         if treatment is None:
             raise ValueError(
                 f"{type(self).__name__} requires treatment: call "
@@ -344,6 +404,8 @@ class BaseCausalEstimator(BaseEstimator):
                 "Pipeline, enable metadata routing with "
                 "sklearn.set_config(enable_metadata_routing=True)."
             )
+        if not self._discrete_treatment:
+            return self._continuous_treatment(treatment, n_samples, reset=reset)
         t = _as_label_array(treatment, "treatment")
         if t.shape[0] != n_samples:
             raise ValueError(
@@ -378,6 +440,28 @@ class BaseCausalEstimator(BaseEstimator):
                 [labels[matches], np.delete(labels, matches[0])]
             )
         return _codes_of(t, self.categories_, "treatment")
+
+    def _continuous_treatment(self, treatment, n_samples, *, reset):
+        """A continuous treatment as floats of shape ``(n,)`` or ``(n, d_t)``."""
+        T = check_array(
+            treatment, ensure_2d=False, dtype=np.float64, input_name="treatment",
+            ensure_min_samples=1,
+        )
+        if T.ndim > 2 or T.shape[0] != n_samples:
+            raise ValueError(
+                f"treatment must have shape ({n_samples},) or ({n_samples}, d_t); "
+                f"got {T.shape}."
+            )
+        if reset:
+            self._treatment_shape = T.shape[1:]
+        elif T.shape[1:] != self._treatment_shape and not (
+            T.ndim == 1 and self._treatment_shape == (1,)
+        ):
+            raise ValueError(
+                f"treatment has shape {T.shape[1:]} per row but fit saw "
+                f"{self._treatment_shape}."
+            )
+        return T
 
     def _codes_of(self, labels, name):
         """Integer codes of ``labels`` in ``categories_`` (ValueError if unseen)."""
@@ -468,11 +552,7 @@ class BaseCausalEstimator(BaseEstimator):
         )
         if y.shape[0] != Xv.shape[0]:
             raise ValueError(f"y has {y.shape[0]} entries but X has {Xv.shape[0]} rows.")
-        t = _codes_of(_as_label_array(treatment, "treatment"), self.categories_, "treatment")
-        if t.shape[0] != Xv.shape[0]:
-            raise ValueError(
-                f"treatment has {t.shape[0]} entries but X has {Xv.shape[0]} rows."
-            )
+        t = self._encode_treatment(treatment, Xv.shape[0], reset=False)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, Xv, ensure_non_negative=True)
         return float(self._score(Xv, y, t, sample_weight))

@@ -10,7 +10,7 @@ from ..base import BaseCausalEstimator
 from ..evaluation import PolicyValue
 from ..evaluation._base import _BasePolicyEvaluator
 from ..evaluation._inference import _check_alpha
-from ..model_selection._mixin import CLASSIFIER, _CrossFitMixin
+from ..model_selection._mixin import _CrossFitMixin
 from ._geometry import project_monotone
 from ._grid import _as_grid, _check_quantile_functions
 from ._result import DistributionalPolicyValue
@@ -31,9 +31,6 @@ class _BarycenterEvaluator(_CrossFitMixin, BaseCausalEstimator):
     """
 
     _parameter_constraints: dict = {
-        **BaseCausalEstimator._parameter_constraints,
-        **_CrossFitMixin._parameter_constraints,
-        "propensity_model": CLASSIFIER,
         "grid": "no_validation",
     }
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..model_selection._mixin import REGRESSOR, _fill_cross_fit_doc
+from ..model_selection._mixin import _fill_cross_fit_doc
 from ._base import _BarycenterEvaluator
 
 __all__ = ["DistributionalDREvaluator"]
@@ -77,10 +77,6 @@ class DistributionalDREvaluator(_BarycenterEvaluator):
     True
     """
 
-    _parameter_constraints: dict = {
-        **_BarycenterEvaluator._parameter_constraints,
-        "outcome_model": REGRESSOR,
-    }
     _default_models = {"outcome_model": "quantile_outcome", "propensity_model": "propensity"}
     _needs_outcome = True
     _method = "DR"

@@ -71,7 +71,6 @@ class DistributionalIPWEvaluator(_BarycenterEvaluator):
     """
 
     _parameter_constraints: dict = {
-        **_BarycenterEvaluator._parameter_constraints,
         "normalize": ["boolean"],
     }
     _default_models = {"propensity_model": "propensity"}

@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
 from ..base import BaseCausalEstimator
-from ..model_selection._mixin import CLASSIFIER, REGRESSOR, _CrossFitMixin, _fill_cross_fit_doc
+from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
 from ._dr import DistributionalDREvaluator
 from ._grid import _check_quantile_functions
 from ._ipw import DistributionalIPWEvaluator
@@ -99,13 +99,9 @@ class DistributionalPolicyLearner(_CrossFitMixin, BaseCausalEstimator):
     """
 
     _parameter_constraints: dict = {
-        **BaseCausalEstimator._parameter_constraints,
-        **_CrossFitMixin._parameter_constraints,
         "policy": [HasMethods(["fit", "predict"]), None],
         "utility": "no_validation",
         "method": [StrOptions({"dr", "ipw"})],
-        "outcome_model": REGRESSOR,
-        "propensity_model": CLASSIFIER,
         "grid": "no_validation",
         "max_iter": [Interval(Integral, 1, None, closed="left")],
     }

@@ -4,12 +4,7 @@ import numpy as np
 from sklearn.utils._param_validation import StrOptions
 
 from ..base import BaseCausalEstimator
-from ..model_selection._mixin import (
-    CLASSIFIER,
-    REGRESSOR,
-    _CrossFitMixin,
-    _fill_cross_fit_doc,
-)
+from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
 from ._inference import Estimate, _linearised_ratio
 
 __all__ = ["AverageTreatmentEffect"]
@@ -156,12 +151,8 @@ class AverageTreatmentEffect(_CrossFitMixin, BaseCausalEstimator):
     """
 
     _parameter_constraints: dict = {
-        **BaseCausalEstimator._parameter_constraints,
-        **_CrossFitMixin._parameter_constraints,
         "method": [StrOptions({"dr", "ipw"})],
         "target": [StrOptions({"ate", "att"})],
-        "outcome_model": REGRESSOR,
-        "propensity_model": CLASSIFIER,
     }
     _default_models = {"outcome_model": "outcome", "propensity_model": "propensity"}
     _keep_frame = True

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseCausalEstimator
-from ..model_selection._mixin import CLASSIFIER, _CrossFitMixin
+from ..model_selection._mixin import _CrossFitMixin
 from ._inference import PolicyValue, _linearised_ratio
 
 # Row sums of probabilities are checked to this absolute tolerance.
@@ -24,11 +24,6 @@ class _BasePolicyEvaluator(_CrossFitMixin, BaseCausalEstimator, metaclass=ABCMet
     estimator policies to.
     """
 
-    _parameter_constraints: dict = {
-        **BaseCausalEstimator._parameter_constraints,
-        **_CrossFitMixin._parameter_constraints,
-        "propensity_model": CLASSIFIER,
-    }
 
     _method = ""
     _needs_outcome = False

@@ -1,7 +1,7 @@
 """Doubly robust (AIPW) off-policy evaluation."""
 
 import numpy as np
-from ..model_selection._mixin import REGRESSOR, _fill_cross_fit_doc
+from ..model_selection._mixin import _fill_cross_fit_doc
 from ._base import _BasePolicyEvaluator
 
 __all__ = ["DREvaluator"]
@@ -86,8 +86,6 @@ class DREvaluator(_BasePolicyEvaluator):
     """
 
     _parameter_constraints: dict = {
-        **_BasePolicyEvaluator._parameter_constraints,
-        "outcome_model": REGRESSOR,
         "pooled_outcome": ["boolean"],
     }
     _default_models = {"outcome_model": "outcome", "propensity_model": "propensity"}

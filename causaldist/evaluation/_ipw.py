@@ -73,7 +73,6 @@ class IPWEvaluator(_BasePolicyEvaluator):
     """
 
     _parameter_constraints: dict = {
-        **_BasePolicyEvaluator._parameter_constraints,
         "normalize": ["boolean"],
     }
     _default_models = {"propensity_model": "propensity"}

@@ -6,12 +6,7 @@ import numpy as np
 
 from ..base import BaseCausalEstimator, CATEMixin, _fit_model, _reject_positional
 from ..evaluation._inference import Estimate, _linearised_ratio
-from ..model_selection._mixin import (
-    CLASSIFIER,
-    REGRESSOR,
-    _CrossFitMixin,
-    _fill_cross_fit_doc,
-)
+from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["DRLearner"]
@@ -90,11 +85,6 @@ class DRLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
     }
 
     _parameter_constraints: dict = {
-        **BaseCausalEstimator._parameter_constraints,
-        **_CrossFitMixin._parameter_constraints,
-        "outcome_model": REGRESSOR,
-        "propensity_model": CLASSIFIER,
-        "final_model": REGRESSOR,
         "pooled_outcome": ["boolean"],
     }
 

@@ -3,12 +3,7 @@
 import numpy as np
 
 from ..base import BaseCausalEstimator, CATEMixin, _fit_model
-from ..model_selection._mixin import (
-    CLASSIFIER,
-    REGRESSOR,
-    _CrossFitMixin,
-    _fill_cross_fit_doc,
-)
+from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
 
 __all__ = ["RLearner"]
 
@@ -81,13 +76,6 @@ class RLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
         "final_model": "final",
     }
 
-    _parameter_constraints: dict = {
-        **BaseCausalEstimator._parameter_constraints,
-        **_CrossFitMixin._parameter_constraints,
-        "outcome_model": REGRESSOR,
-        "propensity_model": CLASSIFIER,
-        "final_model": REGRESSOR,
-    }
 
     def __init__(
         self, *, outcome_model=None, propensity_model=None, final_model=None, cv=5,

@@ -4,7 +4,6 @@ import numpy as np
 
 from ..base import BaseCausalEstimator, CATEMixin, _fit_model
 from ..model_selection._crossfit import _pooled_design
-from ..model_selection._mixin import REGRESSOR
 
 __all__ = ["SLearner"]
 
@@ -46,8 +45,6 @@ class SLearner(CATEMixin, BaseCausalEstimator):
     _default_models = {"outcome_model": "outcome"}
 
     _parameter_constraints: dict = {
-        **BaseCausalEstimator._parameter_constraints,
-        "outcome_model": REGRESSOR,
         "random_state": ["random_state"],
     }
 

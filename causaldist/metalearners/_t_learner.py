@@ -3,7 +3,6 @@
 import numpy as np
 
 from ..base import BaseCausalEstimator, CATEMixin, _fit_model
-from ..model_selection._mixin import REGRESSOR
 
 __all__ = ["TLearner"]
 
@@ -44,8 +43,6 @@ class TLearner(CATEMixin, BaseCausalEstimator):
     _default_models = {"outcome_model": "outcome"}
 
     _parameter_constraints: dict = {
-        **BaseCausalEstimator._parameter_constraints,
-        "outcome_model": REGRESSOR,
         "random_state": ["random_state"],
     }
 

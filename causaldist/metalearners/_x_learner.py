@@ -3,12 +3,7 @@
 import numpy as np
 
 from ..base import BaseCausalEstimator, CATEMixin, _fit_model
-from ..model_selection._mixin import (
-    CLASSIFIER,
-    REGRESSOR,
-    _CrossFitMixin,
-    _fill_cross_fit_doc,
-)
+from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
 
 __all__ = ["XLearner"]
 
@@ -65,13 +60,6 @@ class XLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
         "final_model": "final",
     }
 
-    _parameter_constraints: dict = {
-        **BaseCausalEstimator._parameter_constraints,
-        **_CrossFitMixin._parameter_constraints,
-        "outcome_model": REGRESSOR,
-        "final_model": REGRESSOR,
-        "propensity_model": CLASSIFIER,
-    }
 
     _fit_params = ("groups",)
 

@@ -1,6 +1,5 @@
 """The one way into the shared cross-fitting stage, and the one table of default models."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -62,10 +61,20 @@ DEFAULT_MODELS = {
     "final_classifier": _final_classifier,
     "propensity": _propensity,
     "quantile_outcome": _quantile_outcome,
+    # E[T | X] of a continuous treatment (DML): the outcome regressor's settings.
+    "treatment": _outcome,
 }
 
 REGRESSOR = [HasMethods(["fit", "predict"]), None]
 CLASSIFIER = [HasMethods(["fit", "predict_proba"]), None]
+
+# Roles whose models must give class probabilities.
+_CLASSIFIER_ROLES = {"propensity", "final_classifier"}
+
+
+def model_constraint(role):
+    """The parameter constraint of a model parameter with default role ``role``."""
+    return CLASSIFIER if role in _CLASSIFIER_ROLES else REGRESSOR
 
 
 def _check_known_propensity(propensity, t_codes, n_arms):
@@ -135,9 +144,20 @@ def _default_for(owner, param):
     return DEFAULT_MODELS[owner._default_models[param]](random_state)
 
 
+def _repeat_seed(random_state, repeat):
+    """Fold seed of cross-fitting repetition ``repeat`` (0 keeps ``random_state``)."""
+    if repeat == 0:
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        random_state = random_state.randint(np.iinfo(np.int32).max)
+    base = 0 if random_state is None else int(random_state)
+    return int(np.random.SeedSequence([base, repeat]).generate_state(1)[0] >> 1)
+
+
 def _shared_stage(
     owner, X, y, t, n_arms, sample_weight, *, groups=None, known_propensity=None,
     propensity_model=None, outcome_model=None, marginal_model=None, pooled_outcome=False,
+    treatment_model=None, repeat=0,
 ):
     """Folds and nuisances of the shared stage with ``owner``'s cross-fitting options."""
     models = dict(
@@ -145,11 +165,17 @@ def _shared_stage(
         outcome_model=outcome_model,
         marginal_model=marginal_model,
     )
+    if treatment_model is not None:
+        models["treatment_model"] = treatment_model
     if all(m is None for m in models.values()):
         nuis = Nuisances(n_arms=n_arms)
         folds = None
     else:
-        folds = make_folds(owner.cv, t, groups=groups, random_state=owner.random_state)
+        folds = make_folds(
+            owner.cv, t, groups=groups,
+            random_state=_repeat_seed(owner.random_state, repeat),
+            stratify=treatment_model is None,
+        )
         nuis = cross_fit(
             X, y, t, n_arms=n_arms, folds=folds, pooled_outcome=pooled_outcome,
             sample_weight=sample_weight, min_propensity=owner.min_propensity,
@@ -159,6 +185,13 @@ def _shared_stage(
     if known_propensity is not None:
         nuis.propensity, nuis.n_clipped = known_propensity, 0
     return folds, nuis
+
+
+def resolve_flag(owner, flag, default):
+    """None for a nuisance that is not needed (False), else the resolved model."""
+    if flag is False:
+        return None
+    return owner._model(default if flag is True else flag)
 
 
 class _CrossFitMixin:
@@ -194,7 +227,7 @@ class _CrossFitMixin:
     def _cross_fit(
         self, X, y, t, sample_weight, *, groups=None, propensity=None,
         propensity_model=False, outcome_model=False, marginal_model=False,
-        pooled_outcome=False,
+        pooled_outcome=False, treatment_model=False, repeat=0,
     ):
         """Folds and out-of-fold nuisances of the shared stage, with the overlap report.
 
@@ -203,15 +236,27 @@ class _CrossFitMixin:
         clipped). ``propensity_model``, ``outcome_model`` and ``marginal_model``
         are either False (not needed) or the name of the model parameter to
         fit (True means the parameter of the same name). A known
-        ``propensity`` replaces the propensity model.
+        ``propensity`` replaces the propensity model. ``treatment_model``
+        regresses a continuous treatment ``t`` (``_discrete_treatment`` False;
+        folds are then unstratified). ``repeat`` > 0 draws the folds of a
+        further cross-fitting repetition (a seed derived from
+        ``random_state``).
         """
+        if treatment_model is not False:
+            self.folds_, nuis = _shared_stage(
+                self, X, y, t, 0, sample_weight,
+                groups=None if groups is None else np.asarray(groups),
+                marginal_model=resolve_flag(self, marginal_model, "outcome_model"),
+                treatment_model=resolve_flag(self, treatment_model, "treatment_model"),
+                repeat=repeat,
+            )
+            self.nuisances_ = nuis
+            return nuis
         n_arms = len(self.categories_)
         known = None if propensity is None else _check_known_propensity(propensity, t, n_arms)
 
         def resolve(flag, default):
-            if flag is False:
-                return None
-            return self._model(default if flag is True else flag)
+            return resolve_flag(self, flag, default)
 
         self.folds_, nuis = _shared_stage(
             self, X, y, t, n_arms, sample_weight,
@@ -220,7 +265,7 @@ class _CrossFitMixin:
             propensity_model=resolve(propensity_model, "propensity_model"),
             outcome_model=resolve(outcome_model, "outcome_model"),
             marginal_model=resolve(marginal_model, "outcome_model"),
-            pooled_outcome=pooled_outcome,
+            pooled_outcome=pooled_outcome, repeat=repeat,
         )
         self.nuisances_ = nuis
         if nuis.propensity is not None and propensity_model is not False:

@@ -8,12 +8,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseCausalEstimator
 from ..evaluation import DREvaluator
-from ..model_selection._mixin import (
-    CLASSIFIER,
-    REGRESSOR,
-    _CrossFitMixin,
-    _fill_cross_fit_doc,
-)
+from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
 from ._tree import PolicyTree
 
 __all__ = ["DRPolicyTree"]
@@ -85,10 +80,6 @@ class DRPolicyTree(_CrossFitMixin, BaseCausalEstimator):
     """
 
     _parameter_constraints: dict = {
-        **BaseCausalEstimator._parameter_constraints,
-        **_CrossFitMixin._parameter_constraints,
-        "outcome_model": REGRESSOR,
-        "propensity_model": CLASSIFIER,
         "max_depth": [Interval(Integral, 1, None, closed="left")],
         "min_node_size": [Interval(Integral, 1, None, closed="left")],
         "split_step": [Interval(Integral, 1, None, closed="left")],

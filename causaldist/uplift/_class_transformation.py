@@ -5,7 +5,6 @@ import warnings
 import numpy as np
 
 from ..base import BaseCausalEstimator, CATEMixin, _fit_model
-from ..model_selection._mixin import CLASSIFIER
 
 __all__ = ["ClassTransformation"]
 
@@ -100,8 +99,6 @@ class ClassTransformation(CATEMixin, BaseCausalEstimator):
     _binary_outcome = True
 
     _parameter_constraints: dict = {
-        **BaseCausalEstimator._parameter_constraints,
-        "final_model": CLASSIFIER,
         "random_state": ["random_state"],
     }
 

@@ -3,12 +3,7 @@
 import numpy as np
 
 from ..base import BaseCausalEstimator, CATEMixin, _fit_model
-from ..model_selection._mixin import (
-    CLASSIFIER,
-    REGRESSOR,
-    _CrossFitMixin,
-    _fill_cross_fit_doc,
-)
+from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
 
 __all__ = ["TransformedOutcome"]
 
@@ -109,12 +104,6 @@ class TransformedOutcome(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
 
     _default_models = {"final_model": "final", "propensity_model": "propensity"}
 
-    _parameter_constraints: dict = {
-        **BaseCausalEstimator._parameter_constraints,
-        **_CrossFitMixin._parameter_constraints,
-        "final_model": REGRESSOR,
-        "propensity_model": CLASSIFIER,
-    }
 
     def __init__(
         self, *, final_model=None, propensity_model=None, cv=5, n_jobs=None,

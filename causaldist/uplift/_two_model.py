@@ -5,7 +5,6 @@ from sklearn.utils._param_validation import StrOptions
 
 from ..base import BaseCausalEstimator, CATEMixin, _fit_model
 from ..model_selection._crossfit import _predict_outcome
-from ..model_selection._mixin import REGRESSOR
 
 __all__ = ["TwoModelUplift"]
 
@@ -86,9 +85,6 @@ class TwoModelUplift(CATEMixin, BaseCausalEstimator):
     _default_models = {"treatment_model": "outcome", "control_model": "outcome"}
 
     _parameter_constraints: dict = {
-        **BaseCausalEstimator._parameter_constraints,
-        "treatment_model": REGRESSOR,
-        "control_model": REGRESSOR,
         "method": [StrOptions({"vanilla", "ddr_control", "ddr_treatment"})],
         "random_state": ["random_state"],
     }
