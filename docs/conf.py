@@ -45,7 +45,7 @@ default_role = "literal"
 write_api_pages(HERE / "api")
 autosummary_generate = True
 autosummary_imported_members = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+autodoc_default_options = {"members": True}
 autodoc_typehints = "none"
 
 # numpydoc renders Parameters/Returns; autosummary lists the members.
