@@ -43,7 +43,7 @@ def main(pages):
             traceback.print_exc()
         else:
             print(f"ok     {path.relative_to(DOCS)} ({time.perf_counter() - start:.1f} s)")
-    print(f"{len(pages) - failed} passed, {failed} failed")
+    print(f"snippet pages: {len(pages) - failed} ok, {failed} failing")
     return 1 if failed else 0
 
 
