@@ -1,6 +1,13 @@
-"""Synthetic data generators with known ground truth."""
+"""Synthetic data generators with known ground truth, and real data sets."""
 
 from ._distributional import make_distributional
 from ._heterogeneous import make_heterogeneous
+from ._real import load_hillstrom, load_nhefs, load_nsw
 
-__all__ = ["make_distributional", "make_heterogeneous"]
+__all__ = [
+    "load_hillstrom",
+    "load_nhefs",
+    "load_nsw",
+    "make_distributional",
+    "make_heterogeneous",
+]

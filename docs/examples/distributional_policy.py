@@ -1,4 +1,6 @@
-"""Who should join a job-training programme, when what matters is the whole earnings distribution?
+"""
+Who should join a job-training programme, when what matters is the whole earnings distribution?
+===============================================================================================
 
 Each person's outcome is the distribution of their monthly earnings over the year
 after the programme, given as a sample of months and turned into a quantile

@@ -1,4 +1,6 @@
-"""Quickstart: a DR-learner tuned by GridSearchCV on data with known effects.
+"""
+Quickstart: a DR-learner tuned by GridSearchCV on data with known effects
+=========================================================================
 
 Simulates an observational study with a heterogeneous effect tau(x) = 1 + x2,
 tunes the DR-learner's final stage with a causal scorer (the nuisances are cached
