@@ -16,6 +16,7 @@ _SUBPACKAGES = (
     "base",
     "datasets",
     "distributional",
+    "dml",
     "evaluation",
     "metalearners",
     "metrics",

@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-SUBPACKAGES = ["metalearners", "evaluation", "uplift", "policy", "distributional"]
+SUBPACKAGES = ["metalearners", "evaluation", "uplift", "policy", "distributional", "dml"]
 
 
 def derived_treatment(X, y):

@@ -8,17 +8,19 @@ influence-function standard errors.
 
 from ._ate import AverageTreatmentEffect
 from ._dr import DREvaluator
-from ._inference import Estimate, PolicyValue
+from ._inference import EffectInference, Estimate, PolicyValue, PopulationSummary
 from ._ipw import IPWEvaluator
 from ._overlap import overlap_diagnostics
 from ._snipw import SNIPWEvaluator
 
 __all__ = [
     "AverageTreatmentEffect",
+    "EffectInference",
     "Estimate",
     "DREvaluator",
     "IPWEvaluator",
     "PolicyValue",
+    "PopulationSummary",
     "SNIPWEvaluator",
     "overlap_diagnostics",
 ]

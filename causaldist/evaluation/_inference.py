@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-__all__ = ["Estimate", "PolicyValue"]
+__all__ = ["EffectInference", "Estimate", "PolicyValue", "PopulationSummary"]
 
 
 def _check_alpha(alpha):
@@ -293,3 +293,170 @@ class PolicyValue(Estimate):
             stacklevel=2,
         )
         return self.conf_int(alpha)
+
+
+def _entry_labels(value_shape, row_names, output_names, treatment_names):
+    """Row labels ``(row, Y, T)`` of an array-valued estimate, singleton levels dropped."""
+    levels, names = [], []
+    shape = tuple(value_shape)
+    axes = [("X", row_names), ("Y", output_names), ("T", treatment_names)]
+    # value has the row axis, then Y when output_names is set, then T when
+    # treatment_names is set (econml's (n, d_y, d_t) with dropped singletons).
+    present = [axes[0]] + [a for a in axes[1:] if a[1] is not None]
+    if len(present) != len(shape):
+        return None
+    for (level, labels), size in zip(present, shape):
+        labels = np.arange(size) if labels is None else np.asarray(labels)
+        if labels.size != size:
+            return None
+        levels.append(labels)
+        names.append(level)
+    return pd.MultiIndex.from_product(levels, names=names) if len(levels) > 1 else (
+        pd.Index(levels[0], name=names[0])
+    )
+
+
+class EffectInference(Estimate):
+    """Effects at many points with their standard errors (econml's ``InferenceResults``).
+
+    Returned by ``effect_inference(X)``, ``const_marginal_effect_inference(X)``
+    and ``coef__inference()``: an :class:`Estimate` whose ``value`` is an
+    array shaped like the point estimate (``(n,)``, ``(n, d_y)``,
+    ``(n, d_t)`` or ``(n, d_y, d_t)``, econml's shapes with singleton axes
+    dropped). Intervals are normal, ``value -/+ z stderr``, pointwise.
+
+    Parameters
+    ----------
+    value, stderr : ndarray
+        Point estimates and standard errors, the same shape.
+    row_names : array-like of shape (value.shape[0],), default=None
+        Labels of the first axis (rows of ``X``, or coefficient names).
+    output_names : array-like, default=None
+        Labels of the outcome axis, when ``value`` has one (``Y0, Y1, ...``).
+    treatment_names : array-like, default=None
+        Labels of the treatment axis, when ``value`` has one.
+    mean_stderr : ndarray, default=None
+        Exact standard error of the mean over rows (a linear final stage
+        knows it); ``population_summary`` otherwise uses the conservative
+        ``sqrt(mean(stderr^2))`` (econml's ``stderr_mean``).
+    draws : ndarray of shape (n_draws, ...), default=None
+        Bootstrap replicates of ``value``, when the inference is a bootstrap.
+    method : str, default=""
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from causaldist.evaluation import EffectInference
+    >>> res = EffectInference(np.array([1.0, 2.0]), np.array([0.5, 0.5]))
+    >>> lo, hi = res.conf_int(alpha=0.05)
+    >>> np.round(lo, 3)
+    array([0.02, 1.02])
+    >>> res.summary_frame().round(3)  # doctest: +NORMALIZE_WHITESPACE
+       point_estimate  stderr  zstat  pvalue  ci_lower  ci_upper
+    X
+    0             1.0     0.5    2.0   0.046      0.02      1.98
+    1             2.0     0.5    4.0   0.000      1.02      2.98
+    >>> round(res.population_summary().value, 3)
+    1.5
+    """
+
+    def __init__(
+        self, value, stderr, *, row_names=None, output_names=None, treatment_names=None,
+        mean_stderr=None, draws=None, n=None, method="",
+    ):
+        super().__init__(value, stderr, n=n, names=row_names, method=method)
+        self.output_names = None if output_names is None else np.asarray(output_names)
+        self.treatment_names = None if treatment_names is None else np.asarray(treatment_names)
+        self.mean_stderr = mean_stderr
+        self.draws = draws
+
+    def summary_frame(self, alpha=0.05, null=0.0):
+        """Table of estimates, standard errors, z, p-values and intervals.
+
+        Parameters
+        ----------
+        alpha : float, default=0.05
+            One minus the coverage of the intervals.
+        null : float, default=0.0
+            Value under the null hypothesis.
+
+        Returns
+        -------
+        frame : DataFrame
+            econml's columns; one row per entry, indexed by ``X`` (row or
+            coefficient name), ``Y`` and ``T`` levels where those axes exist.
+        """
+        frame = super().summary_frame(alpha, null)
+        index = _entry_labels(
+            np.shape(self.value), self.names, self.output_names, self.treatment_names
+        )
+        if index is not None:
+            frame.index = index
+        return frame
+
+    def population_summary(self, alpha=0.05):
+        """The mean effect over the rows, with its uncertainty.
+
+        Parameters
+        ----------
+        alpha : float, default=0.05
+            One minus the coverage of ``pct_point``.
+
+        Returns
+        -------
+        summary : PopulationSummary
+            ``value`` is the mean point estimate over the rows (shape
+            ``value.shape[1:]``); ``stderr`` its exact standard error when
+            the final stage is linear, else ``sqrt(mean(stderr^2))``
+            (conservative, as econml's ``stderr_mean``). ``std_point`` and
+            ``pct_point`` describe the spread of the point estimates.
+        """
+        value = np.asarray(self.value)
+        stderr = np.asarray(self.stderr)
+        if self.mean_stderr is not None:
+            se = self.mean_stderr
+        else:
+            se = np.sqrt(np.mean(stderr**2, axis=0))
+        a = _check_alpha(alpha)
+        return PopulationSummary(
+            value.mean(axis=0), se, std_point=value.std(axis=0),
+            pct_point=(np.percentile(value, 100 * a / 2, axis=0),
+                       np.percentile(value, 100 * (1 - a / 2), axis=0)),
+            names=self.output_names if self.output_names is not None else (
+                self.treatment_names
+            ),
+            n=value.shape[0], method=self.method,
+        )
+
+    def __getitem__(self, rows):
+        """The inference of a subset of rows (``res[:10]``, ``res[mask]``)."""
+        rows_names = None if self.names is None else self.names[rows]
+        draws = None if self.draws is None else self.draws[:, rows]
+        return EffectInference(
+            np.asarray(self.value)[rows], np.asarray(self.stderr)[rows],
+            row_names=rows_names, output_names=self.output_names,
+            treatment_names=self.treatment_names, draws=draws, method=self.method,
+        )
+
+
+class PopulationSummary(Estimate):
+    """The mean of array-valued effects over a population, with its uncertainty.
+
+    Returned by :meth:`EffectInference.population_summary`; an
+    :class:`Estimate` of the mean effect with two descriptive extras.
+
+    Parameters
+    ----------
+    value, stderr, names, n, method
+        As in :class:`Estimate`.
+    std_point : float or ndarray
+        Standard deviation of the point estimates over the rows.
+    pct_point : tuple of (lower, upper)
+        Percentiles of the point estimates over the rows.
+    """
+
+    def __init__(self, value, stderr, *, std_point=None, pct_point=None, names=None,
+                 n=None, method=""):
+        super().__init__(value, stderr, n=n, names=names, method=method)
+        self.std_point = std_point
+        self.pct_point = pct_point

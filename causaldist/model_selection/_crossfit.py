@@ -18,7 +18,12 @@ from numbers import Integral
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs, hash as joblib_hash
 from sklearn.base import clone, is_classifier
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+from sklearn.model_selection import (
+    GroupKFold,
+    KFold,
+    StratifiedGroupKFold,
+    StratifiedKFold,
+)
 from sklearn.model_selection import check_cv
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_memory
@@ -46,6 +51,8 @@ class Nuisances:
         ``y`` has several columns, e.g. a quantile function per unit).
     marginal : ndarray of shape (n_samples,) or (n_samples, n_outputs) or None
         ``m(x) = E[Y | X = x]``.
+    treatment : ndarray of shape (n_samples,) or (n_samples, d_t) or None
+        ``E[T | X = x]`` of a continuous treatment (DML's treatment model).
     folds : list of (train, test) index arrays
         The folds the predictions were made on.
     models : dict
@@ -82,6 +89,7 @@ class Nuisances:
     propensity: np.ndarray | None = None
     outcome: np.ndarray | None = None
     marginal: np.ndarray | None = None
+    treatment: np.ndarray | None = None
     folds: list = field(default_factory=list)
     models: dict = field(default_factory=dict)
     n_clipped: int = 0
@@ -132,6 +140,8 @@ class Nuisances:
             out.marginal = np.mean(
                 [_predict_outcome(m, X) for m in self.models["marginal"]], axis=0
             )
+        if "treatment" in self.models:
+            out.treatment = np.mean([m.predict(X) for m in self.models["treatment"]], axis=0)
         return out
 
     def dr_scores(self, y, treatment):
@@ -210,7 +220,7 @@ def _check_codes(treatment, name="treatment", n_arms=None):
     return t
 
 
-def make_folds(cv, treatment, *, groups=None, random_state=None):
+def make_folds(cv, treatment, *, groups=None, random_state=None, stratify=True):
     """Build the cross-fitting folds once, stratified on treatment by default.
 
     Parameters
@@ -228,6 +238,10 @@ def make_folds(cv, treatment, *, groups=None, random_state=None):
         Group labels: no group is split across a train and a test fold.
     random_state : int, RandomState instance or None, default=None
         Shuffling of the int ``cv`` folds.
+    stratify : bool, default=True
+        False for a continuous treatment (any numbers, shape ``(n,)`` or
+        ``(n, d_t)``): an int ``cv`` then gives ``KFold`` (``GroupKFold``
+        with groups) and no arm is checked.
 
     Returns
     -------
@@ -244,6 +258,8 @@ def make_folds(cv, treatment, *, groups=None, random_state=None):
     >>> [test.tolist() for _, test in folds]
     [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
     """
+    if not stratify:
+        return _unstratified_folds(cv, np.asarray(treatment), groups, random_state)
     treatment = _check_codes(treatment)
     n = treatment.shape[0]
     if groups is not None:
@@ -296,6 +312,52 @@ def make_folds(cv, treatment, *, groups=None, random_state=None):
     return folds
 
 
+def _unstratified_folds(cv, treatment, groups, random_state):
+    """``KFold`` / ``GroupKFold`` folds (a continuous treatment has no arms)."""
+    n = treatment.shape[0]
+    if groups is not None:
+        groups = np.asarray(groups)
+        if groups.shape != (n,):
+            raise ValueError(
+                f"groups must have one label per unit ({n}); got shape {groups.shape}."
+            )
+    if isinstance(cv, (int, np.integer)) and not isinstance(cv, bool):
+        if cv < 2:
+            raise ValueError(f"cv must be at least 2 folds for cross-fitting; got {cv}.")
+        if groups is not None:
+            if np.unique(groups).size < cv:
+                raise ValueError(
+                    f"groups: {np.unique(groups).size} groups cannot fill cv={cv} "
+                    "grouped folds; use fewer folds."
+                )
+            shuffle = random_state is not None
+            splitter = GroupKFold(
+                n_splits=cv, shuffle=shuffle, random_state=random_state if shuffle else None
+            )
+        else:
+            shuffle = random_state is not None
+            splitter = KFold(
+                n_splits=cv, shuffle=shuffle, random_state=random_state if shuffle else None
+            )
+    else:
+        splitter = check_cv(cv)
+    folds = [
+        (np.asarray(train, dtype=np.intp), np.asarray(test, dtype=np.intp))
+        for train, test in splitter.split(np.empty((n, 0)), None, groups)
+    ]
+    if len(folds) < 2:
+        raise ValueError(f"cv must give at least two folds; got {len(folds)}.")
+    covered = np.zeros(n, dtype=np.int64)
+    for _, test in folds:
+        covered[test] += 1
+    if not np.all(covered == 1):
+        raise ValueError(
+            "cv: cross-fitting needs every unit in exactly one test fold; "
+            f"{int(np.sum(covered != 1))} units are not."
+        )
+    return folds
+
+
 def _predict_outcome(model, X):
     """Regression prediction, or ``E[Y | x] = sum_c c P(c | x)`` for a classifier.
 
@@ -334,7 +396,7 @@ def _predict_arms(model, X, n, n_arms, pooled):
 
 def _fit_fold(
     train, test, X, y, t, n_arms, propensity_model, outcome_model, marginal_model,
-    pooled_outcome, sample_weight, inner_threads,
+    pooled_outcome, sample_weight, inner_threads, treatment_model=None,
 ):
     sw = (lambda idx: None) if sample_weight is None else (lambda idx: sample_weight[idx])
     rows = lambda idx: _safe_indexing(X, idx)  # noqa: E731 (arrays and DataFrames)
@@ -363,19 +425,24 @@ def _fit_fold(
         if marginal_model is not None:
             model = _fit_model(marginal_model, rows(train), y[train], sw(train))
             preds["marginal"], models["marginal"] = _predict_outcome(model, rows(test)), model
+        if treatment_model is not None:
+            model = _fit_model(treatment_model, rows(train), t[train], sw(train))
+            pred = np.asarray(model.predict(rows(test)), dtype=np.float64)
+            preds["treatment"], models["treatment"] = pred.reshape((-1,) + t.shape[1:]), model
     return test, preds, models
 
 
 def _cross_fit(
     X, y, treatment, n_arms, folds, propensity_model, outcome_model, marginal_model,
     pooled_outcome, sample_weight, min_propensity, n_jobs, code_key=None,
+    treatment_model=None,
 ):
     # code_key only enters the cache key (see _code_key).
     inner = 1 if effective_n_jobs(n_jobs) != 1 else None
     results = Parallel(n_jobs=n_jobs)(
         delayed(_fit_fold)(
             train, test, X, y, treatment, n_arms, propensity_model, outcome_model,
-            marginal_model, pooled_outcome, sample_weight, inner,
+            marginal_model, pooled_outcome, sample_weight, inner, treatment_model,
         )
         for train, test in folds
     )
@@ -384,7 +451,7 @@ def _cross_fit(
         folds=list(folds), n_arms=n_arms, pooled_outcome=pooled_outcome,
         min_propensity=min_propensity,
     )
-    for name in ("propensity", "outcome", "marginal"):
+    for name in ("propensity", "outcome", "marginal", "treatment"):
         first = results[0][1].get(name)
         if first is None:
             continue
@@ -523,6 +590,7 @@ def cross_fit(
     propensity_model=None,
     outcome_model=None,
     marginal_model=None,
+    treatment_model=None,
     pooled_outcome=False,
     W=None,
     sample_weight=None,
@@ -541,7 +609,11 @@ def cross_fit(
       ``mu_a(x)``, one model per arm fitted on that arm's units, or with
       ``pooled_outcome=True`` one model on ``[X, W, one-hot(A)]`` (econml's
       structure) predicted at every arm;
-    - ``marginal_model``: ``m(x) = E[Y | X]``.
+    - ``marginal_model``: ``m(x) = E[Y | X]``;
+    - ``treatment_model`` (a regressor): ``E[T | X]`` of a continuous
+      treatment. ``treatment`` then holds the treatment values, shape
+      ``(n,)`` or ``(n, d_t)``, and only ``marginal_model`` may be fitted
+      beside it.
 
     A multi-output ``y`` of shape ``(n, m)`` is passed through whole: use
     regressors that predict ``m`` outputs. Folds fitted in parallel limit
@@ -561,7 +633,7 @@ def cross_fit(
         Number of arms; ``None`` means ``treatment.max() + 1``.
     folds : list of (train, test)
         From :func:`make_folds`.
-    propensity_model, outcome_model, marginal_model : estimator or None
+    propensity_model, outcome_model, marginal_model, treatment_model : estimator or None
         The nuisances to fit; ``None`` skips one.
     pooled_outcome : bool, default=False
         Fit one outcome model on ``[X, W, one-hot(A)]`` instead of one per arm.
@@ -587,7 +659,20 @@ def cross_fit(
     -------
     nuisances : Nuisances
     """
-    treatment = _check_codes(treatment, n_arms=n_arms)
+    continuous = treatment_model is not None
+    if continuous:
+        if propensity_model is not None or outcome_model is not None:
+            raise ValueError(
+                "treatment_model (a continuous treatment) cannot be combined with a "
+                "propensity_model or an outcome_model per arm."
+            )
+        treatment = np.asarray(treatment, dtype=np.float64)
+        if treatment.ndim not in (1, 2) or not np.all(np.isfinite(treatment)):
+            raise ValueError(
+                "a continuous treatment must be finite numbers of shape (n,) or (n, d_t)."
+            )
+    else:
+        treatment = _check_codes(treatment, n_arms=n_arms)
     n = treatment.shape[0]
     numeric_X = not hasattr(X, "iloc")
     if numeric_X:
@@ -618,8 +703,13 @@ def cross_fit(
                 f"sample_weight must be {n} finite non-negative numbers; got shape "
                 f"{sample_weight.shape}."
             )
-    n_arms = int(treatment.max()) + 1 if n_arms is None else int(n_arms)
-    if n_arms < 2:
+    if continuous:
+        n_arms = 0
+    elif n_arms is None:
+        n_arms = int(treatment.max()) + 1
+    else:
+        n_arms = int(n_arms)
+    if n_arms < 2 and not continuous:
         raise ValueError(f"cross_fit needs at least two arms; got n_arms={n_arms}.")
     if not isinstance(folds, (list, tuple)) or len(folds) < 2:
         raise ValueError("folds must be a list of at least two (train, test) pairs.")
@@ -637,10 +727,14 @@ def cross_fit(
     _check_model(propensity_model, "propensity_model", "predict_proba")
     _check_model(outcome_model, "outcome_model", "predict")
     _check_model(marginal_model, "marginal_model", "predict")
+    _check_model(treatment_model, "treatment_model", "predict")
     if pooled_outcome and not numeric_X:
         raise ValueError("pooled_outcome=True needs a numeric X.")
     # Unfitted clones make the cache key depend on parameters only.
-    models = [None if m is None else clone(m) for m in (propensity_model, outcome_model, marginal_model)]
+    models = [
+        None if m is None else clone(m)
+        for m in (propensity_model, outcome_model, marginal_model, treatment_model)
+    ]
     if all(m is None for m in models):
         raise ValueError("cross_fit needs at least one nuisance model.")
     memory = check_memory(memory)
@@ -661,8 +755,9 @@ def cross_fit(
         else:
             fn = memory.cache(_cross_fit, ignore=["n_jobs"])
     out = fn(
-        X, y, treatment, n_arms, folds, *models,
+        X, y, treatment, n_arms, folds, *models[:3],
         bool(pooled_outcome), sample_weight, float(min_propensity), n_jobs, key,
+        treatment_model=models[3],
     )
     if warn and out.n_clipped:
         warnings.warn(

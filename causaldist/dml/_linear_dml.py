@@ -1,0 +1,330 @@
+"""DML with a linear final stage and sandwich (HC0, HC1, cluster) inference."""
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import get_tags
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..evaluation._inference import EffectInference
+from ..evaluation._sandwich import linear_combination, ols_sandwich
+from ..model_selection._mixin import _fill_cross_fit_doc
+from ._dml import _aggregate, _BaseDML
+
+__all__ = ["LinearDML"]
+
+
+def _kron_rows(D, Phi):
+    """Rows ``D_i (x) Phi_i``: the design of ``theta(x) . D`` in the coefficients."""
+    return (D[:, :, None] * Phi[:, None, :]).reshape(D.shape[0], -1)
+
+
+class _LinearFit:
+    """A fitted linear final stage: ``theta_{y,t}(x) = Phi(x)' b_{y,t}``.
+
+    ``coef`` has shape ``(d_t * p, d_y)`` (treatment-major rows, one column
+    per outcome) and ``cov`` is the covariance of ``coef.T.ravel()`` (None
+    when unknown, e.g. inside a bootstrap replicate).
+    """
+
+    def __init__(self, coef, cov, design, d_t):
+        self.coef, self.cov, self.design, self.d_t = coef, cov, design, d_t
+
+    def theta(self, F):
+        Phi = self.design(F)
+        C = self.coef.reshape(self.d_t, Phi.shape[1], -1)
+        return np.einsum("mp,tpy->myt", Phi, C)
+
+    def combo(self, L):
+        """``L b_y`` and standard errors for every outcome ``y``: two ``(m, d_y)`` arrays."""
+        q, d_y = self.coef.shape
+        values, stderrs = [], []
+        for j in range(d_y):
+            block = slice(j * q, (j + 1) * q)
+            v, s = linear_combination(
+                L, self.coef[:, [j]], None if self.cov is None else self.cov[block, block]
+            ) if self.cov is not None else (L @ self.coef[:, j], None)
+            values.append(v)
+            stderrs.append(s)
+        se = None if self.cov is None else np.stack(stderrs, axis=1)
+        return np.stack(values, axis=1), se
+
+    def effect(self, F, D):
+        return self.combo(_kron_rows(D, self.design(F)))
+
+
+class _LinearFinalMixin:
+    """Coefficients, their inference and the summary table of a linear final stage."""
+
+    def _allows_nan(self):
+        # The least-squares final stage sees the effect features: NaN there is
+        # fine only when a featurizer that takes NaN (an imputer) comes first.
+        featurizer = self.featurizer
+        return super()._allows_nan() and featurizer is not None and bool(
+            get_tags(featurizer).input_tags.allow_nan
+        )
+
+    def _combo(self, L):
+        """Aggregated (over repetitions) ``L b`` with standard errors."""
+        values, stderrs = [], []
+        for fit in self.final_fits_:
+            v, s = fit.combo(L)
+            values.append(v)
+            stderrs.append(s)
+        if any(s is None for s in stderrs):
+            stderrs = None
+        return _aggregate(values, stderrs, self.repeat_aggregation)
+
+    def _mean_stderr(self, F, D):
+        Lbar = _kron_rows(D, self._design(F)).mean(axis=0, keepdims=True)
+        _, se = self._combo(Lbar)
+        if se is None:
+            return None
+        return se[0] if self._d_y else float(se[0, 0])
+
+    def _params(self):
+        """All parameters: values and standard errors of shape ``(d_t, p, d_y)``."""
+        check_is_fitted(self, "final_fits_")
+        q = self.final_fits_[0].coef.shape[0] if hasattr(
+            self.final_fits_[0], "coef") else self.final_fits_[0].point.coef.shape[0]
+        v, s = self._combo(np.eye(q))
+        d_t = self._n_t()
+        shape = (d_t, q // d_t, -1)
+        return v.reshape(shape), None if s is None else s.reshape(shape)
+
+    def _econml_shape(self, a):
+        """``(d_t, k, d_y)`` -> econml's ``(d_y, d_t, k)`` with singleton axes dropped."""
+        a = np.moveaxis(a, 2, 0)
+        if a.shape[1] == 1 and (not self._d_t or self.discrete_treatment):
+            a = a[:, 0]
+        if not self._d_y:
+            a = a[0]
+        return a
+
+    def _split(self, a):
+        return (a[:, 1:], a[:, 0]) if self.fit_cate_intercept else (a, None)
+
+    @property
+    def coef_(self):
+        """Coefficients of the effect features, shape ``(d_y, d_t, n_features)``.
+
+        econml's layout with the axis of a 1-D ``y`` and of a single treatment
+        column dropped.
+        """
+        v, _ = self._params()
+        return self._econml_shape(self._split(v)[0])
+
+    @property
+    def intercept_(self):
+        """The CATE intercept, shape ``(d_y, d_t)`` with singleton axes dropped."""
+        if not self.fit_cate_intercept:
+            raise AttributeError("fit_cate_intercept=False: there is no intercept.")
+        v, _ = self._params()
+        return self._econml_shape(self._split(v)[1][:, None, :])[..., 0]
+
+    def _param_inference(self, which):
+        v, s = self._params()
+        if s is None:
+            self._check_inference()
+        part = 0 if which == "coef" else 1
+        if which == "intercept" and not self.fit_cate_intercept:
+            raise AttributeError("fit_cate_intercept=False: there is no intercept.")
+        v, s = self._split(v)[part], self._split(s)[part]
+        if which == "intercept":
+            v, s = v[:, None, :], s[:, None, :]
+        # rows = features, then outcomes, then treatments
+        v, s = np.transpose(v, (1, 2, 0)), np.transpose(s, (1, 2, 0))
+        names = self.cate_feature_names() if which == "coef" else np.array(["cate_intercept"])
+        outputs, treatments = self._output_names(), self._treatment_names(keep_binary=False)
+        if outputs is None:
+            v, s = v[:, 0], s[:, 0]
+        if treatments is None and (not self._d_t or self.discrete_treatment):
+            v, s = v[..., 0], s[..., 0]
+        return EffectInference(
+            v, s, row_names=names, output_names=outputs, treatment_names=treatments,
+            method=type(self).__name__,
+        )
+
+    def coef__inference(self):
+        """Inference on the coefficients.
+
+        Returns
+        -------
+        inference : EffectInference
+            Rows are the features (``cate_feature_names()``), then the
+            outcome and treatment axes where they exist.
+        """
+        return self._param_inference("coef")
+
+    def intercept__inference(self):
+        """Inference on the CATE intercept.
+
+        Returns
+        -------
+        inference : EffectInference
+        """
+        return self._param_inference("intercept")
+
+    def coef__interval(self, *, alpha=0.05):
+        """Intervals of ``coef_``.
+
+        Parameters
+        ----------
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        lower, upper : ndarray shaped like ``coef_``
+        """
+        lo, hi = self.coef__inference().conf_int(alpha)
+        return self._to_coef_layout(lo), self._to_coef_layout(hi)
+
+    def intercept__interval(self, *, alpha=0.05):
+        """Intervals of ``intercept_``.
+
+        Parameters
+        ----------
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        lower, upper : ndarray shaped like ``intercept_``
+        """
+        lo, hi = self.intercept__inference().conf_int(alpha)
+        return self._to_coef_layout(lo)[..., 0], self._to_coef_layout(hi)[..., 0]
+
+    def _to_coef_layout(self, a):
+        """Feature-first inference arrays -> ``coef_``'s feature-last layout."""
+        a = np.asarray(a)
+        return np.moveaxis(a, 0, -1)
+
+    def summary(self, alpha=0.05):
+        """Coefficient table (econml's ``summary()``), feature-named rows.
+
+        Parameters
+        ----------
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        table : DataFrame
+            ``point_estimate, stderr, zstat, pvalue, ci_lower, ci_upper`` for
+            every coefficient then the intercept, rows named
+            ``feature|Y|T`` as in econml.
+        """
+        frames = [self.coef__inference().summary_frame(alpha)]
+        if self.fit_cate_intercept:
+            frames.append(self.intercept__inference().summary_frame(alpha))
+        for f in frames:
+            if isinstance(f.index, pd.MultiIndex):
+                f.index = ["|".join(map(str, key)) for key in f.index]
+            else:
+                f.index = [str(k) for k in f.index]
+        return pd.concat(frames)
+
+
+@_fill_cross_fit_doc
+class LinearDML(_LinearFinalMixin, _BaseDML):
+    """DML with a linear CATE, ``theta(x) = b_0 + b' phi(x)``, and sandwich inference.
+
+    The final stage is least squares of ``Y~`` on ``T~ (x) [1, phi(x)]`` (the
+    treatment residuals times the featurised effect features), whose
+    coefficients are asymptotically normal with the heteroskedasticity-robust
+    sandwich covariance (HC1 by default, econml's; HC0; cluster-robust when
+    ``groups`` are routed to fit). Binary, K-arm (one-hot residuals against
+    the control), continuous and multi-column treatments; one or several
+    outcome columns.
+
+    Parameters
+    ----------
+    outcome_model : regressor, default=None
+        ``E[Y | X]`` (HistGradientBoosting when None).
+    treatment_model : regressor or classifier, default=None
+        ``E[T | X]``; a classifier with ``discrete_treatment=True``.
+    featurizer : transformer, default=None
+        ``phi``: e.g. ``PolynomialFeatures(degree=2, include_bias=False)``.
+    fit_cate_intercept : bool, default=True
+        Include ``b_0``.
+    effect_features : list of str or int, bool mask or None, default=None
+        Columns of ``X`` that the effect varies with; the rest are controls.
+    discrete_treatment : bool, default=False
+    cov_type : {"HC1", "HC0"}, default="HC1"
+        Small-sample factor of the sandwich (``N / (N - k)`` or 1); with
+        ``groups`` routed, the cluster-robust covariance with statsmodels'
+        ``G / (G - 1) (N - 1) / (N - k)`` factor.
+    inference : {"auto", "bootstrap"}, default="auto"
+        ``"auto"``: the sandwich; ``"bootstrap"``: refits of the final stage
+        on resampled residuals.
+    n_bootstraps : int, default=100
+    n_repeats : int, default=1
+        Cross-fitting repetitions (econml ``mc_iters``), aggregated with the
+        variance of the repetitions added.
+    repeat_aggregation : {"mean", "median"}, default="mean"
+    {cross_fit}
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (d_y, d_t, n_features), singleton axes dropped
+    intercept_ : ndarray of shape (d_y, d_t), singleton axes dropped
+    final_fits_ : list
+    residuals_ : tuple of ndarray
+    effect_features_ : ndarray of int or None
+    nuisances_ : Nuisances
+    folds_ : list of (train, test)
+
+    See Also
+    --------
+    SparseLinearDML : many effect features (debiased lasso).
+    DML : any final regressor.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from causaldist.dml import LinearDML
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(1000, 3)); T = X[:, 0] + rng.normal(size=1000)
+    >>> y = (1 + X[:, 1]) * T + X[:, 0] + rng.normal(size=1000)
+    >>> est = LinearDML(outcome_model=LinearRegression(),
+    ...                 treatment_model=LinearRegression(), cv=3).fit(X, y, treatment=T)
+    >>> est.coef_.round(2).tolist()  # truth [0, 1, 0]
+    [-0.0, 1.05, -0.01]
+    >>> est.summary().round(2).loc["X1"].tolist()
+    [1.05, 0.05, 20.17, 0.0, 0.95, 1.15]
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseDML._parameter_constraints,
+        "cov_type": [StrOptions({"HC0", "HC1"})],
+        "inference": [StrOptions({"auto", "bootstrap"})],
+    }
+
+    def __init__(
+        self, *, outcome_model=None, treatment_model=None, featurizer=None,
+        fit_cate_intercept=True, effect_features=None, discrete_treatment=False,
+        cov_type="HC1", inference="auto", n_bootstraps=100, n_repeats=1,
+        repeat_aggregation="mean", cv=5, n_jobs=None, memory=None, min_propensity=1e-3,
+        random_state=None, control=None,
+    ):
+        self.outcome_model = outcome_model
+        self.treatment_model = treatment_model
+        self.featurizer = featurizer
+        self.fit_cate_intercept = fit_cate_intercept
+        self.effect_features = effect_features
+        self.discrete_treatment = discrete_treatment
+        self.cov_type = cov_type
+        self.inference = inference
+        self.n_bootstraps = n_bootstraps
+        self.n_repeats = n_repeats
+        self.repeat_aggregation = repeat_aggregation
+        self.cv = cv
+        self.n_jobs = n_jobs
+        self.memory = memory
+        self.min_propensity = min_propensity
+        self.random_state = random_state
+        self.control = control
+
+    def _fit_final(self, F, y_res, t_res, sample_weight, groups):
+        Z = _kron_rows(t_res, self._design(F))
+        coef, cov = ols_sandwich(Z, y_res, sample_weight, cov_type=self.cov_type, groups=groups)
+        return _LinearFit(coef, cov, self._design, t_res.shape[1])
