@@ -18,6 +18,7 @@ _SUBPACKAGES = (
     "distributional",
     "dml",
     "evaluation",
+    "forest",
     "metalearners",
     "metrics",
     "model_selection",

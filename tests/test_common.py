@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-SUBPACKAGES = ["metalearners", "evaluation", "uplift", "policy", "distributional", "dml"]
+SUBPACKAGES = ["metalearners", "evaluation", "uplift", "policy", "distributional", "dml", "forest"]
 
 
 def derived_treatment(X, y):
@@ -108,6 +108,11 @@ def _with_binary_outcome(method, self, X, y=None, treatment=None, **kw):
     return _with_treatment(method, self, X, y, treatment=treatment, **kw)
 
 
+def _plain(method, self, X, y=None, **kw):
+    """Ordinary regressors (no treatment), e.g. RegressionForest."""
+    return method(self, X, y, **kw)
+
+
 # Per-class adaptations, keyed by class name; owners extend this table.
 #   "fit", "score": adapter(method, self, X, y=None, **kw) calling the class's
 #             own method with whatever it needs (default: _with_treatment);
@@ -125,6 +130,7 @@ SHIMS = {
     "LinearPolicy": {"fit": _with_rewards, "score": _with_rewards},
     "PolicyClassifier": {"fit": _with_rewards, "score": _with_rewards},
     "ClassTransformation": {"fit": _with_binary_outcome, "score": _with_binary_outcome},
+    "RegressionForest": {"fit": _plain, "score": _plain},
 }
 
 # Applied when the estimator has the parameter: two cross-fitting folds keep
@@ -219,6 +225,20 @@ CAUSAL = [
 ]
 
 
+# {class name: {causal check name: reason}}
+_SUBSAMPLED = (
+    "each tree draws a random subsample of the rows by position (as grf and "
+    "econml): permuted or repeated rows give other subsamples, so the estimates "
+    "differ by Monte Carlo noise (equal in distribution, not to rounding)"
+)
+EXPECTED_FAILED_CAUSAL_CHECKS = {
+    "CausalForest": {
+        "check_row_permutation": _SUBSAMPLED,
+        "check_sample_weight_equals_repetition": _SUBSAMPLED,
+    },
+}
+
+
 @pytest.mark.filterwarnings("ignore:Poor overlap")
 @pytest.mark.parametrize(
     "estimator, check",
@@ -226,6 +246,11 @@ CAUSAL = [
     ids=lambda v: getattr(v, "__name__", type(v).__name__),
 )
 def test_causal_checks(estimator, check):
+    reason = EXPECTED_FAILED_CAUSAL_CHECKS.get(type(estimator).__name__, {}).get(
+        check.__name__
+    )
+    if reason is not None:
+        pytest.xfail(reason)
     check(type(estimator).__name__, estimator)
 
 

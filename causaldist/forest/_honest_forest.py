@@ -233,8 +233,17 @@ def grow_forest(
         units = _units_of(codes)
         n_units = int(codes.max()) + 1
     pool = n_units // 2 if group_size > 1 else n_units
+    need = 4 if honest else 2
+    if pool < need:
+        unit = "clusters" if clusters is not None else "sample(s)"
+        raise ValueError(
+            f"got {n_units} {unit}: too few to draw subsamples of at least {need} "
+            f"(from {'half-samples of ' if group_size > 1 else ''}the data); an "
+            f"honest forest with ci_group_size={group_size} needs at least "
+            f"{need * (2 if group_size > 1 else 1)}."
+        )
     n_sub = int(np.ceil(max_samples * n_units))
-    n_sub = max(2, min(n_sub, pool))
+    n_sub = max(need, min(n_sub, pool))
     n_groups = max(1, int(np.ceil(n_estimators / group_size)))
     seeds = rs.randint(2**31 - 1, size=n_groups).tolist()
     mtry = _resolve_mtry(max_features, p)
