@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from numbers import Integral
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs, hash as joblib_hash
+from joblib import Parallel, delayed, hash as joblib_hash
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import (
     GroupKFold,
@@ -437,8 +437,11 @@ def _cross_fit(
     pooled_outcome, sample_weight, min_propensity, n_jobs, code_key=None,
     treatment_model=None,
 ):
-    # code_key only enters the cache key (see _code_key).
-    inner = 1 if effective_n_jobs(n_jobs) != 1 else None
+    # code_key only enters the cache key (see _code_key). One inner thread per
+    # fit whether the folds run in parallel or not: OpenMP threads that spin
+    # beside other work made a DR-learner fit 16x slower on a busy 2-core
+    # machine; parallelism comes from n_jobs.
+    inner = 1
     results = Parallel(n_jobs=n_jobs)(
         delayed(_fit_fold)(
             train, test, X, y, treatment, n_arms, propensity_model, outcome_model,
@@ -616,9 +619,10 @@ def cross_fit(
       beside it.
 
     A multi-output ``y`` of shape ``(n, m)`` is passed through whole: use
-    regressors that predict ``m`` outputs. Folds fitted in parallel limit
-    each worker's inner (OpenMP/BLAS) threads to one, so that workers do not
-    oversubscribe the cores.
+    regressors that predict ``m`` outputs. Every fit runs with one inner
+    (OpenMP/BLAS) thread, so that folds fitted in parallel do not
+    oversubscribe the cores and spinning threads do not stall a busy machine;
+    use ``n_jobs`` for parallelism.
 
     Parameters
     ----------

@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.utils.metadata_routing import MetadataRequest
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ..base import _as_label_array, _codes_of, _missing_treatment
+from ..base import _as_label_array, _codes_of, _missing_treatment, _one_inner_thread
 from ._mixin import _resolve_model, _shared_stage
 
 __all__ = ["DRMSEScorer", "PolicyValueScorer", "RLossScorer"]
@@ -65,9 +65,10 @@ class _CausalScorer:
         request.score.add_request(param="sample_weight", alias=True)
         return request
 
+    @_one_inner_thread
     def __call__(self, estimator, X, y, treatment=None, sample_weight=None):
         if treatment is None:
-            return _missing_treatment(type(self).__name__)
+            return _missing_treatment(type(self).__name__, depth=3)
         categories = _categories(estimator)
         X_valid = _scoring_X(X)
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
