@@ -1,5 +1,7 @@
 """A Pipeline that exposes its causal estimator's verbs through the transforms."""
 
+import warnings
+
 from sklearn.pipeline import Pipeline as _SkPipeline
 from sklearn.pipeline import _name_estimators
 from sklearn.utils._available_if import available_if
@@ -117,6 +119,7 @@ class Pipeline(_SkPipeline):
         -------
         self : Pipeline
         """
+        changed = []
         for _, _, transform in self._iter(with_final=False, filter_passthrough=True):
             if hasattr(transform, "set_output") and hasattr(
                 transform, "get_feature_names_out"
@@ -124,8 +127,26 @@ class Pipeline(_SkPipeline):
                 try:
                     transform.set_output(transform="pandas")
                 except ValueError:  # e.g. sparse output: keep arrays
-                    pass
-        return super().fit(X, y, **params)
+                    continue
+                changed.append(transform)
+        try:
+            return super().fit(X, y, **params)
+        except ValueError as exc:
+            # A sparse step (OneHotEncoder's default sparse_output=True, also
+            # inside a ColumnTransformer) refuses pandas output only when it
+            # transforms: fall back to arrays, which lose the column names.
+            if "does not support sparse" not in str(exc) or not changed:
+                raise
+            warnings.warn(
+                f"A transform outputs sparse data, so the final estimator sees "
+                f"arrays without column names ({exc}). Pass sparse_output=False "
+                "to OneHotEncoder to keep the names.",
+                UserWarning,
+                stacklevel=2,
+            )
+            for transform in changed:
+                transform.set_output(transform="default")
+            return super().fit(X, y, **params)
 
     @property
     def categories_(self):
