@@ -1,9 +1,11 @@
-"""Plots of uplift curves, TOC curves and policy trees; matplotlib is imported only when drawing."""
+"""Plots of uplift curves, TOC curves, policy trees and barycenters; matplotlib is imported only when drawing."""
 
+from ._barycenter import BarycenterDisplay
 from ._policy_tree import plot_policy_tree
 from ._uplift_curve import UpliftCurveDisplay, plot_qini_curve, plot_toc, plot_uplift_curve
 
 __all__ = [
+    "BarycenterDisplay",
     "UpliftCurveDisplay",
     "plot_policy_tree",
     "plot_qini_curve",

@@ -8,59 +8,120 @@ from ._uplift_curve import _axes
 __all__ = ["plot_policy_tree"]
 
 
-def plot_policy_tree(tree, *, feature_names=None, ax=None, decimals=2, fontsize=9):
-    """Draw a fitted policy tree: split rules at inner nodes, actions at leaves.
+def _unwrap(tree):
+    """The causal estimator at the end of a Pipeline, and the PolicyTree inside it.
 
-    Each node shows its rule (``x <= threshold``, left branch true) or, at a
-    leaf, the chosen action, with the node's training units and the mean
-    Draws :class:`causaldist.policy.PolicyTree` and the trees
-    inside ``DRPolicyTree`` and ``DistributionalPolicyTree`` (labelled with
-    their treatment labels).
+    Returns ``(outer, inner)``: ``outer`` carries the names seen in fit
+    (``feature_names_in_``, ``categories_``), ``inner`` the ``tree_`` dict.
+    """
+    outer = tree
+    steps = getattr(tree, "steps", None)
+    if steps:  # sklearn or causaldist Pipeline: draw its final estimator
+        outer = steps[-1][1]
+    check_is_fitted(outer)
+    inner = outer
+    for attr in ("policy_", "policy_tree_"):  # DistributionalPolicyTree, DRPolicyTree
+        candidate = getattr(outer, attr, None)
+        if isinstance(getattr(candidate, "tree_", None), dict):
+            inner = candidate
+    if not isinstance(getattr(inner, "tree_", None), dict):
+        raise TypeError(f"{type(tree).__name__} holds no policy tree to draw.")
+    return outer, inner
+
+
+def _box_of(text):
+    """Coordinates of a node's box (its text's extent plus the box's pad), at draw time.
+
+    The box patch itself is positioned only when the text is drawn, possibly
+    after the edges, so its extent is computed here from the text's.
+    """
+    from matplotlib.transforms import Bbox
+
+    def extent(renderer):
+        bb = text.get_window_extent(renderer)
+        pad = text.get_bbox_patch().get_boxstyle().pad
+        pad *= renderer.points_to_pixels(text.get_size())
+        return Bbox.from_extents(bb.x0 - pad, bb.y0 - pad, bb.x1 + pad, bb.y1 + pad)
+
+    return extent
+
+
+def plot_policy_tree(
+    tree, *, feature_names=None, arm_names=None, ax=None, decimals=2, fontsize=9,
+    show_counts=True,
+):
+    """Draw a fitted policy tree: split rules at inner nodes, arms at leaves.
+
+    Each inner node shows its rule ``feature <= threshold``; its left branch is
+    labelled ``True`` and its right branch ``False``. Each leaf shows the arm it
+    assigns, by its treatment label (``categories_``), not its code. Edges run
+    from the bottom of a node's box to the top of its child's, so they never
+    cross node text. Draws :class:`causaldist.policy.PolicyTree`, the trees
+    inside ``DRPolicyTree`` and ``DistributionalPolicyTree``, and a
+    (causal or scikit-learn) ``Pipeline`` ending in one: the feature names are
+    the tree's ``feature_names_in_``, e.g. the columns a ``ColumnTransformer``
+    makes inside :class:`causaldist.pipeline.Pipeline`.
 
     Parameters
     ----------
-    tree : fitted PolicyTree or DRPolicyTree
+    tree : fitted PolicyTree, DRPolicyTree, DistributionalPolicyTree or Pipeline
     feature_names : list of str, default=None
-        Default: the names seen in fit, else ``x0, x1, ...``.
+        Default: the names the tree saw in fit (``feature_names_in_`` of the
+        estimator, else of its inner tree), else ``x0, x1, ...``.
+    arm_names : list of str or dict, default=None
+        Names of the arms, by code (list) or by label (dict). Default: the
+        treatment labels ``categories_`` (a ``PolicyTree``'s ``classes_``,
+        the columns of its reward matrix).
     ax : matplotlib Axes, default=None
     decimals : int, default=2
     fontsize : float, default=9
+    show_counts : bool, default=True
+        Add each node's number of training units (when the tree recorded it).
 
     Returns
     -------
     annotations : list of matplotlib Text
-        One per node, in node order.
+        One per node, in node order (the branch labels and edges are in
+        ``ax.texts`` and ``ax.patches``, not in this list).
 
     Examples
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> import numpy as np
+    >>> import pandas as pd
     >>> from causaldist.policy import PolicyTree
     >>> from causaldist.plotting import plot_policy_tree
     >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(300, 2))
-    >>> tree = PolicyTree(max_depth=1).fit(X, np.column_stack([X[:, 0], -X[:, 0]]))
+    >>> X = pd.DataFrame(rng.normal(size=(300, 2)), columns=["age", "income"])
+    >>> rewards = pd.DataFrame({"mail": X["age"], "none": -X["age"]})
+    >>> tree = PolicyTree(max_depth=1).fit(X, rewards)
     >>> [a.get_text().splitlines()[0] for a in plot_policy_tree(tree)]
-    ['x0 <= 0.02', 'action: 1', 'action: 0']
+    ['age <= 0.02', 'arm: none', 'arm: mail']
     """
-    check_is_fitted(tree)
-    inner = tree
-    for attr in ("policy_", "policy_tree_"):  # DistributionalPolicyTree, DRPolicyTree
-        candidate = getattr(tree, attr, None)
-        if isinstance(getattr(candidate, "tree_", None), dict):
-            inner = candidate
-    if not isinstance(getattr(inner, "tree_", None), dict):
-        raise TypeError(f"{type(tree).__name__} holds no policy tree to draw.")
+    outer, inner = _unwrap(tree)
     t = inner.tree_
+    if feature_names is None:
+        feature_names = getattr(outer, "feature_names_in_", None)
     if feature_names is None:
         feature_names = getattr(inner, "feature_names_in_", None)
     if feature_names is None:
         feature_names = [f"x{k}" for k in range(inner.n_features_in_)]
+    feature_names = [str(f) for f in feature_names]
+    classes = getattr(outer, "categories_", None) if inner is not outer else None
+    if classes is None:
+        classes = getattr(inner, "classes_", None)
     ax = _axes(ax, "plot_policy_tree")
-    classes = getattr(tree, "categories_", None) if inner is not tree else inner.classes_
     n_nodes = len(t["feature"])
-    counts = t.get("n_samples")
+    counts = t.get("n_samples") if show_counts else None
+
+    def arm(code):
+        label = classes[code] if classes is not None else code
+        if isinstance(arm_names, dict):
+            return arm_names.get(label, label)
+        if arm_names is not None:
+            return arm_names[code]
+        return label
 
     # x position: in-order leaf index (leaves evenly spaced); y: depth.
     pos, depth = np.zeros(n_nodes), np.zeros(n_nodes, dtype=int)
@@ -83,8 +144,7 @@ def plot_policy_tree(tree, *, feature_names=None, ax=None, decimals=2, fontsize=
     annotations = []
     for node in range(n_nodes):
         if t["feature"][node] < 0:
-            action = t["action"][node]
-            label = f"action: {classes[action] if classes is not None else action}"
+            label = f"arm: {arm(t['action'][node])}"
             box = dict(boxstyle="round", fc="#e6f2e6", ec="tab:green")
         else:
             name = feature_names[t["feature"][node]]
@@ -92,14 +152,33 @@ def plot_policy_tree(tree, *, feature_names=None, ax=None, decimals=2, fontsize=
             box = dict(boxstyle="round", fc="#eef0f7", ec="tab:blue")
         if counts is not None:
             label += f"\nn = {int(counts[node])}"
-        parent = [p for p in range(n_nodes) if node in (t["left"][p], t["right"][p])]
-        if parent:
-            ax.annotate(
-                "", xy=xy[node], xytext=xy[parent[0]],
-                arrowprops=dict(arrowstyle="-", color="0.5"),
-            )
         annotations.append(
-            ax.text(*xy[node], label, ha="center", va="center", fontsize=fontsize, bbox=box)
+            ax.text(
+                *xy[node], label, ha="center", va="center", fontsize=fontsize, bbox=box,
+                zorder=3, gid=f"node-{node}",
+            )
         )
+    # Edges between the boxes (bottom centre of the parent, top centre of the
+    # child: coordinates relative to the Text artists, resolved at draw time),
+    # and the branch labels half-way along them.
+    for node in range(n_nodes):
+        if t["feature"][node] < 0:
+            continue
+        for child, truth in ((t["left"][node], "True"), (t["right"][node], "False")):
+            ax.annotate(
+                "", xy=(0.5, 1.0), xycoords=_box_of(annotations[child]),
+                xytext=(0.5, 0.0), textcoords=_box_of(annotations[node]),
+                arrowprops=dict(arrowstyle="-", color="0.45", lw=1.0,
+                                shrinkA=0, shrinkB=0),
+                zorder=1,
+            )
+            mid = (xy[node] + xy[child]) / 2
+            ax.text(
+                *mid, truth, ha="center", va="center", fontsize=fontsize * 0.85,
+                color="0.25", zorder=2, gid="branch-label",
+                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"),
+            )
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
     ax.set_axis_off()
     return annotations

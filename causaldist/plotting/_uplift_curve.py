@@ -35,12 +35,61 @@ def _axes(ax, caller):
     return ax
 
 
+# One style per reference curve, distinct from the model curves (which take the
+# colour cycle, solid): several displays sharing an axis draw each reference once.
+_PERFECT_STYLE = dict(color="0.35", ls=":", lw=1.6)
+_RANDOM_STYLE = dict(color="k", ls="--", lw=1.0)
+_PERFECT_GID, _RANDOM_GID = "causaldist-perfect", "causaldist-random"
+
+
+def _same_line(line, x, y):
+    return np.array_equal(line.get_xdata(), x) and np.array_equal(line.get_ydata(), y)
+
+
+def _legend_clear_of_data(ax, loc="upper left", fontsize="small", include_zero=True):
+    """Legend in a band added above the data, so that it covers no curve.
+
+    ``loc="best"`` only minimises the overlap (and is slow on long curves).
+    Here the y-limits are extended by the legend's own height, estimated
+    from its number of entries and font size against the axes' height in
+    points, and the legend goes in that empty band (re-done when another
+    curve is added to the axes).
+    """
+    from matplotlib.font_manager import FontProperties
+
+    handles, labels = ax.get_legend_handles_labels()
+    ys = [np.asarray(line.get_ydata(), dtype=float) for line in ax.get_lines()]
+    for coll in ax.collections:  # bands (fill_between), in data coordinates
+        ys += [np.asarray(path.vertices[:, 1], dtype=float) for path in coll.get_paths()]
+    ys = np.concatenate([v[np.isfinite(v)] for v in ys] + [np.zeros(int(include_zero))])
+    lo, hi = float(ys.min()), float(ys.max())
+    span = hi - lo if hi > lo else 1.0
+    fig = ax.figure
+    axes_pt = max(ax.get_position().height * fig.get_figheight() * 72.0, 1.0)
+    for size_name in (fontsize, "x-small"):  # smaller type on small axes
+        size = FontProperties(size=size_name).get_size_in_points()
+        # entries (1 + labelspacing 0.5), borderpad 0.4 x 2, borderaxespad 0.5 x 2, slack
+        frac = size * (1.5 * len(labels) + 2.6) / axes_pt
+        if frac <= 0.5:
+            break
+    fontsize = size
+    frac = min(frac, 0.75)
+    bottom = lo - 0.04 * span
+    # the data occupy the lower (1 - frac) of the axes: top = data top + room
+    top = bottom + (hi - bottom + 0.02 * span) / (1.0 - frac)
+    ax.set_ylim(bottom, top)
+    return ax.legend(handles, labels, loc=loc, fontsize=fontsize)
+
+
 class UpliftCurveDisplay:
     """Qini or uplift curve, with the perfect and random-targeting curves.
 
     Build it with :meth:`from_predictions` or :meth:`from_estimator` (as
     scikit-learn's ``RocCurveDisplay``), or from curve points and
-    :meth:`plot`.
+    :meth:`plot`. Several displays can share one axes (``ax=``): each model
+    curve takes the next colour of the cycle (solid); the perfect curve (grey,
+    dotted) and the random one (black, dashed) are drawn once. The legend goes
+    in a band above the curves, never over them.
 
     Parameters
     ----------
@@ -53,11 +102,19 @@ class UpliftCurveDisplay:
         Normalised area, shown in the legend.
     name : str, default=None
         Legend label of the curve.
+    outcome_name : str, default=None
+        What the outcome counts, used in the y label
+        (``"incremental <outcome_name>"``): e.g. ``"revenue"``, ``"visits"``.
+        ``None`` means ``"responses"`` for a binary outcome and ``"outcome"``
+        otherwise (when known, else ``"outcome"``).
+    y_label : str, default=None
+        The whole y label, overriding ``outcome_name``.
 
     Attributes
     ----------
     line_, perfect_line_, random_line_ : matplotlib Line2D
-        The drawn curves (``perfect_line_`` is None without a perfect curve).
+        The drawn curves (``perfect_line_`` is None without a perfect curve;
+        on a shared axes, the reference lines are the ones already drawn).
     ax_ : matplotlib Axes
     figure_ : matplotlib Figure
 
@@ -70,9 +127,14 @@ class UpliftCurveDisplay:
     >>> disp = UpliftCurveDisplay.from_predictions(y, [6, 5, 1, 2, 4, 3], t)
     >>> disp.line_.get_xdata().tolist()
     [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    >>> disp.ax_.get_ylabel()
+    'incremental responses'
     """
 
-    def __init__(self, x, y, *, kind="qini", perfect_x=None, perfect_y=None, score=None, name=None):
+    def __init__(
+        self, x, y, *, kind="qini", perfect_x=None, perfect_y=None, score=None, name=None,
+        outcome_name=None, y_label=None,
+    ):
         if kind not in ("qini", "uplift"):
             raise ValueError(f"kind must be 'qini' or 'uplift'; got {kind!r}.")
         self.x = x
@@ -82,6 +144,15 @@ class UpliftCurveDisplay:
         self.perfect_y = perfect_y
         self.score = score
         self.name = name
+        self.outcome_name = outcome_name
+        self.y_label = y_label
+
+    def _y_label(self):
+        if self.y_label is not None:
+            return self.y_label
+        outcome = self.outcome_name or "outcome"
+        label = f"incremental {outcome}"
+        return label if self.kind == "qini" else f"{label} (uplift x targeted)"
 
     def plot(self, ax=None, *, name=None, show_perfect=True, show_random=True, **kwargs):
         """Draw the curves on ``ax`` (a new figure when None); returns self."""
@@ -93,29 +164,49 @@ class UpliftCurveDisplay:
         (self.line_,) = ax.plot(self.x, self.y, label=label, **kwargs)
         self.perfect_line_ = self.random_line_ = None
         if show_perfect and self.perfect_x is not None:
-            (self.perfect_line_,) = ax.plot(
-                self.perfect_x, self.perfect_y, color="tab:green", label="perfect"
-            )
+            drawn = [ln for ln in ax.get_lines() if ln.get_gid() == _PERFECT_GID]
+            same = [ln for ln in drawn if _same_line(ln, self.perfect_x, self.perfect_y)]
+            if same:
+                self.perfect_line_ = same[0]
+            else:
+                (self.perfect_line_,) = ax.plot(
+                    self.perfect_x, self.perfect_y, gid=_PERFECT_GID,
+                    label="perfect ranking" if not drawn else f"perfect ranking ({label})",
+                    **_PERFECT_STYLE,
+                )
         if show_random:
-            (self.random_line_,) = ax.plot(
-                [0, self.x[-1]], [0, self.y[-1]], "k--", lw=1, label="random"
-            )
+            rx, ry = [0, self.x[-1]], [0, self.y[-1]]
+            drawn = [ln for ln in ax.get_lines() if ln.get_gid() == _RANDOM_GID]
+            same = [ln for ln in drawn if _same_line(ln, rx, ry)]
+            if same:
+                self.random_line_ = same[0]
+            else:
+                (self.random_line_,) = ax.plot(
+                    rx, ry, gid=_RANDOM_GID,
+                    label="random ranking" if not drawn else f"random ranking ({label})",
+                    **_RANDOM_STYLE,
+                )
         ax.set_xlabel("number of targeted units")
-        ax.set_ylabel("incremental responses" if self.kind == "qini" else "uplift x targeted")
+        ax.set_ylabel(self._y_label())
         ax.set_title(f"{'Qini' if self.kind == 'qini' else 'Uplift'} curve")
-        ax.legend(loc="best")
+        _legend_clear_of_data(ax)
         self.ax_, self.figure_ = ax, ax.figure
         return self
 
     @classmethod
     def from_predictions(
         cls, y_true, uplift, treatment, *, kind="qini", sample_weight=None, control=None,
-        negative_effect=True, name=None, ax=None, show_perfect=True, show_random=True, **kwargs,
+        negative_effect=True, name=None, ax=None, show_perfect=True, show_random=True,
+        outcome_name=None, y_label=None, **kwargs,
     ):
         """Curves of given uplift predictions; returns the drawn display.
 
         The perfect curve (and so the normalised score) needs a binary outcome
-        for ``kind="uplift"``; with a continuous outcome it is left out.
+        for ``kind="uplift"``; with a continuous outcome it is left out. The y
+        label is ``"incremental responses"`` for a binary outcome and
+        ``"incremental outcome"`` otherwise, unless ``outcome_name`` (e.g.
+        ``"revenue"``) or ``y_label`` says more. Other keyword arguments go to
+        the model curve's ``ax.plot``.
         """
         common = dict(sample_weight=sample_weight, control=control)
         if kind == "qini":
@@ -133,7 +224,13 @@ class UpliftCurveDisplay:
                 score = uplift_auc_score(y_true, uplift, treatment, **common)
         else:
             raise ValueError(f"kind must be 'qini' or 'uplift'; got {kind!r}.")
-        display = cls(x, y, kind=kind, perfect_x=px, perfect_y=py, score=score, name=name)
+        if outcome_name is None:
+            binary = np.all(np.isin(np.asarray(y_true, dtype=float), (0.0, 1.0)))
+            outcome_name = "responses" if binary else "outcome"
+        display = cls(
+            x, y, kind=kind, perfect_x=px, perfect_y=py, score=score, name=name,
+            outcome_name=outcome_name, y_label=y_label,
+        )
         return display.plot(ax, show_perfect=show_perfect, show_random=show_random, **kwargs)
 
     @classmethod
