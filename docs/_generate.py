@@ -30,10 +30,14 @@ def _title(text, char="="):
 
 
 def public_subpackages():
-    """``(name, module)`` for every subpackage of causaldist with an ``__all__``."""
+    """``(name, module)`` for every public subpackage or module with an ``__all__``.
+
+    Modules count too (``causaldist.pipeline``, ``causaldist.base``), so that
+    the causal ``Pipeline`` and the base classes have their pages.
+    """
     out = []
     for info in sorted(pkgutil.iter_modules(causaldist.__path__), key=lambda m: m.name):
-        if not info.ispkg or info.name.startswith("_"):
+        if info.name.startswith("_"):
             continue
         module = importlib.import_module(f"causaldist.{info.name}")
         if getattr(module, "__all__", None):
@@ -195,6 +199,14 @@ _INVENTORY_SITES = {
 }
 
 
+# Labels of the projects' user guides that inherited docstrings refer to with
+# :ref: (e.g. scikit-learn's Pipeline methods, shown on causaldist.pipeline.Pipeline).
+_INVENTORY_LABELS = {
+    "sklearn": [("metadata_routing", "metadata_routing.html#metadata-routing",
+                 "Metadata Routing")],
+}
+
+
 def write_inventories(out_dir):
     """Write ``objects.inv`` files (Sphinx inventory format 2) for intersphinx."""
     out_dir = Path(out_dir)
@@ -203,6 +215,8 @@ def write_inventories(out_dir):
     for package, (url, url_of) in _INVENTORY_SITES.items():
         lines = [f"{full} py:{role} 1 {uri} -"
                  for full, role, uri in _inventory_entries(package, url_of)]
+        lines += [f"{name} std:label -1 {uri} {title}"
+                  for name, uri, title in _INVENTORY_LABELS.get(package, [])]
         header = (f"# Sphinx inventory version 2\n# Project: {package}\n"
                   "# Version: installed\n"
                   "# The remainder of this file is compressed using zlib.\n")

@@ -58,17 +58,17 @@ try:
 except ImportError:
     print("matplotlib is not installed (pip install 'causaldist[plot]'): no plot.")
 else:
+    from causaldist.plotting import BarycenterDisplay
+
     out = Path(__file__).resolve().parent / "output" / "distributional_policy.png"
     out.parent.mkdir(exist_ok=True)
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    for (name, learner), colour in zip(fits.items(), ("C0", "C3")):
-        res = evaluator.evaluate(learner.predict(X), random_state=0)
-        ax.plot(grid.levels, res.quantiles, color=colour, label=f"{name}-maximising policy")
-        ax.fill_between(grid.levels, *res.uniform_band, color=colour, alpha=0.2)
-    ax.set_xlabel("level p")
-    ax.set_ylabel("monthly earnings quantile (thousands)")
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    policies = {f"{name}-maximising": learner.predict(X) for name, learner in fits.items()}
+    BarycenterDisplay.from_estimator(
+        evaluator, policies, utility=CVaR(0.1), band="uniform", random_state=0, ax=ax,
+        colors=["C0", "C3"], y_label="monthly earnings quantile (thousands)",
+    )
     ax.set_title("Barycenter of earnings under each policy (uniform 95% bands)")
-    ax.legend(loc="upper left")
     fig.tight_layout()
     fig.savefig(out, dpi=120)
     print(f"plot written to {out}")

@@ -44,10 +44,10 @@ for method, outcome in [("ipw", None), ("dr", make_pipeline(features, RidgeCV())
         propensity_model=make_pipeline(features, LogisticRegression(max_iter=5000)),
         outcome_model=outcome, random_state=0,
     ).fit(X, y, treatment=t)
-    results[method.upper()] = (ate.effect_[0], ate.stderr_[0])
-    print(f"{method.upper():>3}: {ate.effect_[0]:.2f} kg  95% CI "
-          f"[{ate.effect_[0] - 1.96 * ate.stderr_[0]:.2f}, "
-          f"{ate.effect_[0] + 1.96 * ate.stderr_[0]:.2f}]")
+    est = ate.estimate_                      # an Estimate: value, stderr, conf_int()
+    results[method.upper()] = (est.value, est.stderr)
+    lo, hi = est.conf_int(alpha=0.05)
+    print(f"{method.upper():>3}: {est.value:.2f} kg  95% CI [{lo:.2f}, {hi:.2f}]")
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 2.6))

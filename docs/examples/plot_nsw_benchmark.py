@@ -54,8 +54,8 @@ for name, (X, y, t) in {"experimental": (X_exp, y_exp, t_exp),
                                  propensity_model=propensity, outcome_model=RidgeCV(),
                                  min_propensity=0.01, random_state=0)
     att.fit(add_features(X), y, treatment=t)
-    estimates[name] = (att.effect_[0], att.stderr_[0])
-    print(f"{name:>12}: ATT {att.effect_[0]:6.0f} (SE {att.stderr_[0]:4.0f})")
+    estimates[name] = (att.estimate_.value, att.estimate_.stderr)   # an Estimate
+    print(f"{name:>12}: ATT {att.estimate_.value:6.0f} (SE {att.estimate_.stderr:4.0f})")
 
 # %%
 # Overlap
