@@ -27,6 +27,7 @@ _SUBPACKAGES = (
     "pipeline",
     "uplift",
     "utils",
+    "validation",
 )
 
 __all__ = list(_SUBPACKAGES)

@@ -21,7 +21,10 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-SUBPACKAGES = ["metalearners", "evaluation", "uplift", "policy", "distributional", "dml", "forest"]
+SUBPACKAGES = [
+    "metalearners", "evaluation", "uplift", "policy", "distributional", "dml", "forest",
+    "validation",
+]
 
 
 def derived_treatment(X, y):

@@ -1,0 +1,158 @@
+"""Tests of causaldist.validation against known truth and against econml / grf formulas."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from causaldist.datasets import make_heterogeneous
+from causaldist.metalearners import TLearner
+from causaldist.validation import HeterogeneityValidator
+
+LIN = LinearRegression
+
+
+def _propensity():
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+
+
+# -- the heterogeneity validator -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def rct():
+    X, y, t, tau = make_heterogeneous(n_samples=3000, design="rct", random_state=0)
+    return X, y, t, tau
+
+
+def test_validator_detects_heterogeneity_and_ranks_modifier(rct):
+    X, y, t, tau = rct
+    val = HeterogeneityValidator(outcome_model=LIN(), cv=2, random_state=0).fit(
+        X, y, treatment=t
+    )
+    assert val.scores_.shape == val.cate_.shape == (3000, 1)
+    ate, het = val.blp().value
+    assert abs(ate - tau.mean()) < 0.15 and abs(het - 1) < 0.15
+    assert val.heterogeneity_test()["pvalue"].iloc[0] < 1e-6
+    cal = val.calibration_test()
+    assert cal["estimate"].between(0.8, 1.2).all()
+    assert val.rank_covariates().index[0] == "x2"  # tau = 1 + x2
+    clan = val.clan()
+    assert clan["pvalue_holm"].idxmin() == "x2"
+    gates = val.gates()
+    assert np.all(np.diff(gates.value[0]) > 0)
+    lo, hi = gates.simultaneous_conf_int()
+    plo, phi = gates.conf_int()
+    assert np.all(lo < plo) and np.all(hi > phi)
+    bl = val.best_linear_projection(["x2"])
+    assert abs(bl.value[1] - 1) < 0.15
+    summary = val.summary(n_bootstrap=50)
+    assert summary.shape == (6, 6)
+    assert (summary["pvalue"].drop(("1", "BLP ATE")) < 1e-3).all()
+
+
+def test_validator_modes_prefit_crossfit_and_k_arms():
+    X, y, t, tau = make_heterogeneous(
+        n_samples=1500, n_arms=3, design="rct", treatment_labels=["c", "a", "b"],
+        random_state=1,
+    )
+    train, test = np.arange(750), np.arange(750, 1500)
+    learner = TLearner(outcome_model=LIN(), control="c").fit(X[train], y[train], treatment=t[train])
+    held = HeterogeneityValidator(learner, outcome_model=LIN(), cv=2, control="c").fit(
+        X[test], y[test], treatment=t[test]
+    )
+    assert held.categories_.tolist() == ["c", "a", "b"]
+    np.testing.assert_allclose(held.cate_, learner.predict(X[test]))
+    assert held.blp().names.tolist() == ["a: ATE", "a: HET", "b: ATE", "b: HET"]
+    assert held.calibration_test().shape == (4, 4)
+    assert held.gates().value.shape == (2, 4)
+    crossed = HeterogeneityValidator(
+        TLearner(outcome_model=LIN()), outcome_model=LIN(), cv=2, control="c"
+    ).fit(X, y, treatment=t)
+    assert len(crossed.estimators_) == 2
+    # the cross-fitted T-learner equals the default (T-learner of the nuisances)
+    default = HeterogeneityValidator(outcome_model=LIN(), cv=2, control="c").fit(
+        X, y, treatment=t
+    )
+    np.testing.assert_allclose(crossed.cate_, default.cate_, atol=1e-10)
+
+
+def test_validator_dataframe_names_and_weights(rct):
+    X, y, t, tau = rct
+    frame = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])])
+    w = np.r_[np.full(1500, 2.0), np.ones(1500)]
+    val = HeterogeneityValidator(outcome_model=LIN(), cv=2).fit(
+        frame, y, treatment=t, sample_weight=w
+    )
+    assert val.rank_covariates().index[0] == "f2"
+    assert val.clan(["f2", "f0"]).index.tolist() == ["f2", "f0"]
+
+
+# -- parity with econml's DRTester ----------------------------------------------------
+
+
+def test_blp_and_calibration_equal_econml_drtester():
+    from econml.validate import DRTester
+
+    X, y, t, tau = make_heterogeneous(n_samples=4000, design="rct", random_state=3)
+    tr, va = np.arange(2000), np.arange(2000, 4000)
+    cate = TLearner(outcome_model=LIN()).fit(X[tr], y[tr], treatment=t[tr])
+    s_tr = cate.predict(X[tr])
+    s_va = cate.predict(X[va])
+    # econml drops validation units outside the training predictions' range
+    inside = va[(s_va > s_tr.min()) & (s_va < s_tr.max())]
+    Xv, yv, tv = X[inside], y[inside], t[inside]
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(Xv, tv))
+
+    # BLP on the validation sample's cross-fitted scores: the same folds and models
+    tester = DRTester(model_regression=LIN(), model_propensity=_propensity(),
+                      cate=cate, cv=folds)
+    tester.fit_nuisance(Xv, tv, yv)
+    blp_econml = tester.evaluate_blp(Xv)
+    ours = HeterogeneityValidator(cate, propensity_model=_propensity(),
+                                  outcome_model=LIN(), cv=folds).fit(Xv, yv, treatment=tv)
+    np.testing.assert_allclose(ours.scores_, tester.dr_val_, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(ours.cate_, tester.cate_preds_val_, rtol=1e-12)
+    blp = ours.blp(cov_type="nonrobust")
+    np.testing.assert_allclose(blp.value[1], blp_econml.params[0], rtol=1e-10)
+    np.testing.assert_allclose(blp.stderr[1], blp_econml.errs[0], rtol=1e-10)
+
+    # Calibration R^2 with nuisances fitted on the training sample, groups cut there
+    tester = DRTester(model_regression=LIN(), model_propensity=_propensity(),
+                      cate=cate, cv=3)
+    tester.fit_nuisance(Xv, tv, yv, X[tr], t[tr], y[tr])
+    cal_econml = tester.evaluate_cal(Xv, X[tr], n_groups=4)
+    from_scores = HeterogeneityValidator.from_scores(tester.dr_val_, tester.cate_preds_val_, Xv)
+    cal = from_scores.calibration_score(4, reference=tester.cate_preds_train_)
+    np.testing.assert_allclose(cal["r2"].to_numpy(), cal_econml.cal_r_squared, rtol=1e-10)
+    np.testing.assert_allclose(
+        from_scores.gates(4, reference=tester.cate_preds_train_).value[0],
+        cal_econml.plot_data_dict[1]["gate"].to_numpy(), rtol=1e-10,
+    )
+    # K arms: econml's per-arm HC1 regressions
+    X3, y3, t3, _ = make_heterogeneous(n_samples=3000, n_arms=3, design="rct", random_state=4)
+    cate3 = TLearner(outcome_model=LIN()).fit(X3[:1500], y3[:1500], treatment=t3[:1500])
+    tester = DRTester(model_regression=LIN(), model_propensity=_propensity(), cate=cate3, cv=3)
+    tester.fit_nuisance(X3[1500:], t3[1500:], y3[1500:])
+    res = tester.evaluate_blp(X3[1500:])
+    fs = HeterogeneityValidator.from_scores(tester.dr_val_, tester.cate_preds_val_)
+    blp = fs.blp(cov_type="HC1")
+    np.testing.assert_allclose(blp.value[1::2], res.params, rtol=1e-10)
+    np.testing.assert_allclose(blp.stderr[1::2], res.errs, rtol=1e-10)
+
+
+def test_calibration_test_matches_statsmodels_hc3():
+    import statsmodels.api as sm
+
+    X, y, t, tau = make_heterogeneous(n_samples=1000, design="rct", random_state=5)
+    val = HeterogeneityValidator(outcome_model=LIN(), cv=2).fit(X, y, treatment=t)
+    s = val.cate_[:, 0]
+    r = val.residual_treatment_[:, 0]
+    Z = np.column_stack([r * s.mean(), r * (s - s.mean())])
+    fit = sm.OLS(val.residual_outcome_, Z).fit(cov_type="HC3")
+    cal = val.calibration_test()
+    np.testing.assert_allclose(cal["estimate"], fit.params, rtol=1e-10)
+    np.testing.assert_allclose(cal["stderr"], fit.bse, rtol=1e-10)
