@@ -202,8 +202,13 @@ _INVENTORY_SITES = {
 # Labels of the projects' user guides that inherited docstrings refer to with
 # :ref: (e.g. scikit-learn's Pipeline methods, shown on causaldist.pipeline.Pipeline).
 _INVENTORY_LABELS = {
-    "sklearn": [("metadata_routing", "metadata_routing.html#metadata-routing",
-                 "Metadata Routing")],
+    "sklearn": [
+        ("metadata_routing", "metadata_routing.html#metadata-routing", "Metadata Routing"),
+        ("r2_score", "modules/model_evaluation.html#r2-score", "R2 score"),
+        ("accuracy_score", "modules/model_evaluation.html#accuracy-score", "Accuracy score"),
+        ("pipeline", "modules/compose.html#pipeline", "Pipeline"),
+        ("randomness", "common_pitfalls.html#randomness", "Controlling randomness"),
+    ],
 }
 
 

@@ -5,8 +5,8 @@ Serves ``docs/_build/html`` on 127.0.0.1 (a free port), then
 1. fetches every page over HTTP and every internal link, image, stylesheet and
    script it references; a missing target, a missing image or a link to an anchor
    that is not on its page is an error;
-2. takes headless-Chromium screenshots of the index, one user-guide page and one
-   gallery page into ``docs/_build/screenshots/``.
+2. takes headless-Chromium screenshots of the index, two user-guide pages and two
+   gallery pages (one the plotting tour) into ``docs/_build/screenshots/``.
 
 Exits 1 on any error. Needs Debian's ``chromium`` (``apt-get install chromium``);
 ``--no-screenshots`` runs the link check alone.
@@ -32,6 +32,8 @@ SCREENSHOTS = {
     "index": "index.html",
     "user_guide": "user_guide/distributional.html",
     "gallery": "auto_examples/plot_nsw_benchmark.html",
+    "plots": "auto_examples/plot_reading_the_plots.html",
+    "contract": "user_guide/contract.html",
 }
 
 
