@@ -1,7 +1,9 @@
 """Distribution-valued outcomes: quantile functions, Wasserstein barycenters,
 utilities, and the IPW / DR evaluation of the barycenter a policy induces."""
 
+from ._draws import Draws
 from ._dr import DistributionalDREvaluator
+from ._few_draws import few_draw_correction
 from ._geometry import barycenter, project_monotone, wasserstein2
 from ._grid import QuantileGrid
 from ._ipw import DistributionalIPWEvaluator
@@ -25,6 +27,7 @@ __all__ = [
     "DistributionalPolicyLearner",
     "DistributionalPolicyTree",
     "DistributionalPolicyValue",
+    "Draws",
     "ExpectedUtility",
     "Mean",
     "MeanVariance",
@@ -32,6 +35,7 @@ __all__ = [
     "Quantile",
     "Utility",
     "barycenter",
+    "few_draw_correction",
     "project_monotone",
     "wasserstein2",
 ]

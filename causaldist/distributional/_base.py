@@ -11,8 +11,10 @@ from ..evaluation import PolicyValue
 from ..evaluation._base import _BasePolicyEvaluator
 from ..evaluation._inference import _check_alpha
 from ..model_selection._mixin import _CrossFitMixin
+from ._draws import _Outcome, _read_outcome
+from ._few_draws import _correct
 from ._geometry import project_monotone
-from ._grid import _as_grid, _check_quantile_functions
+from ._grid import QuantileGrid, _as_grid
 from ._result import DistributionalPolicyValue
 from ._terms import _ChosenTerms, _policy_terms
 from ._utilities import Mean
@@ -20,7 +22,78 @@ from ._utilities import Mean
 __all__ = []
 
 
-class _BarycenterEvaluator(_CrossFitMixin, BaseCausalEstimator):
+def _outcome_grid(grid, y):
+    """The estimator's ``grid`` parameter resolved for this ``y``."""
+    if isinstance(grid, QuantileGrid):
+        return grid
+    if grid is not None:
+        return _as_grid(grid)
+    if isinstance(y, _Outcome):
+        return QuantileGrid(y.Q.shape[1])
+    return None
+
+
+def _read_y(grid, y, n_rows=None, units=None):
+    """``(outcome, grid)``: ``y`` in any accepted form, and the grid of its columns."""
+    g = _outcome_grid(grid, y)
+    if g is None:
+        from ._draws import _is_ragged
+
+        g = QuantileGrid(100) if _is_ragged(y) or hasattr(y, "iloc") else None
+    outcome = _read_outcome(y, g, n_rows=n_rows, units=units)
+    return outcome, _as_grid(g, outcome.Q.shape[1], "y")
+
+
+class _DistributionalY:
+    """Reads ``y`` as raw draws (ragged, long table, :class:`Draws`) or quantile functions.
+
+    ``fit`` validates ``X`` and the treatment against the quantile matrix of
+    ``y`` and hands ``_fit`` an ``_Outcome`` (quantiles, draw counts and
+    means); ``_prepare_y`` applies the grid's few-draw correction.
+    """
+
+    _multi_output = True
+
+    def _validate_fit_data(self, X, y, treatment, sample_weight=None):
+        if y is None:
+            return super()._validate_fit_data(X, y, treatment, sample_weight)
+        from ._draws import _is_ragged
+
+        if not (_is_ragged(y) or hasattr(y, "iloc") or isinstance(y, _Outcome)):
+            # a quantile matrix: X first (sklearn's checks expect X's errors first)
+            X, y, t, sample_weight = super()._validate_fit_data(
+                X, y, treatment, sample_weight
+            )
+            return X, _read_y(self.grid, y)[0], t, sample_weight
+        units = X.index if hasattr(X, "iloc") else None
+        n = X.shape[0] if hasattr(X, "shape") else len(X)
+        outcome, _ = _read_y(self.grid, y, n_rows=n, units=units)
+        X, _, t, sample_weight = super()._validate_fit_data(
+            X, outcome.Q, treatment, sample_weight
+        )
+        return X, outcome, t, sample_weight
+
+    def _prepare_y(self, y, sample_weight):
+        """Corrected quantile matrix of ``y``; sets ``grid_``, ``correction_``, ``draw_counts_``."""
+        outcome, self.grid_ = _read_y(self.grid, y)
+        Q, self.correction_ = _correct(outcome, self.grid_, sample_weight)
+        self.draw_counts_ = outcome.counts
+        return Q
+
+    def _new_y(self, y, n_rows):
+        """Quantile matrix of new rows' ``y`` on the fitted grid, with the fitted correction."""
+        outcome = _read_outcome(y, self.grid_, n_rows=n_rows)
+        if outcome.Q.shape[1] != self.grid_.n_levels:
+            raise ValueError(
+                f"y has {outcome.Q.shape[1]} columns but the estimator was fitted on "
+                f"{self.grid_.n_levels} levels."
+            )
+        if self.correction_ is None:
+            return outcome.Q
+        return _correct(outcome, self.grid_, fitted=self.correction_)[0]
+
+
+class _BarycenterEvaluator(_DistributionalY, _CrossFitMixin, BaseCausalEstimator):
     """Evaluator of the barycenter a policy induces, for outcomes ``y`` of shape (n, m).
 
     Subclasses set ``_needs_outcome`` and implement ``_unit_terms(nuisances,
@@ -34,7 +107,6 @@ class _BarycenterEvaluator(_CrossFitMixin, BaseCausalEstimator):
         "grid": "no_validation",
     }
 
-    _multi_output = True
     _keep_frame = True
     _needs_outcome = False
     _method = ""
@@ -50,8 +122,7 @@ class _BarycenterEvaluator(_CrossFitMixin, BaseCausalEstimator):
         raise NotImplementedError
 
     def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):
-        y = _check_quantile_functions(y)
-        self.grid_ = _as_grid(self.grid, y.shape[1], "y")
+        y = self._prepare_y(y, sample_weight)
         nuis = self._cross_fit(
             X, y, t, sample_weight, groups=groups, propensity=propensity,
             propensity_model=True, outcome_model=self._needs_outcome,

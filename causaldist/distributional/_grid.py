@@ -43,6 +43,17 @@ class QuantileGrid:
         given.
     levels : array-like of shape (m,), default=None
         Increasing levels in (0, 1).
+    correction : {"auto", "location-scale", None}, default="auto"
+        How an estimator that is given raw draws per unit (``y`` a ragged
+        list, a long table or :class:`Draws`) corrects the bias of empirical
+        quantiles from few draws (:func:`few_draw_correction`): ``"auto"``
+        and ``"location-scale"`` correct, ``None`` uses the empirical
+        quantiles as they are. A matrix of quantile functions is never
+        corrected.
+    long : tuple of (str, str), default=None
+        ``(unit, value)``: the columns of a long table given as ``y`` (one
+        row per draw), whose units are matched to the rows of ``X`` by
+        ``X.index`` when ``X`` is a DataFrame (else by first appearance).
 
     Attributes
     ----------
@@ -62,7 +73,16 @@ class QuantileGrid:
            [5.  , 5.  , 5.  , 5.  ]])
     """
 
-    def __init__(self, n_levels=100, levels=None):
+    def __init__(self, n_levels=100, levels=None, *, correction="auto", long=None):
+        if correction not in ("auto", "location-scale", None):
+            raise ValueError(
+                "correction must be 'auto', 'location-scale' or None; got "
+                f"{correction!r}."
+            )
+        if long is not None and (len(long) != 2 or not all(isinstance(c, str) for c in long)):
+            raise ValueError(f"long must be a pair of column names (unit, value); got {long!r}.")
+        self.correction = correction
+        self.long = None if long is None else tuple(long)
         if levels is None:
             if not isinstance(n_levels, (int, np.integer)) or n_levels < 1:
                 raise ValueError(f"n_levels must be a positive integer; got {n_levels!r}.")
@@ -81,7 +101,9 @@ class QuantileGrid:
         return self.levels.size
 
     def __repr__(self):
-        return f"QuantileGrid(n_levels={self.n_levels})"
+        extra = "" if self.correction == "auto" else f", correction={self.correction!r}"
+        extra += "" if self.long is None else f", long={self.long!r}"
+        return f"QuantileGrid(n_levels={self.n_levels}{extra})"
 
     def __eq__(self, other):
         return isinstance(other, QuantileGrid) and np.array_equal(self.levels, other.levels)

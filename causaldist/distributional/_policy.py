@@ -7,10 +7,10 @@ from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
-from ..base import BaseCausalEstimator
+from ..base import BaseCausalEstimator, _missing_treatment, _one_inner_thread
 from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
+from ._base import _DistributionalY
 from ._dr import DistributionalDREvaluator
-from ._grid import _check_quantile_functions
 from ._ipw import DistributionalIPWEvaluator
 from ._terms import _ChosenTerms
 from ._utilities import Mean
@@ -19,7 +19,7 @@ __all__ = ["DistributionalPolicyLearner", "DistributionalPolicyTree"]
 
 
 @_fill_cross_fit_doc
-class DistributionalPolicyLearner(_CrossFitMixin, BaseCausalEstimator):
+class DistributionalPolicyLearner(_DistributionalY, _CrossFitMixin, BaseCausalEstimator):
     """Learn a policy that maximises a utility of the Wasserstein barycenter it induces.
 
     Each unit's outcome is a quantile function on a grid (``y`` of shape
@@ -106,7 +106,6 @@ class DistributionalPolicyLearner(_CrossFitMixin, BaseCausalEstimator):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
     }
     _default_models = {"outcome_model": "quantile_outcome", "propensity_model": "propensity"}
-    _multi_output = True
 
     def __init__(
         self, *, policy=None, utility=None, method="dr", outcome_model=None,
@@ -170,7 +169,8 @@ class DistributionalPolicyLearner(_CrossFitMixin, BaseCausalEstimator):
             self._evaluator(), X, y, t, sample_weight, groups=groups, propensity=propensity
         )
         self.evaluator_ = ev
-        for name in ("folds_", "nuisances_", "overlap_"):
+        for name in ("folds_", "nuisances_", "overlap_", "grid_", "correction_",
+                     "draw_counts_"):
             if hasattr(ev, name):
                 setattr(self, name, getattr(ev, name))
         utility, base = self._utility(), self._base_policy()
@@ -235,12 +235,41 @@ class DistributionalPolicyLearner(_CrossFitMixin, BaseCausalEstimator):
         After a fit with known propensities there is no propensity model to
         predict with, and the nuisances are cross-fitted on the scored rows.
         """
-        y = _check_quantile_functions(y)
-        m = self.evaluator_.grid_.n_levels
-        if y.shape[1] != m:
-            raise ValueError(f"y has {y.shape[1]} columns but the learner was fitted on {m}.")
         codes = self._policy_codes(self.policy_, X)
         return self.evaluator_._utility_at(X, y, t, sample_weight, codes, self._utility())
+
+    @_one_inner_thread
+    def score(self, X, y, treatment=None, *, sample_weight=None):
+        """Utility of the barycenter the learned policy induces on ``(X, y, treatment)``.
+
+        ``y`` in any form ``fit`` takes (raw draws are read on the fitted grid
+        and corrected with the fitted few-draw correction); see ``_score``:
+        held-out utility, nothing refitted, so ``GridSearchCV(learner, grid)``
+        ranks candidates by it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : draws or array-like of shape (n_samples, m)
+        treatment : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        from sklearn.utils.validation import _check_sample_weight
+
+        if treatment is None:
+            return _missing_treatment(type(self).__name__, depth=3)
+        Xv = self._validate_X_predict(X)
+        Q = self._new_y(y, Xv.shape[0])
+        if Q.shape[0] != Xv.shape[0]:
+            raise ValueError(f"y has {Q.shape[0]} entries but X has {Xv.shape[0]} rows.")
+        t = self._encode_treatment(treatment, Xv.shape[0], reset=False)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, Xv, ensure_non_negative=True)
+        return float(self._score(Xv, Q, t, sample_weight))
 
 
 class DistributionalPolicyTree(DistributionalPolicyLearner):
