@@ -221,3 +221,87 @@ def test_isotonic_calibration_prefit_k_arms_and_noisy_error():
     ce = calibration_error(cal.oof_cate_[:, 0], cal.scores_[:, 0], noisy_target=True)
     assert abs(ce) < 0.05
     assert calibration_error(np.zeros(5) + np.arange(5), np.arange(5)) == 0
+
+
+# -- sensitivity ------------------------------------------------------------------------
+
+from causaldist.validation import ConfoundingBounds, OmittedVariableSensitivity  # noqa: E402
+
+
+def test_ovb_equals_econml_sensitivity():
+    from econml.validate.sensitivity_analysis import (
+        RV, dr_sensitivity_values, sensitivity_interval,
+    )
+
+    X, y, t, tau = make_heterogeneous(n_samples=2000, random_state=0)
+    sens = OmittedVariableSensitivity(outcome_model=LIN(), cv=2).fit(X, y, treatment=t)
+    nuis = sens.nuisances_
+    p = dr_sensitivity_values(
+        y, t.reshape(-1, 1).astype(float), nuis.dr_scores(y, t), nuis.propensity
+    )
+    np.testing.assert_allclose(sens.params_.to_numpy()[0], [p.theta[0], p.sigma[0], p.nu[0]],
+                               rtol=1e-10)
+    np.testing.assert_allclose(sens.cov_[0], p.cov[0], rtol=1e-8, atol=1e-16)
+    for kind in ("ci", "theta"):
+        np.testing.assert_allclose(
+            sens.sensitivity_interval(0.1, 0.05, 0.8, interval_type=kind),
+            sensitivity_interval(p.theta[0], p.sigma[0], p.nu[0], p.cov[0], 0.05, 0.1, 0.05,
+                                 0.8, interval_type=kind),
+            rtol=1e-10,
+        )
+        assert abs(sens.robustness_value(interval_type=kind)
+                   - RV(p.theta[0], p.sigma[0], p.nu[0], p.cov[0], 0.05, interval_type=kind)) < 1e-5
+    linear = OmittedVariableSensitivity(outcome_model=LIN(), cv=2, effect_features=[2]).fit(
+        X, y, treatment=t
+    )
+    table = linear.summary()
+    assert table.index.tolist() == ["1: intercept", "1: x2"]
+    assert abs(table.loc["1: x2", "theta"] - 1) < 0.15  # tau = 1 + x2
+    assert (table["ci_lower"] < table["theta"]).all() and (table["theta"] < table["ci_upper"]).all()
+
+
+def _confounded(n, gamma, rng):
+    """RCT-like design with a hidden U in [0, 1] that moves the log-odds by log(gamma)."""
+    X = rng.normal(size=(n, 2))
+    u = rng.random(n)
+    logit = 0.4 * X[:, 0] + np.log(gamma) * (u - 0.5)
+    t = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    y = X[:, 0] + 0.5 * X[:, 1] + t + 1.5 * (u - 0.5) + 0.5 * rng.normal(size=n)
+    return X, y, t  # true ATE 1
+
+
+def test_confounding_bounds_gamma_one_is_aipw_and_widen():
+    rng = np.random.default_rng(0)
+    X, y, t = _confounded(1500, 2.0, rng)
+    cb = ConfoundingBounds(gammas=[1, 1.5, 2, 3], outcome_model=LIN(), cv=2).fit(
+        X, y, treatment=t
+    )
+    gamma = cb.nuisances_.dr_scores(y, t)
+    aipw = np.mean(gamma[:, 1] - gamma[:, 0])
+    np.testing.assert_allclose(cb.bounds_.loc[1.0, ["ate_lower", "ate_upper"]], aipw, rtol=1e-12)
+    assert np.all(np.diff(cb.bounds_["ate_lower"]) < 0)
+    assert np.all(np.diff(cb.bounds_["ate_upper"]) > 0)
+    lo, hi = cb.cate_bounds(X[:50], 2.0)
+    lo1, hi1 = cb.cate_bounds(X[:50], 1.0)
+    np.testing.assert_allclose(lo1, hi1)
+    assert np.all(lo < lo1) and np.all(hi > hi1)
+    assert cb.breakdown_gamma() == np.inf  # ATE 1 is far from 0 at these Gammas
+
+
+@pytest.mark.slow
+def test_confounding_bounds_cover_true_ate_at_true_gamma():
+    rng = np.random.default_rng(1)
+    reps, G = 300, 2.0
+    covered, naive = [], []
+    for r in range(reps):
+        X, y, t = _confounded(400, G, rng)
+        ci = ConfoundingBounds(
+            gammas=[1, G], outcome_model=LIN(), propensity_model=LogisticRegression(), cv=2
+        ).fit(
+            X, y, treatment=t
+        ).conf_int()
+        covered.append(ci.loc[G, "ci_lower"] <= 1 <= ci.loc[G, "ci_upper"])
+        naive.append(ci.loc[1.0, "ci_lower"] <= 1 <= ci.loc[1.0, "ci_upper"])
+    mc = np.sqrt(0.95 * 0.05 / reps)
+    assert np.mean(covered) >= 0.95 - 3 * mc
+    assert np.mean(naive) < 0.9  # the unconfoundedness interval undercovers

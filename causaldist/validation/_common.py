@@ -117,3 +117,15 @@ def _ols(y, Z, weights=None, cov_type="HC1"):
 
 def _wmean(a, w, axis=0):
     return np.average(a, axis=axis, weights=w)
+
+
+def _effect_design(owner, X):
+    """``[1, X_S]`` for ``owner.effect_features`` (only the intercept when None)."""
+    from ..base import _effect_columns
+
+    cols = _effect_columns(owner, owner.effect_features)
+    if cols is None:
+        return np.ones((X.shape[0], 1)), ["ATE"]
+    names = getattr(owner, "feature_names_in_", None)
+    labels = [str(names[c]) if names is not None else f"x{c}" for c in cols]
+    return np.column_stack([np.ones(X.shape[0]), X[:, cols]]), ["intercept"] + labels
