@@ -129,6 +129,12 @@ SHIMS = {
     "DistributionalPolicyTree": {
         "fit": _with_quantile_outcome, "score": _with_quantile_outcome,
     },
+    "DistributionalDRLearner": {
+        "fit": _with_quantile_outcome, "score": _with_quantile_outcome,
+    },
+    "DistributionalTLearner": {
+        "fit": _with_quantile_outcome, "score": _with_quantile_outcome,
+    },
     "PolicyTree": {"fit": _with_rewards, "score": _with_rewards},
     "LinearPolicy": {"fit": _with_rewards, "score": _with_rewards},
     "PolicyClassifier": {"fit": _with_rewards, "score": _with_rewards},

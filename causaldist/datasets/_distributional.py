@@ -45,10 +45,11 @@ def make_distributional(
     n_features : int, default=5
         At least 3.
     design : {"observational", "rct"}, default="observational"
-    n_draws : int, default=None
+    n_draws : int or tuple of (int, int), default=None
         If given, each unit also gets a sample of between ``n_draws // 2`` and
-        ``n_draws`` draws from its observed distribution (``samples``, a list
-        of 1-D arrays of different lengths).
+        ``n_draws`` draws (or between ``low`` and ``high`` for a pair) from its
+        observed distribution (``samples``, a list of 1-D arrays of different
+        lengths).
     return_truth : bool, default=False
         Return a ``Bunch`` with the truth (see below) instead of ``(X, y, treatment)``.
     random_state : int, RandomState instance or None, default=None
@@ -100,7 +101,8 @@ def make_distributional(
     y = potential[rows, treatment]
     samples = None
     if n_draws is not None:
-        sizes = rng.randint(max(n_draws // 2, 1), n_draws + 1, size=n_samples)
+        low, high = (max(n_draws // 2, 1), n_draws) if np.ndim(n_draws) == 0 else n_draws
+        sizes = rng.randint(low, high + 1, size=n_samples)
         draws = rng.standard_normal(sizes.sum())
         unit = np.repeat(rows, sizes)
         values = loc[unit, treatment[unit]] + scale[unit, treatment[unit]] * draws

@@ -2,6 +2,7 @@
 utilities, and the IPW / DR evaluation of the barycenter a policy induces."""
 
 from ._draws import Draws
+from ._cate import DistributionalDRLearner, DistributionalEffect, DistributionalTLearner
 from ._dr import DistributionalDREvaluator
 from ._few_draws import few_draw_correction
 from ._geometry import barycenter, project_monotone, wasserstein2
@@ -23,10 +24,13 @@ __all__ = [
     "CVaR",
     "DistortionUtility",
     "DistributionalDREvaluator",
+    "DistributionalDRLearner",
+    "DistributionalEffect",
     "DistributionalIPWEvaluator",
     "DistributionalPolicyLearner",
     "DistributionalPolicyTree",
     "DistributionalPolicyValue",
+    "DistributionalTLearner",
     "Draws",
     "ExpectedUtility",
     "Mean",
