@@ -305,3 +305,45 @@ def test_confounding_bounds_cover_true_ate_at_true_gamma():
     mc = np.sqrt(0.95 * 0.05 / reps)
     assert np.mean(covered) >= 0.95 - 3 * mc
     assert np.mean(naive) < 0.9  # the unconfoundedness interval undercovers
+
+
+# -- size and power of the heterogeneity tests --------------------------------------------
+
+
+def _rejections(reps, n, slope, seed, alpha=0.05):
+    """One-sided rejections of BLP, grf calibration and GATES top - bottom per replication.
+
+    RCT with known propensity 1/2; ``tau(x) = 0.5 + slope x_0``; linear
+    nuisances cross-fitted on two folds; the CATE is their T-learner.
+    """
+    rng = np.random.default_rng(seed)
+    out = np.zeros((reps, 3), dtype=bool)
+    for r in range(reps):
+        X = rng.normal(size=(n, 4))
+        t = rng.integers(0, 2, n)
+        y = X[:, 1] + t * (0.5 + slope * X[:, 0]) + rng.normal(size=n)
+        val = HeterogeneityValidator(outcome_model=LIN(), cv=2, random_state=r).fit(
+            X, y, treatment=t, propensity=0.5
+        )
+        d = val.gates().difference
+        out[r] = [
+            val.heterogeneity_test()["pvalue"].iloc[0] < alpha,
+            val.calibration_test()["pvalue"].iloc[1] < alpha,
+            np.asarray(d.value)[0] / np.asarray(d.stderr)[0] > 1.6448536269514722,
+        ]
+    return out
+
+
+@pytest.mark.slow
+def test_heterogeneity_tests_size_under_constant_effect():
+    reps = 400
+    rate = _rejections(reps, 500, 0.0, seed=10).mean(axis=0)
+    mc = np.sqrt(0.05 * 0.95 / reps)
+    assert np.all(np.abs(rate - 0.05) < 3 * mc), rate
+
+
+@pytest.mark.slow
+def test_heterogeneity_tests_power_rises_with_n():
+    power = np.array([_rejections(100, n, 0.3, seed=11).mean(axis=0) for n in (250, 500, 1000)])
+    assert np.all(np.diff(power[:, 0]) > 0) and np.all(np.diff(power[:, 1]) > 0), power
+    assert np.all(power[-1, :2] > 0.8), power
