@@ -167,3 +167,31 @@ def test_few_draw_correction_unbiased_for_location_scale():
             rng.normal(size=(40, 2)), [rng.normal(size=1 + i % 3) for i in range(40)],
             treatment=np.arange(40) % 2, propensity=0.5,
         )
+
+
+@pytest.mark.slow
+def test_corrected_dr_barycenter_w2_and_coverage():
+    # benchmarks/bench_distributional_few_draws.py in small: 40 draws per unit,
+    # the corrected DR barycenter of "treat everyone" is within 1.5x of the W2
+    # error of exact quantile functions and its uniform band covers the truth.
+    from causaldist.distributional import wasserstein2
+
+    m, n = 10, 1000
+    truth = 0.5 + np.exp(0.375) * norm.ppf((np.arange(m) + 0.5) / m)
+    err = {"exact": [], "corrected": []}
+    covered = []
+    for seed in range(25):
+        b = make_distributional(n, n_levels=m, n_draws=(40, 40), return_truth=True,
+                                random_state=seed)
+        for name, y in (("exact", b.y), ("corrected", b.samples)):
+            ev = DistributionalDREvaluator(
+                grid=QuantileGrid(m), outcome_model=LinearRegression(), cv=2, random_state=0
+            ).fit(b.X, y, treatment=b.treatment)
+            res = ev.evaluate(np.ones(n, dtype=int), random_state=seed, n_bootstraps=300)
+            err[name].append(wasserstein2(res.quantiles, truth))
+            if name == "corrected":
+                lo, hi = res.uniform_band
+                covered.append(np.all((lo <= truth) & (truth <= hi)))
+    rms = {k: np.sqrt(np.mean(np.square(v))) for k, v in err.items()}
+    assert rms["corrected"] <= 1.5 * rms["exact"]
+    assert np.mean(covered) >= 0.8
