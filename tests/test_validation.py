@@ -415,3 +415,25 @@ def test_stacking_weights_and_prediction():
     flat = StackedCATE([("T", TLearner(outcome_model=LIN()))], metric="r",
                        outcome_model=LIN(), cv=2).fit(X, y0, treatment=t, propensity=0.5)
     assert flat.weights_.loc["ATE", "1"] > 0.6
+
+
+# -- displays ------------------------------------------------------------------------------
+
+
+def test_validation_displays(rct):
+    import matplotlib.pyplot as plt
+
+    from causaldist.plotting import CATECalibrationDisplay, GATESDisplay, SensitivityDisplay
+
+    X, y, t, tau = rct
+    val = HeterogeneityValidator(outcome_model=LIN(), cv=2).fit(X, y, treatment=t)
+    g = GATESDisplay.from_validator(val)
+    assert len(g.bars_[0].patches) == 4
+    c = CATECalibrationDisplay.from_validator(val, n_groups=5)
+    assert len(c.lines_[0].get_xdata()) == 5
+    cb = ConfoundingBounds(gammas=[1, 2], outcome_model=LIN(), cv=2).fit(
+        X[:800], y[:800], treatment=t[:800]
+    )
+    s = SensitivityDisplay.from_estimator(cb)
+    assert s.ax_.get_xlabel().startswith("Gamma")
+    plt.close("all")

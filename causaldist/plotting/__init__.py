@@ -3,9 +3,13 @@
 from ._barycenter import BarycenterDisplay
 from ._policy_tree import plot_policy_tree
 from ._uplift_curve import UpliftCurveDisplay, plot_qini_curve, plot_toc, plot_uplift_curve
+from ._validation import CATECalibrationDisplay, GATESDisplay, SensitivityDisplay
 
 __all__ = [
     "BarycenterDisplay",
+    "CATECalibrationDisplay",
+    "GATESDisplay",
+    "SensitivityDisplay",
     "UpliftCurveDisplay",
     "plot_policy_tree",
     "plot_qini_curve",

@@ -41,7 +41,7 @@ def calibration_error(cate_pred, target, *, n_bins=10, sample_weight=None, noisy
     >>> from causaldist.validation import calibration_error
     >>> tau = np.linspace(-1, 1, 1000)
     >>> round(calibration_error(tau, tau), 6), round(calibration_error(2 * tau, tau), 3)
-    (0.0, 0.34)
+    (0.0, 0.331)
     """
     s = np.asarray(cate_pred, dtype=np.float64).ravel()
     g = np.asarray(target, dtype=np.float64).ravel()
