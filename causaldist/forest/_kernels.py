@@ -292,11 +292,9 @@ def grow_tree(
                             for cc in range(nv):
                                 H[b, cc] = 0.0
                         H[b, c_e] += w[i]
-                    for jt in range(nt):
-                        seen[touched[jt]] = False
-                    if nt < 2:
-                        continue
-                    if nt < 64:
+                    if nt <= 16:
+                        for jt in range(nt):
+                            seen[touched[jt]] = False
                         for u in range(1, nt):
                             key = touched[u]
                             v = u - 1
@@ -305,7 +303,22 @@ def grow_tree(
                                 v -= 1
                             touched[v + 1] = key
                     else:
-                        touched[:nt] = np.sort(touched[:nt])
+                        # bitmap scan: O(bins) with a tiny constant, no sort
+                        bmin = touched[0]
+                        bmax = touched[0]
+                        for jt in range(1, nt):
+                            if touched[jt] < bmin:
+                                bmin = touched[jt]
+                            if touched[jt] > bmax:
+                                bmax = touched[jt]
+                        nt = 0
+                        for b in range(bmin, bmax + 1):
+                            if seen[b]:
+                                seen[b] = False
+                                touched[nt] = b
+                                nt += 1
+                    if nt < 2:
+                        continue
                     for cc in range(nv):
                         tot[cc] = 0.0
                         L[cc] = 0.0
