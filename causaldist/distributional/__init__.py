@@ -9,6 +9,7 @@ from ._geometry import barycenter, project_monotone, wasserstein2
 from ._grid import QuantileGrid
 from ._ipw import DistributionalIPWEvaluator
 from ._policy import DistributionalPolicyLearner, DistributionalPolicyTree
+from ._rdd import DistributionalRDD
 from ._result import DistributionalPolicyValue
 from ._utilities import (
     CVaR,
@@ -30,6 +31,7 @@ __all__ = [
     "DistributionalPolicyLearner",
     "DistributionalPolicyTree",
     "DistributionalPolicyValue",
+    "DistributionalRDD",
     "DistributionalTLearner",
     "Draws",
     "ExpectedUtility",

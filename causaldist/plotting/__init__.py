@@ -1,7 +1,8 @@
-"""Plots of uplift curves, TOC curves, policy trees and barycenters; matplotlib is imported only when drawing."""
+"""Plots of uplift curves, TOC curves, policy trees, barycenters and distributional RDD effects; matplotlib is imported only when drawing."""
 
 from ._barycenter import BarycenterDisplay
 from ._policy_tree import plot_policy_tree
+from ._rdd import plot_distributional_rdd
 from ._uplift_curve import UpliftCurveDisplay, plot_qini_curve, plot_toc, plot_uplift_curve
 from ._validation import CATECalibrationDisplay, GATESDisplay, SensitivityDisplay
 
@@ -11,6 +12,7 @@ __all__ = [
     "GATESDisplay",
     "SensitivityDisplay",
     "UpliftCurveDisplay",
+    "plot_distributional_rdd",
     "plot_policy_tree",
     "plot_qini_curve",
     "plot_toc",
