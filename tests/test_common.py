@@ -162,6 +162,8 @@ SHIMS = {
     "PolicyClassifier": {"fit": _with_rewards, "score": _with_rewards},
     "ClassTransformation": {"fit": _with_binary_outcome, "score": _with_binary_outcome},
     "RegressionForest": {"fit": _plain, "score": _plain},
+    "PolicyForest": {"fit": _with_rewards, "score": _with_rewards, "params": {"n_estimators": 5}},
+    "DRPolicyForest": {"params": {"n_estimators": 5}},
 }
 
 # Applied when the estimator has the parameter: two cross-fitting folds keep
@@ -272,6 +274,10 @@ _SUBSAMPLED = (
 )
 EXPECTED_FAILED_CAUSAL_CHECKS = {
     "CausalForest": {
+        "check_row_permutation": _SUBSAMPLED,
+        "check_sample_weight_equals_repetition": _SUBSAMPLED,
+    },
+    "DRPolicyForest": {
         "check_row_permutation": _SUBSAMPLED,
         "check_sample_weight_equals_repetition": _SUBSAMPLED,
     },

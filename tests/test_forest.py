@@ -234,3 +234,34 @@ def test_forest_dr_learner_intervals():
     assert np.mean((lo <= tau[:200, 0]) & (tau[:200, 0] <= hi)) > 0.8
     with pytest.raises(ValueError, match="control"):
         est.effect_inference(X[:2], T0=1)
+
+
+def test_policy_forest_recovers_the_rule_and_averages_trees():
+    from causaldist.forest import DRPolicyForest, PolicyForest
+    from causaldist.policy import PolicyTree
+
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(1500, 4))
+    gain = np.where(X[:, 1] > 0.3, 1.0, -1.0)
+    rewards = np.column_stack([np.zeros(1500), gain + rng.normal(size=1500) * 2])
+    forest = PolicyForest(n_estimators=25, max_depth=1, random_state=0).fit(X, rewards)
+    assert len(forest.estimators_) == 25
+    values = forest.predict_value(X)
+    manual = np.mean([t.predict_value(X) for t in forest.estimators_], axis=0)
+    np.testing.assert_allclose(values, manual)
+    X_new = rng.normal(size=(2000, 4))
+    truth = (X_new[:, 1] > 0.3).astype(int)
+    assert np.mean(forest.predict(X_new) == truth) > 0.95
+    single = PolicyTree(max_depth=1).fit(X, rewards)
+    assert np.mean(forest.predict(X_new) == truth) >= np.mean(single.predict(X_new) == truth) - 0.02
+    two = PolicyForest(n_estimators=25, max_depth=1, random_state=0, n_jobs=2).fit(X, rewards)
+    np.testing.assert_array_equal(two.predict(X_new), forest.predict(X_new))
+
+    Xo, yo, to, tau = _confounded(2000, np.random.default_rng(12))
+    dr = DRPolicyForest(
+        outcome_model=LinearRegression(), n_estimators=10, max_depth=1, cv=2, random_state=0
+    ).fit(Xo, yo, treatment=to)
+    assert dr.policy_forest_ is dr.policy_tree_
+    assert np.mean(dr.predict(Xo) == 1) > 0.9  # tau = 1 + x1 / 2 > 0 everywhere
+    back = pickle.loads(pickle.dumps(dr))
+    np.testing.assert_array_equal(back.predict(Xo), dr.predict(Xo))

@@ -2,6 +2,13 @@
 
 from ._causal_forest import CausalForest
 from ._forest_dr_learner import ForestDRLearner
+from ._policy_forest import DRPolicyForest, PolicyForest
 from ._regression_forest import RegressionForest
 
-__all__ = ["CausalForest", "ForestDRLearner", "RegressionForest"]
+__all__ = [
+    "CausalForest",
+    "DRPolicyForest",
+    "ForestDRLearner",
+    "PolicyForest",
+    "RegressionForest",
+]
