@@ -176,12 +176,24 @@ def _shared_stage(
             random_state=_repeat_seed(owner.random_state, repeat),
             stratify=treatment_model is None,
         )
+        # A private instance switch (set by causaldist.compat.econml): econml's
+        # clipping of each propensity to [c, 1 - c] without renormalising.
+        clipping = getattr(owner, "_propensity_clipping", "renormalise")
         nuis = cross_fit(
             X, y, t, n_arms=n_arms, folds=folds, pooled_outcome=pooled_outcome,
-            sample_weight=sample_weight, min_propensity=owner.min_propensity,
+            sample_weight=sample_weight,
+            min_propensity=owner.min_propensity if clipping == "renormalise" else 0.0,
             n_jobs=getattr(owner, "n_jobs", None), memory=owner.memory, warn=False,
             **models,
         )
+        if clipping != "renormalise":
+            from ._crossfit import _clip_propensity
+
+            nuis.min_propensity, nuis.clipping = owner.min_propensity, clipping
+            if nuis.propensity is not None:
+                nuis.propensity, nuis.n_clipped = _clip_propensity(
+                    nuis.propensity, owner.min_propensity, clipping
+                )
     if known_propensity is not None:
         nuis.propensity, nuis.n_clipped = known_propensity, 0
     return folds, nuis

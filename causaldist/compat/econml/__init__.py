@@ -1,0 +1,21 @@
+"""econml 0.17's estimators, verbs and shapes on causaldist's native estimators.
+
+Each class takes econml's constructor parameters (same names and defaults,
+stored verbatim, so ``clone`` and ``get_params`` work), ``fit(Y, T, *, X=None,
+W=None, sample_weight=None, groups=None, inference=...)`` and econml's verbs
+(``effect``, ``const_marginal_effect``, ``effect_interval``,
+``effect_inference``, ``ate``, ``ate_interval``, ``ate_inference``, ``coef_``,
+``intercept_``, ``coef__interval``, ``summary``, ``score``, ...). They compute
+nothing themselves: the fitted native estimator is ``native_``. With econml's
+folds (explicit ``cv=[(train, test), ...]``, or an int ``cv`` with the same
+``random_state``) and the same models, effects, coefficients and intervals
+equal econml's where the algorithm is the same (see
+:doc:`/porting/econml`).
+"""
+
+from ._dml import DML, LinearDML, NonParamDML, SparseLinearDML
+from ._dr import DRLearner, LinearDRLearner
+
+__all__ = [
+    "DML", "DRLearner", "LinearDML", "LinearDRLearner", "NonParamDML", "SparseLinearDML",
+]

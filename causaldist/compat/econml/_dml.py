@@ -1,0 +1,650 @@
+"""econml's DML family on :mod:`causaldist.dml`."""
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from ...dml import DML as _NativeDML
+from ...dml import LinearDML as _NativeLinearDML
+from ...dml import SparseLinearDML as _NativeSparseLinearDML
+from ...model_selection._crossfit import _econml_folds
+from ._base import _EconmlAdapter, _auto_warning, _model
+
+__all__ = ["LinearDML", "DML", "NonParamDML", "SparseLinearDML"]
+
+
+class _DMLAdapter(_EconmlAdapter):
+    """fit and the verbs of econml's ``_RLearner`` classes."""
+
+    def _check_unsupported(self):
+        if getattr(self, "treatment_featurizer", None) is not None:
+            raise NotImplementedError("treatment_featurizer has no causaldist equivalent yet.")
+        if self.discrete_outcome:
+            raise NotImplementedError(
+                "discrete_outcome=True: pass a classifier-free regressor for model_y "
+                "(E[Y | X] of a 0/1 outcome) with discrete_outcome=False."
+            )
+        if self.allow_missing:
+            raise NotImplementedError("allow_missing=True is not supported.")
+
+    def _control(self, T):
+        if not self.discrete_treatment:
+            return None
+        if isinstance(self.categories, str) and self.categories == "auto":
+            return np.unique(np.asarray(T).ravel())[0]
+        return list(self.categories)[0]
+
+    def _common(self, T, groups, n):
+        """Native keyword arguments shared by the DML adapters (econml's folds)."""
+        self._check_unsupported()
+        mc = 1 if self.mc_iters is None else int(self.mc_iters)
+        rs = check_random_state(self.random_state)
+        if mc > 1:
+            if not isinstance(self.cv, (int, np.integer)):
+                raise ValueError("mc_iters > 1 needs an int cv (new folds per repetition).")
+            cv, seed = self.cv, rs.randint(np.iinfo(np.int32).max)
+        else:
+            strata = np.asarray(T)
+            cv = _econml_folds(
+                self.cv, strata, n, rs, stratify=self.discrete_treatment, groups=groups
+            )
+            seed = self.random_state if not isinstance(
+                self.random_state, np.random.RandomState) else 0
+        return dict(
+            discrete_treatment=self.discrete_treatment, cv=cv, n_repeats=mc,
+            repeat_aggregation=self.mc_agg, random_state=seed, min_propensity=0.0,
+            control=self._control(T), featurizer=self.featurizer,
+        )
+
+    def fit(self, Y, T, *, X=None, W=None, sample_weight=None, groups=None,
+            cache_values=False, inference="auto"):
+        """Fit with econml's signature: nuisances on ``[X, W]``, the effect on ``X``.
+
+        Parameters
+        ----------
+        Y : array-like of shape (n,) or (n, d_y)
+        T : array-like of shape (n,) or (n, d_t)
+            Continuous treatments, or labels with ``discrete_treatment=True``.
+        X : array-like of shape (n, d_x), default=None
+            Effect features (a DataFrame's column names are kept).
+        W : array-like of shape (n, d_w), default=None
+            Controls: nuisance models only.
+        sample_weight : array-like of shape (n,), default=None
+        groups : array-like of shape (n,), default=None
+            Grouped folds (no group in two folds), as econml.
+        cache_values : bool, default=False
+            Ignored (the native estimator keeps its residuals).
+        inference : {"auto", "bootstrap", None}, default="auto"
+
+        Returns
+        -------
+        self : object
+        """
+        n = np.shape(Y)[0]
+        Xf = self._layout(X, W, n)
+        _auto_warning(self, [k for k in ("model_y", "model_t")
+                             if isinstance(getattr(self, k, None), str)])
+        native = self._native(T, groups, n, inference)
+        kw = {}
+        if self.mc_iters is not None and self.mc_iters > 1 and groups is not None:
+            kw["groups"] = groups
+        self.native_ = native.fit(
+            Xf, np.asarray(Y, dtype=np.float64), treatment=np.asarray(T),
+            sample_weight=sample_weight, **kw,
+        )
+        return self
+
+    # -- effects ----------------------------------------------------------------
+    def const_marginal_effect(self, X=None):
+        """``theta(x)``, shape ``(m, d_y, d_t)`` with econml's singleton rules.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x), default=None
+
+        Returns
+        -------
+        theta : ndarray
+        """
+        return self._check().const_marginal_effect(self._full(X))
+
+    def marginal_effect(self, T, X=None):
+        """``theta(x)`` (the model is linear in ``T``).
+
+        Parameters
+        ----------
+        T : array-like
+        X : array-like of shape (m, d_x), default=None
+
+        Returns
+        -------
+        theta : ndarray
+        """
+        return self._check().marginal_effect(T, self._full(X))
+
+    def effect(self, X=None, *, T0=0, T1=1):
+        """``theta(x) . (T1 - T0)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x), default=None
+        T0, T1 : scalar, label or array-like, default=0 and 1
+
+        Returns
+        -------
+        effect : ndarray of shape (m,) or (m, d_y)
+        """
+        return self._check().effect(self._full(X), T0=T0, T1=T1)
+
+    def effect_inference(self, X=None, *, T0=0, T1=1):
+        """:meth:`effect` with standard errors.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x), default=None
+        T0, T1 : as in :meth:`effect`
+
+        Returns
+        -------
+        inference : causaldist.evaluation.EffectInference
+            ``summary_frame()``, ``conf_int()``, ``population_summary()``.
+        """
+        return self._check().effect_inference(self._full(X), T0=T0, T1=T1)
+
+    def effect_interval(self, X=None, *, T0=0, T1=1, alpha=0.05):
+        """Pointwise ``1 - alpha`` intervals of :meth:`effect`.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x), default=None
+        T0, T1 : as in :meth:`effect`
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        lower, upper : ndarray
+        """
+        return self._check().effect_interval(self._full(X), T0=T0, T1=T1, alpha=alpha)
+
+    def const_marginal_effect_inference(self, X=None):
+        """:meth:`const_marginal_effect` with standard errors.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x), default=None
+
+        Returns
+        -------
+        inference : causaldist.evaluation.EffectInference
+        """
+        return self._check().const_marginal_effect_inference(self._full(X))
+
+    def const_marginal_effect_interval(self, X=None, *, alpha=0.05):
+        """Intervals of :meth:`const_marginal_effect`.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x), default=None
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        lower, upper : ndarray
+        """
+        return self._check().const_marginal_effect_interval(self._full(X), alpha=alpha)
+
+    def marginal_effect_inference(self, T, X=None):
+        """:meth:`marginal_effect` with standard errors.
+
+        Parameters
+        ----------
+        T : array-like
+        X : array-like of shape (m, d_x), default=None
+
+        Returns
+        -------
+        inference : causaldist.evaluation.EffectInference
+        """
+        return self.const_marginal_effect_inference(X)
+
+    def marginal_effect_interval(self, T, X=None, *, alpha=0.05):
+        """Intervals of :meth:`marginal_effect`.
+
+        Parameters
+        ----------
+        T : array-like
+        X : array-like of shape (m, d_x), default=None
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        lower, upper : ndarray
+        """
+        return self.const_marginal_effect_interval(X, alpha=alpha)
+
+    def ate_inference(self, X=None, *, T0=0, T1=1):
+        """The mean of :meth:`effect` over the rows of ``X`` with its uncertainty.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x), default=None
+        T0, T1 : as in :meth:`effect`
+
+        Returns
+        -------
+        summary : causaldist.evaluation.PopulationSummary
+        """
+        return self._check().ate_inference(self._full(X), T0=T0, T1=T1)
+
+    def ate_interval(self, X=None, *, T0=0, T1=1, alpha=0.05):
+        """Interval of :meth:`ate`.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x), default=None
+        T0, T1 : as in :meth:`effect`
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        lower, upper : float or ndarray
+        """
+        return self.ate_inference(X, T0=T0, T1=T1).conf_int(alpha)
+
+    def marginal_ate(self, T, X=None):
+        """Mean of :meth:`marginal_effect` over the rows.
+
+        Parameters
+        ----------
+        T : array-like
+        X : array-like of shape (m, d_x), default=None
+
+        Returns
+        -------
+        ate : ndarray
+        """
+        return np.mean(self.marginal_effect(T, X), axis=0)
+
+    def score(self, Y, T, X=None, W=None, sample_weight=None):
+        """econml's ``score``: the R-loss MSE with the fitted nuisances (lower is better).
+
+        Parameters
+        ----------
+        Y : array-like of shape (n,) or (n, d_y)
+        T : array-like
+        X, W : array-like, default=None
+        sample_weight : array-like of shape (n,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        native = self._check()
+        n = np.shape(Y)[0]
+        Wf = None if W is None else W
+        return -native.score(self._full(X, Wf, n), np.asarray(Y, dtype=np.float64),
+                             treatment=np.asarray(T), sample_weight=sample_weight)
+
+    @property
+    def models_y(self):
+        """Fitted outcome models: ``[[fold models]]`` (one list per repetition)."""
+        return [list(self._check().nuisances_.models["marginal"])]
+
+    @property
+    def models_t(self):
+        """Fitted treatment models: ``[[fold models]]`` (one list per repetition)."""
+        models = self._check().nuisances_.models
+        return [list(models.get("treatment", models.get("propensity", [])))]
+
+
+class _LinearAdapterMixin:
+    """The linear final stage's coefficients and summary."""
+
+    @property
+    def coef_(self):
+        """Coefficients of the featurised ``X`` (econml's layout)."""
+        return self._check().coef_
+
+    @property
+    def intercept_(self):
+        """CATE intercept (econml's layout)."""
+        return self._check().intercept_
+
+    def coef__interval(self, *, alpha=0.05):
+        """Intervals of ``coef_``.
+
+        Parameters
+        ----------
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        lower, upper : ndarray
+        """
+        return self._check().coef__interval(alpha=alpha)
+
+    def intercept__interval(self, *, alpha=0.05):
+        """Intervals of ``intercept_``.
+
+        Parameters
+        ----------
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        lower, upper : ndarray
+        """
+        return self._check().intercept__interval(alpha=alpha)
+
+    def coef__inference(self):
+        """Inference on ``coef_``.
+
+        Returns
+        -------
+        inference : causaldist.evaluation.EffectInference
+        """
+        return self._check().coef__inference()
+
+    def intercept__inference(self):
+        """Inference on ``intercept_``.
+
+        Returns
+        -------
+        inference : causaldist.evaluation.EffectInference
+        """
+        return self._check().intercept__inference()
+
+    def summary(self, alpha=0.05):
+        """Coefficient table (a DataFrame; econml returns a statsmodels ``Summary``).
+
+        Parameters
+        ----------
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        table : DataFrame
+        """
+        return self._check().summary(alpha=alpha)
+
+
+_COMMON_DOC = """
+    featurizer : transformer, default=None
+        Applied to ``X`` before the final stage.
+    fit_cate_intercept : bool, default=True
+    discrete_outcome : bool, default=False
+        Only False is supported.
+    discrete_treatment : bool, default=False
+    categories : "auto" or list, default="auto"
+        The first category is the control.
+    cv : int, splitter or iterable of (train, test), default=2
+        econml's folds: an int is a shuffled ``StratifiedKFold`` on ``T``
+        (``KFold`` for a continuous ``T``) seeded from ``random_state``.
+    mc_iters : int, default=None
+        Cross-fitting repetitions; causaldist aggregates the final estimates
+        (econml averages the nuisances), so no parity when > 1.
+    mc_agg : {"mean", "median"}, default="mean"
+    random_state : int, RandomState or None, default=None
+    allow_missing : bool, default=False
+        Only False is supported.
+    use_ray, ray_remote_func_options
+        Ignored (accepted for signature compatibility)."""
+
+
+class LinearDML(_LinearAdapterMixin, _DMLAdapter):
+    """econml's ``LinearDML`` on :class:`causaldist.dml.LinearDML`.
+
+    Parameters
+    ----------
+    model_y : regressor or "auto", default="auto"
+        ``E[Y | X, W]``; ``"auto"`` uses causaldist's default (with a warning).
+    model_t : regressor, classifier or "auto", default="auto"
+        ``E[T | X, W]`` (a classifier with ``discrete_treatment=True``).
+    treatment_featurizer : None
+        Only None is supported.
+    linear_first_stages : deprecated
+        Ignored.
+    enable_federation : bool, default=False
+        Ignored.{common}
+
+    Attributes
+    ----------
+    native_ : causaldist.dml.LinearDML
+        The fitted native estimator that every number comes from.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from causaldist.compat.econml import LinearDML
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(500, 2)); T = X[:, 0] + rng.normal(size=500)
+    >>> Y = (1 + X[:, 1]) * T + X[:, 0] + rng.normal(size=500)
+    >>> est = LinearDML(model_y=LinearRegression(), model_t=LinearRegression(),
+    ...                 random_state=0).fit(Y, T, X=X)
+    >>> est.coef_.round(1).tolist()
+    [0.0, 1.0]
+    """
+
+    def __init__(self, *, model_y="auto", model_t="auto", featurizer=None,
+                 treatment_featurizer=None, fit_cate_intercept=True,
+                 linear_first_stages="deprecated", discrete_outcome=False,
+                 discrete_treatment=False, categories="auto", cv=2, mc_iters=None,
+                 mc_agg="mean", random_state=None, allow_missing=False,
+                 enable_federation=False, use_ray=False, ray_remote_func_options=None):
+        self.model_y = model_y
+        self.model_t = model_t
+        self.featurizer = featurizer
+        self.treatment_featurizer = treatment_featurizer
+        self.fit_cate_intercept = fit_cate_intercept
+        self.linear_first_stages = linear_first_stages
+        self.discrete_outcome = discrete_outcome
+        self.discrete_treatment = discrete_treatment
+        self.categories = categories
+        self.cv = cv
+        self.mc_iters = mc_iters
+        self.mc_agg = mc_agg
+        self.random_state = random_state
+        self.allow_missing = allow_missing
+        self.enable_federation = enable_federation
+        self.use_ray = use_ray
+        self.ray_remote_func_options = ray_remote_func_options
+
+    def _native(self, T, groups, n, inference):
+        return _NativeLinearDML(
+            outcome_model=_model(self.model_y), treatment_model=_model(self.model_t),
+            fit_cate_intercept=self.fit_cate_intercept,
+            effect_features=self._effect_features(),
+            inference="bootstrap" if inference == "bootstrap" else "auto",
+            **self._common(T, groups, n),
+        )
+
+
+class SparseLinearDML(_LinearAdapterMixin, _DMLAdapter):
+    """econml's ``SparseLinearDML`` on :class:`causaldist.dml.SparseLinearDML`.
+
+    The debiased lasso is causaldist's (van de Geer et al. 2014, nodewise
+    lassos); econml's ``DebiasedLasso`` chooses its penalties differently, so
+    coefficients agree only approximately.
+
+    Parameters
+    ----------
+    model_y, model_t : estimator or "auto", default="auto"
+        As in :class:`LinearDML`.
+    alpha, alpha_cov : "auto" or float, default="auto"
+        Penalties of the lasso and of the nodewise lassos.
+    n_alphas, n_alphas_cov, max_iter, tol, n_jobs
+        Ignored (causaldist's grids: 100 and 10 penalties).
+    treatment_featurizer, linear_first_stages
+        As in :class:`LinearDML`.{common}
+
+    Attributes
+    ----------
+    native_ : causaldist.dml.SparseLinearDML
+    """
+
+    def __init__(self, *, model_y="auto", model_t="auto", alpha="auto", n_alphas=100,
+                 alpha_cov="auto", n_alphas_cov=10, max_iter=1000, tol=0.0001, n_jobs=None,
+                 featurizer=None, treatment_featurizer=None, fit_cate_intercept=True,
+                 linear_first_stages="deprecated", discrete_outcome=False,
+                 discrete_treatment=False, categories="auto", cv=2, mc_iters=None,
+                 mc_agg="mean", random_state=None, allow_missing=False, use_ray=False,
+                 ray_remote_func_options=None):
+        self.model_y = model_y
+        self.model_t = model_t
+        self.alpha = alpha
+        self.n_alphas = n_alphas
+        self.alpha_cov = alpha_cov
+        self.n_alphas_cov = n_alphas_cov
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_jobs = n_jobs
+        self.featurizer = featurizer
+        self.treatment_featurizer = treatment_featurizer
+        self.fit_cate_intercept = fit_cate_intercept
+        self.linear_first_stages = linear_first_stages
+        self.discrete_outcome = discrete_outcome
+        self.discrete_treatment = discrete_treatment
+        self.categories = categories
+        self.cv = cv
+        self.mc_iters = mc_iters
+        self.mc_agg = mc_agg
+        self.random_state = random_state
+        self.allow_missing = allow_missing
+        self.use_ray = use_ray
+        self.ray_remote_func_options = ray_remote_func_options
+
+    def _native(self, T, groups, n, inference):
+        return _NativeSparseLinearDML(
+            outcome_model=_model(self.model_y), treatment_model=_model(self.model_t),
+            fit_cate_intercept=self.fit_cate_intercept,
+            effect_features=self._effect_features(), alpha=self.alpha,
+            alpha_cov=self.alpha_cov, n_jobs=self.n_jobs, **self._common(T, groups, n),
+        )
+
+
+def _is_ols_without_intercept(model):
+    name = type(model).__name__
+    return name in ("LinearRegression", "StatsModelsLinearRegression") and not getattr(
+        model, "fit_intercept", True
+    )
+
+
+class DML(_LinearAdapterMixin, _DMLAdapter):
+    """econml's ``DML`` (a linear final model) on :class:`causaldist.dml.LinearDML`.
+
+    econml's ``DML`` regresses ``Y~`` on ``T~ (x) [1, phi(X)]`` with
+    ``model_final``; with an OLS ``model_final`` without intercept
+    (``LinearRegression(fit_intercept=False)`` or econml's
+    ``StatsModelsLinearRegression(fit_intercept=False)``) that is
+    causaldist's :class:`~causaldist.dml.LinearDML`, which also gives
+    sandwich standard errors. Other final models raise (use
+    :class:`NonParamDML` for a non-linear CATE).
+
+    Parameters
+    ----------
+    model_y, model_t : estimator
+        As in :class:`LinearDML`.
+    model_final : regressor
+        An OLS without intercept (see above).
+    treatment_featurizer, linear_first_stages
+        As in :class:`LinearDML`.{common}
+
+    Attributes
+    ----------
+    native_ : causaldist.dml.LinearDML
+    """
+
+    def __init__(self, *, model_y, model_t, model_final, featurizer=None,
+                 treatment_featurizer=None, fit_cate_intercept=True,
+                 linear_first_stages="deprecated", discrete_outcome=False,
+                 discrete_treatment=False, categories="auto", cv=2, mc_iters=None,
+                 mc_agg="mean", random_state=None, allow_missing=False, use_ray=False,
+                 ray_remote_func_options=None):
+        self.model_y = model_y
+        self.model_t = model_t
+        self.model_final = model_final
+        self.featurizer = featurizer
+        self.treatment_featurizer = treatment_featurizer
+        self.fit_cate_intercept = fit_cate_intercept
+        self.linear_first_stages = linear_first_stages
+        self.discrete_outcome = discrete_outcome
+        self.discrete_treatment = discrete_treatment
+        self.categories = categories
+        self.cv = cv
+        self.mc_iters = mc_iters
+        self.mc_agg = mc_agg
+        self.random_state = random_state
+        self.allow_missing = allow_missing
+        self.use_ray = use_ray
+        self.ray_remote_func_options = ray_remote_func_options
+
+    def _native(self, T, groups, n, inference):
+        if not _is_ols_without_intercept(self.model_final):
+            raise NotImplementedError(
+                "DML adapter: model_final must be an OLS without intercept "
+                "(LinearRegression(fit_intercept=False)); use NonParamDML or "
+                "causaldist.dml.DML(final_model=...) for other final models."
+            )
+        return _NativeLinearDML(
+            outcome_model=_model(self.model_y), treatment_model=_model(self.model_t),
+            fit_cate_intercept=self.fit_cate_intercept,
+            effect_features=self._effect_features(),
+            inference="bootstrap" if inference == "bootstrap" else "auto",
+            **self._common(T, groups, n),
+        )
+
+
+class NonParamDML(_DMLAdapter):
+    """econml's ``NonParamDML`` on :class:`causaldist.dml.DML`.
+
+    The final model regresses ``Y~ / T~`` on ``phi(X)`` with weights
+    ``T~^2`` (one treatment column). ``inference="bootstrap"`` refits only
+    the final stage on resampled residuals (econml refits everything), so its
+    intervals differ from econml's.
+
+    Parameters
+    ----------
+    model_y, model_t : estimator
+        As in :class:`LinearDML`.
+    model_final : regressor
+        Must accept ``sample_weight``.
+    treatment_featurizer : None
+        Only None is supported.{common}
+
+    Attributes
+    ----------
+    native_ : causaldist.dml.DML
+    """
+
+    def __init__(self, *, model_y, model_t, model_final, featurizer=None,
+                 discrete_outcome=False, discrete_treatment=False,
+                 treatment_featurizer=None, categories="auto", cv=2, mc_iters=None,
+                 mc_agg="mean", random_state=None, allow_missing=False, use_ray=False,
+                 ray_remote_func_options=None):
+        self.model_y = model_y
+        self.model_t = model_t
+        self.model_final = model_final
+        self.featurizer = featurizer
+        self.discrete_outcome = discrete_outcome
+        self.discrete_treatment = discrete_treatment
+        self.treatment_featurizer = treatment_featurizer
+        self.categories = categories
+        self.cv = cv
+        self.mc_iters = mc_iters
+        self.mc_agg = mc_agg
+        self.random_state = random_state
+        self.allow_missing = allow_missing
+        self.use_ray = use_ray
+        self.ray_remote_func_options = ray_remote_func_options
+
+    def _native(self, T, groups, n, inference):
+        return _NativeDML(
+            outcome_model=_model(self.model_y), treatment_model=_model(self.model_t),
+            final_model=self.model_final, effect_features=self._effect_features(),
+            inference="bootstrap" if inference == "bootstrap" else None,
+            **self._common(T, groups, n),
+        )
+
+
+for _cls in (LinearDML, SparseLinearDML, DML, NonParamDML):
+    _cls.__doc__ = _cls.__doc__.replace("{common}", _COMMON_DOC)

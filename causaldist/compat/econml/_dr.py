@@ -1,0 +1,528 @@
+"""econml's DR learners on :mod:`causaldist.metalearners`."""
+
+import numpy as np
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LinearRegression
+from sklearn.pipeline import Pipeline
+from sklearn.utils import check_random_state
+
+from ...metalearners import DRLearner as _NativeDRLearner
+from ...metalearners import LinearDRLearner as _NativeLinearDRLearner
+from ...model_selection._crossfit import _econml_folds
+from ._base import _EconmlAdapter, _auto_warning, _model
+
+__all__ = ["DRLearner", "LinearDRLearner"]
+
+
+def _select(cols, featurizer, model):
+    """``model`` (after ``featurizer``) fitted on the columns ``cols`` of ``[X, W]``."""
+    steps = [("X", ColumnTransformer([("X", "passthrough", list(cols))]))]
+    if featurizer is not None:
+        steps.append(("featurizer", featurizer))
+    steps.append(("final", model))
+    return Pipeline(steps)
+
+
+class _DRAdapter(_EconmlAdapter):
+    """fit and the verbs of econml's DR learners."""
+
+    def _check_unsupported(self):
+        if self.trimming_threshold is not None:
+            raise NotImplementedError("trimming_threshold has no causaldist equivalent yet.")
+        if self.discrete_outcome:
+            raise NotImplementedError(
+                "discrete_outcome=True is not supported: a classifier model_regression "
+                "with discrete_outcome=False is not econml's rule either; use a regressor."
+            )
+        if self.allow_missing:
+            raise NotImplementedError("allow_missing=True is not supported.")
+
+    def _common(self, T, groups, n):
+        self._check_unsupported()
+        T = np.asarray(T).ravel()
+        if isinstance(self.categories, str) and self.categories == "auto":
+            control = np.unique(T)[0]
+        else:
+            control = list(self.categories)[0]
+        mc = 1 if self.mc_iters is None else int(self.mc_iters)
+        rs = check_random_state(self.random_state)
+        if mc > 1:
+            if not isinstance(self.cv, (int, np.integer)):
+                raise ValueError("mc_iters > 1 needs an int cv (new folds per repetition).")
+            cv, seed = self.cv, rs.randint(np.iinfo(np.int32).max)
+        else:
+            cv = _econml_folds(self.cv, T, n, rs, stratify=True, groups=groups)
+            seed = self.random_state if not isinstance(
+                self.random_state, np.random.RandomState) else 0
+        return dict(
+            outcome_model=_model(self.model_regression),
+            propensity_model=_model(self.model_propensity), pooled_outcome=True,
+            cv=cv, min_propensity=self.min_propensity, random_state=seed, control=control,
+        ), mc
+
+    def fit(self, Y, T, *, X=None, W=None, sample_weight=None, freq_weight=None,
+            sample_var=None, groups=None, cache_values=False, inference="auto"):
+        """Fit with econml's signature: nuisances on ``[X, W]``, the effect on ``X``.
+
+        Parameters
+        ----------
+        Y : array-like of shape (n,)
+        T : array-like of shape (n,)
+            Arm labels; the first category (sorted, or ``categories[0]``) is
+            the control.
+        X : array-like of shape (n, d_x), default=None
+        W : array-like of shape (n, d_w), default=None
+        sample_weight : array-like of shape (n,), default=None
+        freq_weight, sample_var : None
+            Only None is supported.
+        groups : array-like of shape (n,), default=None
+            Grouped folds, as econml.
+        cache_values : bool, default=False
+            Ignored.
+        inference : str or None, default="auto"
+            Analytic inference of the linear final stage (``"auto"``);
+            ``"bootstrap"`` is not supported.
+
+        Returns
+        -------
+        self : object
+        """
+        if freq_weight is not None or sample_var is not None:
+            raise NotImplementedError("freq_weight and sample_var are not supported.")
+        if inference == "bootstrap":
+            raise NotImplementedError(
+                "inference='bootstrap' is not supported; LinearDRLearner has "
+                "analytic intervals."
+            )
+        n = np.shape(Y)[0]
+        Y = np.asarray(Y, dtype=np.float64)
+        if Y.ndim == 2 and Y.shape[1] == 1:
+            Y = Y[:, 0]
+        Xf = self._layout(X, W, n)
+        _auto_warning(self, [k for k in ("model_regression", "model_propensity")
+                             if isinstance(getattr(self, k), str)])
+        native = self._native(np.asarray(T), groups, n)
+        # econml clips every propensity to [c, 1 - c] without renormalising.
+        native._propensity_clipping = "clip"
+        self.native_ = native.fit(Xf, Y, treatment=np.asarray(T).ravel(),
+                                  sample_weight=sample_weight)
+        return self
+
+    def _arms(self, m, T0, T1):
+        """econml's ``T0=0, T1=1`` defaults in terms of the fitted labels."""
+        cats = self.native_.categories_.tolist()
+        if np.ndim(T0) == 0 and T0 == 0 and 0 not in cats:
+            T0 = cats[0]
+        if np.ndim(T1) == 0 and T1 == 1 and 1 not in cats:
+            if len(cats) > 2:
+                raise ValueError(f"T1 is required with arms {cats}.")
+            T1 = cats[1]
+        return T0, T1
+
+    def const_marginal_effect(self, X=None):
+        """Effects of every treated arm against control, shape ``(m, n_arms - 1)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x), default=None
+
+        Returns
+        -------
+        cate : ndarray of shape (m, n_arms - 1)
+        """
+        native = self._check()
+        tau = native.predict(self._full(X))
+        return tau.reshape(tau.shape[0], -1)
+
+    def marginal_effect(self, T, X=None):
+        """As :meth:`const_marginal_effect` (discrete treatments).
+
+        Parameters
+        ----------
+        T : array-like
+        X : array-like of shape (m, d_x), default=None
+
+        Returns
+        -------
+        cate : ndarray of shape (m, n_arms - 1)
+        """
+        return self.const_marginal_effect(X)
+
+    def effect(self, X=None, *, T0=0, T1=1):
+        """Effect of moving each row from arm ``T0`` to arm ``T1``.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x), default=None
+        T0, T1 : label or array-like, default=0 and 1
+            ``0`` and ``1`` mean the control and (with two arms) the treated
+            arm when they are not labels.
+
+        Returns
+        -------
+        effect : ndarray of shape (m,)
+        """
+        native = self._check()
+        Xf = self._full(X)
+        T0, T1 = self._arms(Xf.shape[0], T0, T1)
+        return native.effect(Xf, T0=T0, T1=T1)
+
+    def score(self, Y, T, X=None, W=None, sample_weight=None):
+        """DR pseudo-outcome MSE with the fitted nuisances (lower is better).
+
+        The nuisances are averaged over the fold models before the
+        pseudo-outcome is formed (econml averages the pseudo-outcomes of
+        every fold model), so the value is close to, not equal to, econml's.
+
+        Parameters
+        ----------
+        Y : array-like of shape (n,)
+        T : array-like of shape (n,)
+        X, W : array-like, default=None
+        sample_weight : array-like of shape (n,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        native = self._check()
+        n = np.shape(Y)[0]
+        return -native.score(self._full(X, W, n), np.asarray(Y, dtype=np.float64).ravel(),
+                             treatment=np.asarray(T).ravel(), sample_weight=sample_weight)
+
+    @property
+    def models_propensity(self):
+        """Fitted propensity models, ``[[fold models]]``."""
+        return [list(self._check().nuisances_.models["propensity"])]
+
+    @property
+    def models_regression(self):
+        """Fitted pooled outcome models, ``[[fold models]]``."""
+        return [list(self._check().nuisances_.models["outcome"])]
+
+
+_COMMON_DOC = """
+    model_propensity : classifier or "auto", default="auto"
+        ``P(T | X, W)``; ``"auto"`` uses causaldist's default (with a warning).
+    model_regression : regressor or "auto", default="auto"
+        ``E[Y | X, W, T]``, one pooled model on ``[X, W, one-hot(T)]``.
+    discrete_outcome : bool, default=False
+        Only False is supported.
+    min_propensity : float, default=1e-6
+        Each propensity is clipped to ``[c, 1 - c]`` (econml's rule).
+    trimming_threshold : None
+        Only None is supported.
+    categories : "auto" or list, default="auto"
+        The first category is the control.
+    cv : int, splitter or iterable of (train, test), default=2
+        econml's folds: an int is a shuffled ``StratifiedKFold`` on ``T``
+        seeded from ``random_state``.
+    mc_iters : int, default=None
+        Repetitions; causaldist aggregates the final estimates (econml the
+        nuisances), so no parity when > 1 (LinearDRLearner only).
+    mc_agg : {"mean", "median"}, default="mean"
+    random_state : int, RandomState or None, default=None
+    allow_missing : bool, default=False
+        Only False is supported.
+    use_ray, ray_remote_func_options
+        Ignored."""
+
+
+class DRLearner(_DRAdapter):
+    """econml's ``DRLearner`` on :class:`causaldist.metalearners.DRLearner`.
+
+    The native learner runs with ``pooled_outcome=True`` (econml's pooled
+    outcome model), econml's folds and clipping; ``model_final`` (after the
+    ``featurizer``) is fitted on the ``X`` columns only, one clone per
+    treated arm. Intervals need a linear final stage: use
+    :class:`LinearDRLearner`.
+
+    Parameters
+    ----------
+    model_final : regressor, default=None
+        ``None`` means ``LinearRegression()`` (the point estimates of
+        econml's default ``StatsModelsLinearRegression()``).
+    multitask_model_final : bool, default=False
+        Ignored: one clone per arm (the same fit for per-output models).
+    featurizer : transformer, default=None{common}
+
+    Attributes
+    ----------
+    native_ : causaldist.metalearners.DRLearner
+    """
+
+    def __init__(self, *, model_propensity="auto", model_regression="auto", model_final=None,
+                 discrete_outcome=False, multitask_model_final=False, featurizer=None,
+                 min_propensity=1e-06, trimming_threshold=None, categories="auto", cv=2,
+                 mc_iters=None, mc_agg="mean", random_state=None, allow_missing=False,
+                 use_ray=False, ray_remote_func_options=None):
+        self.model_propensity = model_propensity
+        self.model_regression = model_regression
+        self.model_final = model_final
+        self.discrete_outcome = discrete_outcome
+        self.multitask_model_final = multitask_model_final
+        self.featurizer = featurizer
+        self.min_propensity = min_propensity
+        self.trimming_threshold = trimming_threshold
+        self.categories = categories
+        self.cv = cv
+        self.mc_iters = mc_iters
+        self.mc_agg = mc_agg
+        self.random_state = random_state
+        self.allow_missing = allow_missing
+        self.use_ray = use_ray
+        self.ray_remote_func_options = ray_remote_func_options
+
+    def _native(self, T, groups, n):
+        if self._n_x == 0:
+            raise NotImplementedError(
+                "DRLearner adapter with X=None: use LinearDRLearner (a constant effect)."
+            )
+        common, mc = self._common(T, groups, n)
+        if mc > 1:
+            raise NotImplementedError("mc_iters > 1 is supported by LinearDRLearner only.")
+        final = LinearRegression() if self.model_final is None else self.model_final
+        return _NativeDRLearner(
+            final_model=_select(range(self._n_x), self.featurizer, final), **common
+        )
+
+    @property
+    def models_cate(self):
+        """The fitted final models, one per treated arm."""
+        return [m.named_steps["final"] for m in self._check().final_models_]
+
+
+class LinearDRLearner(_DRAdapter):
+    """econml's ``LinearDRLearner`` on :class:`causaldist.metalearners.LinearDRLearner`.
+
+    Pooled outcome model, econml's folds and clipping, and an OLS final stage
+    per arm with HC1 sandwich standard errors (econml's
+    ``StatsModelsLinearRegression``).
+
+    Parameters
+    ----------
+    featurizer : transformer, default=None
+    fit_cate_intercept : bool, default=True
+    enable_federation : bool, default=False
+        Ignored.{common}
+
+    Attributes
+    ----------
+    native_ : causaldist.metalearners.LinearDRLearner
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LinearRegression, LogisticRegression
+    >>> from causaldist.compat.econml import LinearDRLearner
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(1000, 2)); T = rng.integers(0, 2, 1000)
+    >>> Y = (1 + X[:, 1]) * T + X[:, 0] + rng.normal(size=1000)
+    >>> est = LinearDRLearner(model_regression=LinearRegression(),
+    ...                       model_propensity=LogisticRegression(),
+    ...                       random_state=0).fit(Y, T, X=X)
+    >>> est.coef_(T=1).round(1).tolist()
+    [0.0, 1.0]
+    """
+
+    def __init__(self, *, model_propensity="auto", model_regression="auto", featurizer=None,
+                 fit_cate_intercept=True, discrete_outcome=False, min_propensity=1e-06,
+                 trimming_threshold=None, categories="auto", cv=2, mc_iters=None,
+                 mc_agg="mean", random_state=None, allow_missing=False,
+                 enable_federation=False, use_ray=False, ray_remote_func_options=None):
+        self.model_propensity = model_propensity
+        self.model_regression = model_regression
+        self.featurizer = featurizer
+        self.fit_cate_intercept = fit_cate_intercept
+        self.discrete_outcome = discrete_outcome
+        self.min_propensity = min_propensity
+        self.trimming_threshold = trimming_threshold
+        self.categories = categories
+        self.cv = cv
+        self.mc_iters = mc_iters
+        self.mc_agg = mc_agg
+        self.random_state = random_state
+        self.allow_missing = allow_missing
+        self.enable_federation = enable_federation
+        self.use_ray = use_ray
+        self.ray_remote_func_options = ray_remote_func_options
+
+    def _native(self, T, groups, n):
+        common, mc = self._common(T, groups, n)
+        return _NativeLinearDRLearner(
+            featurizer=self.featurizer, fit_cate_intercept=self.fit_cate_intercept,
+            effect_features=self._effect_features(), n_repeats=mc,
+            repeat_aggregation=self.mc_agg, **common,
+        )
+
+    def effect_inference(self, X=None, *, T0=0, T1=1):
+        """:meth:`effect` with standard errors.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x), default=None
+        T0, T1 : as in :meth:`effect`
+
+        Returns
+        -------
+        inference : causaldist.evaluation.EffectInference
+        """
+        native = self._check()
+        Xf = self._full(X)
+        T0, T1 = self._arms(Xf.shape[0], T0, T1)
+        return native.effect_inference(Xf, T0, T1)
+
+    def effect_interval(self, X=None, *, T0=0, T1=1, alpha=0.05):
+        """Pointwise intervals of :meth:`effect`.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x), default=None
+        T0, T1 : as in :meth:`effect`
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        lower, upper : ndarray of shape (m,)
+        """
+        return self.effect_inference(X, T0=T0, T1=T1).conf_int(alpha)
+
+    def ate_inference(self, X=None, *, T0=0, T1=1):
+        """The mean of :meth:`effect` over the rows, with its standard error.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x), default=None
+        T0, T1 : as in :meth:`effect`
+
+        Returns
+        -------
+        summary : causaldist.evaluation.PopulationSummary
+        """
+        return self.effect_inference(X, T0=T0, T1=T1).population_summary()
+
+    def ate_interval(self, X=None, *, T0=0, T1=1, alpha=0.05):
+        """Interval of :meth:`ate`.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x), default=None
+        T0, T1 : as in :meth:`effect`
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        lower, upper : float
+        """
+        return self.ate_inference(X, T0=T0, T1=T1).conf_int(alpha)
+
+    def _row(self, T):
+        native = self._check()
+        cats = native.categories_.tolist()
+        if T not in cats[1:]:
+            raise ValueError(f"T must be a treated arm of {cats[1:]}; got {T!r}.")
+        return cats.index(T) - 1
+
+    def _param(self, T, which):
+        """Values and standard errors of the coefficients of arm ``T`` (intercept first)."""
+        inf = self._check().coef__inference()
+        v, s = np.asarray(inf.value), np.asarray(inf.stderr)
+        if v.ndim == 2:
+            k = self._row(T)
+            v, s = v[:, k], s[:, k]
+        else:
+            self._row(T)
+        start = 1 if self.fit_cate_intercept else 0
+        return (v[start:], s[start:]) if which == "coef" else (v[0], s[0])
+
+    def coef_(self, T):
+        """Coefficients of the featurised ``X`` for arm ``T`` (econml's method).
+
+        Parameters
+        ----------
+        T : label
+            A treated arm.
+
+        Returns
+        -------
+        coef : ndarray of shape (n_features,)
+        """
+        return self._param(T, "coef")[0]
+
+    def intercept_(self, T):
+        """The CATE intercept of arm ``T``.
+
+        Parameters
+        ----------
+        T : label
+
+        Returns
+        -------
+        intercept : float
+        """
+        if not self.fit_cate_intercept:
+            raise AttributeError("fit_cate_intercept=False: there is no intercept.")
+        return float(self._param(T, "intercept")[0])
+
+    def _interval(self, T, which, alpha):
+        from scipy.stats import norm
+
+        v, s = self._param(T, which)
+        z = norm.ppf(1 - alpha / 2)
+        return v - z * s, v + z * s
+
+    def coef__interval(self, T, *, alpha=0.05):
+        """Intervals of ``coef_(T)``.
+
+        Parameters
+        ----------
+        T : label
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        lower, upper : ndarray of shape (n_features,)
+        """
+        return self._interval(T, "coef", alpha)
+
+    def intercept__interval(self, T, *, alpha=0.05):
+        """Interval of ``intercept_(T)``.
+
+        Parameters
+        ----------
+        T : label
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        lower, upper : float
+        """
+        lo, hi = self._interval(T, "intercept", alpha)
+        return float(lo), float(hi)
+
+    def summary(self, T, *, alpha=0.05):
+        """Coefficient table of arm ``T`` (a DataFrame; econml's is a statsmodels ``Summary``).
+
+        Parameters
+        ----------
+        T : label
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        table : DataFrame
+        """
+        frame = self._check().summary(alpha=alpha)
+        if len(self.native_.categories_) > 2:
+            suffix = f"|T0_{T}"
+            self._row(T)
+            frame = frame[[str(i).endswith(suffix) for i in frame.index]]
+            frame.index = [str(i)[: -len(suffix)] for i in frame.index]
+        names = list(frame.index)
+        if self.fit_cate_intercept:  # econml lists the intercept last
+            frame = frame.loc[names[1:] + names[:1]]
+        return frame
+
+
+for _cls in (DRLearner, LinearDRLearner):
+    _cls.__doc__ = _cls.__doc__.replace("{common}", _COMMON_DOC)
