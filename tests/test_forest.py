@@ -265,3 +265,25 @@ def test_policy_forest_recovers_the_rule_and_averages_trees():
     assert np.mean(dr.predict(Xo) == 1) > 0.9  # tau = 1 + x1 / 2 > 0 everywhere
     back = pickle.loads(pickle.dumps(dr))
     np.testing.assert_array_equal(back.predict(Xo), dr.predict(Xo))
+
+
+def test_continuous_treatment():
+    rng = np.random.default_rng(13)
+    n = 3000
+    X = rng.normal(size=(n, 5))
+    T = 0.5 * X[:, 0] + rng.normal(size=n)
+    tau = 1 + 0.5 * X[:, 1]
+    y = X[:, 0] + tau * T + rng.normal(size=n)
+    est = _forest(
+        treatment_model=LinearRegression(), discrete_treatment=False, n_estimators=200
+    ).fit(X, y, treatment=T)
+    pred = est.predict(X)
+    assert pred.shape == (n,) and np.sqrt(np.mean((pred - tau) ** 2)) < 0.2
+    np.testing.assert_allclose(est.effect(X[:5], T0=1, T1=3), 2 * pred[:5])
+    base = est.effect_inference(X[:5])
+    doubled = est.effect_inference(X[:5], T0=1, T1=3)
+    np.testing.assert_allclose(doubled.stderr, 2 * base.stderr)
+    lo, hi = est.effect_interval(X[:300])
+    assert np.mean((lo <= tau[:300]) & (tau[:300] <= hi)) > 0.85
+    assert np.isfinite(est.score(X, y, treatment=T))
+    assert not hasattr(est, "ate_")

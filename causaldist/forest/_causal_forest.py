@@ -146,6 +146,14 @@ class CausalForest(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
     propensity_model : classifier, default=None
         ``e_a(x)``; ``None`` means ``StandardScaler`` + ``LogisticRegression``.
         Known propensities passed to fit (``propensity=``) replace it.
+    treatment_model : regressor, default=None
+        ``E[T | X = x]`` of a continuous treatment (``discrete_treatment=False``);
+        ``None`` means ``HistGradientBoostingRegressor(early_stopping=False)``.
+    discrete_treatment : bool, default=True
+        False: the treatment is continuous, of shape ``(n,)`` or ``(n, d_t)``
+        (grf's ``causal_forest`` with a continuous ``W``); ``tau(x)`` is then
+        the effect of one unit of each treatment column, ``effect(X, T0, T1)``
+        is ``tau(x) . (T1 - T0)``, and ``ate_``/``att_`` are not computed.
     {forest}
     {cross_fit}
 
@@ -194,7 +202,10 @@ class CausalForest(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
     True
     """
 
-    _default_models = {"outcome_model": "outcome", "propensity_model": "propensity"}
+    _default_models = {
+        "outcome_model": "outcome", "propensity_model": "propensity",
+        "treatment_model": "treatment",
+    }
 
     _parameter_constraints: dict = {
         **BaseCausalEstimator._parameter_constraints,
@@ -202,10 +213,22 @@ class CausalForest(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
         **_FOREST_CONSTRAINTS,
         "outcome_model": REGRESSOR,
         "propensity_model": CLASSIFIER,
+        "treatment_model": REGRESSOR,
+        "discrete_treatment": ["boolean"],
     }
 
+    @property
+    def _discrete_treatment(self):
+        return self.discrete_treatment
+
+    def _models_seeing_X(self):
+        names = ["outcome_model"]
+        names.append("propensity_model" if self.discrete_treatment else "treatment_model")
+        return [self._model(name) for name in names]
+
     def __init__(
-        self, *, outcome_model=None, propensity_model=None, n_estimators=200,
+        self, *, outcome_model=None, propensity_model=None, treatment_model=None,
+        discrete_treatment=True, n_estimators=200,
         max_samples=0.5, honest=True, honesty_fraction=0.5, min_samples_leaf=5,
         max_depth=None, max_features=None, alpha=0.05, ci_group_size=2, max_bins=255,
         cv=5, n_jobs=None, memory=None, min_propensity=1e-3, random_state=None,
@@ -213,6 +236,8 @@ class CausalForest(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
     ):
         self.outcome_model = outcome_model
         self.propensity_model = propensity_model
+        self.treatment_model = treatment_model
+        self.discrete_treatment = discrete_treatment
         self.n_estimators = n_estimators
         self.max_samples = max_samples
         self.honest = honest
@@ -232,6 +257,8 @@ class CausalForest(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
 
     def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):
         _check_forest_params(self)
+        if not self.discrete_treatment:
+            return self._fit_continuous(X, y, t, sample_weight, groups, propensity)
         K = len(self.categories_)
         nuis = self._cross_fit(
             X, y, t, sample_weight, groups=groups, propensity=propensity,
@@ -274,9 +301,66 @@ class CausalForest(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
             ))
         return self
 
+    def _fit_continuous(self, X, y, t, sample_weight, groups, propensity):
+        if propensity is not None:
+            raise ValueError("propensity is for a discrete treatment; set discrete_treatment=True.")
+        n = X.shape[0]
+        nuis = self._cross_fit(
+            X, y, t, sample_weight, groups=groups, treatment_model=True, marginal_model=True,
+        )
+        T = t.reshape(n, -1) - nuis.treatment.reshape(n, -1)
+        w = np.ones(n) if sample_weight is None else sample_weight
+        self.forest_, self.feature_importances_, acc, cnt = grow_forest(
+            X, y - nuis.marginal, T, w, mode=1, clusters=groups,
+            random_state=self.random_state, n_jobs=self.n_jobs, **_forest_kwargs(self),
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.oob_effect_ = _solve_stats(acc / cnt[:, None], T.shape[1])
+        return self
+
     def _cate(self, X):
         est, _ = self.forest_.predict(X, n_jobs=self.n_jobs)
         return est
+
+    def _treatment_difference(self, X, T0, T1):
+        """``T1 - T0`` as an (n, d_t) matrix for a continuous treatment."""
+        d = self.forest_.d
+        out = []
+        for name, T, default in (("T0", T0, 0.0), ("T1", T1, 1.0)):
+            T = np.asarray(default if T is None else T, dtype=np.float64)
+            if T.ndim == 2 and T.shape[0] == X.shape[0] and T.shape[1] == d:
+                out.append(T)
+            elif T.ndim == 1 and T.shape[0] == X.shape[0] and d == 1:
+                out.append(T[:, None])
+            else:
+                try:
+                    out.append(np.broadcast_to(T, (X.shape[0], d)))
+                except ValueError as exc:
+                    raise ValueError(
+                        f"{name} must be a scalar, shape ({X.shape[0]},) or "
+                        f"({X.shape[0]}, {d}); got {T.shape}."
+                    ) from exc
+        return out[1] - out[0]
+
+    def effect(self, X, T0=None, T1=None):
+        """Effect of moving each unit from treatment ``T0`` to ``T1``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        T0, T1 : label, float or array-like, default=None
+            Arms (as in ``CATEMixin.effect``) for a discrete treatment; for a
+            continuous one, treatment values (default 0 and 1), the effect
+            being ``tau(x) . (T1 - T0)``.
+
+        Returns
+        -------
+        effect : ndarray of shape (n_samples,)
+        """
+        if self.discrete_treatment:
+            return super().effect(X, T0, T1)
+        X = self._validate_X_predict(X)
+        return np.sum(self._cate(X) * self._treatment_difference(X, T0, T1), axis=1)
 
     def _contrast_rows(self, X, T0, T1):
         """Contrast vectors over the treated arms, one per row, or None for all arms."""
@@ -325,6 +409,8 @@ class CausalForest(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
             raise ValueError(
                 "intervals need little bags: refit with ci_group_size >= 2."
             )
+        if not self.discrete_treatment:
+            return self._continuous_inference(X, T0, T1)
         d = len(self.categories_) - 1
         codes = self._contrast_rows(X, T0, T1)
         if codes is None:
@@ -348,6 +434,30 @@ class CausalForest(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
                 )
                 value[rows] = est @ contrast[0]
                 stderr[rows] = np.sqrt(var[:, 0])
+        return Estimate(value, stderr, method="causal forest (little bags)")
+
+    def _continuous_inference(self, X, T0, T1):
+        d = self.forest_.d
+        if T0 is None and T1 is None:
+            est, var = self.forest_.predict(X, want_var=True, n_jobs=self.n_jobs)
+            value, stderr = est, np.sqrt(var)
+            if d == 1:
+                value, stderr = value[:, 0], stderr[:, 0]
+            return Estimate(value, stderr, method="causal forest (little bags)")
+        D = self._treatment_difference(X, T0, T1)
+        value = np.empty(X.shape[0])
+        stderr = np.empty(X.shape[0])
+        rows_of = {}
+        for i, row in enumerate(map(tuple, D)):
+            rows_of.setdefault(row, []).append(i)
+        for row, rows in rows_of.items():
+            rows = np.asarray(rows)
+            contrast = np.asarray(row, dtype=np.float64)[None, :]
+            est, var = self.forest_.predict(
+                X[rows], contrasts=contrast, want_var=True, n_jobs=self.n_jobs
+            )
+            value[rows] = est @ contrast[0]
+            stderr[rows] = np.sqrt(var[:, 0])
         return Estimate(value, stderr, method="causal forest (little bags)")
 
     def effect_interval(self, X, *, T0=None, T1=None, alpha=0.05):
@@ -376,7 +486,7 @@ class CausalForest(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
         ``fit`` averaged at the scored rows (nothing is refitted). After a
         fit with known propensities they are cross-fitted on the scored rows.
         """
-        if "propensity" in self.nuisances_.models:
+        if not self.discrete_treatment or "propensity" in self.nuisances_.models:
             nuis = self.nuisances_.predict(X)
         else:
             from ..model_selection._mixin import _shared_stage
@@ -386,6 +496,12 @@ class CausalForest(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
                 propensity_model=self._model("propensity_model"),
                 marginal_model=self._model("outcome_model"),
             )
+        if not self.discrete_treatment:
+            n = X.shape[0]
+            nuis = self.nuisances_.predict(X)
+            T = t.reshape(n, -1) - nuis.treatment.reshape(n, -1)
+            resid = y - nuis.marginal - np.sum(T * self._cate(X), axis=1)
+            return -float(np.average(resid**2, weights=sample_weight))
         K = len(self.categories_)
         T = (t[:, None] == np.arange(1, K)) - nuis.propensity[:, 1:]
         resid = y - nuis.marginal - np.sum(T * self._cate(X), axis=1)
