@@ -67,6 +67,11 @@ class PolicyTree(BaseEstimator):
         globally optimal tree) and 2 beyond. A depth-3 search costs about
         ``n`` depth-2 searches of half size (8 s at n = 1000, p = 10, K = 3 on
         two cores): use ``search_depth=2`` for depth 3 on large samples.
+    n_jobs : int, default=None
+        Number of threads that search the root features of each exact search
+        (depth 2 and 3) in parallel; the tree is the same for any value.
+        ``None`` means 1 unless in a :obj:`joblib.parallel_backend` context,
+        ``-1`` means all processors.
 
     Attributes
     ----------
@@ -101,13 +106,17 @@ class PolicyTree(BaseEstimator):
         "min_node_size": [Interval(Integral, 1, None, closed="left")],
         "split_step": [Interval(Integral, 1, None, closed="left")],
         "search_depth": [Interval(Integral, 1, 3, closed="both"), None],
+        "n_jobs": [Integral, None],
     }
 
-    def __init__(self, max_depth=2, min_node_size=1, split_step=1, search_depth=None):
+    def __init__(
+        self, max_depth=2, min_node_size=1, split_step=1, search_depth=None, n_jobs=None
+    ):
         self.max_depth = max_depth
         self.min_node_size = min_node_size
         self.split_step = split_step
         self.search_depth = search_depth
+        self.n_jobs = n_jobs
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -176,7 +185,9 @@ class PolicyTree(BaseEstimator):
         feature, rank = -1, -1
         search = min(depth, self._search_depth)
         if search >= 2 and sel.size >= 2 * m:
-            values, splits = best_depth2_root(R, ranks, sel, G, m, self.split_step)
+            values, splits = best_depth2_root(
+                R, ranks, sel, G, m, self.split_step, n_jobs=self.n_jobs
+            )
             if np.isfinite(values).any():
                 feature = int(np.argmax(values))
                 rank = int(splits[feature])
@@ -187,7 +198,9 @@ class PolicyTree(BaseEstimator):
                 start = self._value2(R, ranks, G, sel[go_left]) + self._value2(
                     R, ranks, G, sel[~go_left]
                 )
-                values3, splits3 = best_depth3_root(R, ranks, sel, G, m, self.split_step, start)
+                values3, splits3 = best_depth3_root(
+                    R, ranks, sel, G, m, self.split_step, start, n_jobs=self.n_jobs
+                )
                 if (splits3 >= 0).any():
                     feature = int(np.argmax(np.where(splits3 >= 0, values3, -np.inf)))
                     rank = int(splits3[feature])
@@ -213,7 +226,7 @@ class PolicyTree(BaseEstimator):
         leaf = R[sel].sum(axis=0).max()
         if sel.size < 2 * self.min_node_size:
             return leaf
-        values, _ = best_depth2_root(R, ranks, sel, G, self.min_node_size, 1)
+        values, _ = best_depth2_root(R, ranks, sel, G, self.min_node_size, 1, n_jobs=self.n_jobs)
         return max(leaf, values.max())
 
     def _apply(self, X):

@@ -21,7 +21,8 @@ environment compiles for about 15 s, later processes load in well under 1 s.
 """
 
 import numpy as np
-from numba import njit, prange
+from joblib import Parallel, delayed
+from numba import njit
 
 NEG = -np.inf
 
@@ -79,35 +80,41 @@ def best_depth1(R, ranks, sel, min_node_size):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _update(s, mx, mn, cnt, size, leaf, dv, sign):  # pragma: no cover - compiled
-    """Add ``sign * dv[q]`` to leaf ``leaf`` of every pair tree ``q``, ``sign`` to its count.
+def _pair_diff(T, row, a, b):  # pragma: no cover - compiled
+    """Sum of ``Gamma_a - Gamma_b`` under a node, from its record (``D_0 = 0``)."""
+    x = T[row, a - 1] if a > 0 else 0.0
+    y = T[row, b - 1] if b > 0 else 0.0
+    return x - y
 
-    Trees are stored node-major, ``s[node, q]``, so that the pairs of one node
-    are contiguous.
+
+@njit(cache=True, nogil=True)
+def _move(T, size, leaf, Dm, i, sign, arms, pa, pb):  # pragma: no cover - compiled
+    """Add (``sign = 1``) or remove (``sign = -1``) unit ``i`` at ``leaf``; refresh its path.
+
+    A node's record ``T[node]`` is ``K - 1`` sums ``D_a = sum(Gamma_a - Gamma_0)``
+    then, for every ordered pair ``(a, b)``, the maximum prefix sum of
+    ``Gamma_a - Gamma_b`` over the node's leaves. The pair sums are differences
+    of the ``D_a``, so with K = 3 a record is 8 doubles: one 64-byte cache line
+    per node, one line touched per level of the path. ``arms``, ``pa`` and
+    ``pb`` are tuples so that the loops over them have compile-time lengths
+    and unroll.
     """
+    K1 = len(arms)
     node = leaf + size
-    Q = dv.shape[0]
-    cnt[node] += sign
-    for q in range(Q):
-        v = s[node, q] + sign * dv[q]
-        s[node, q] = v
-        mx[node, q] = v
-        mn[node, q] = v
-    node >>= 1
-    while node >= 1:
-        lft = 2 * node
+    for a in range(K1):
+        T[node, a] += sign * Dm[i, a]
+    for o in range(len(pa)):
+        T[node, K1 + o] = _pair_diff(T, node, pa[o], pb[o])  # ties cannot be split
+    while node > 1:
+        lft = node & ~1
         rgt = lft + 1
-        cnt[node] = cnt[lft] + cnt[rgt]
-        for q in range(Q):
-            sl = s[lft, q]
-            s[node, q] = sl + s[rgt, q]
-            x1 = mx[lft, q]
-            x2 = sl + mx[rgt, q]
-            mx[node, q] = x1 if x1 > x2 else x2
-            y1 = mn[lft, q]
-            y2 = sl + mn[rgt, q]
-            mn[node, q] = y1 if y1 < y2 else y2
         node >>= 1
+        for a in range(K1):
+            T[node, a] = T[lft, a] + T[rgt, a]
+        for o in range(len(pa)):
+            x1 = T[lft, K1 + o]
+            x2 = _pair_diff(T, lft, pa[o], pb[o]) + T[rgt, K1 + o]
+            T[node, K1 + o] = x1 if x1 > x2 else x2
 
 
 @njit(cache=True, nogil=True)
@@ -124,153 +131,175 @@ def _find_kth(cnt, size, c):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _range_prefix(s, mx, mn, size, lo, hi, q, stack):  # pragma: no cover - compiled
-    """(sum of leaves [0, lo), max and min prefix sum ending in [lo, hi]) of tree ``q``."""
-    pre = 0.0
-    node = lo + size
-    while node > 1:  # the left siblings on the way up hold the leaves before lo
-        if node & 1:
-            pre += s[node - 1, q]
-        node //= 2
-    l = lo + size
-    r = hi + size + 1
-    acc_s, acc_mx, acc_mn = 0.0, NEG, np.inf
-    top = 0
-    while l < r:
-        if l & 1:
-            acc_mx = max(acc_mx, acc_s + mx[l, q])
-            acc_mn = min(acc_mn, acc_s + mn[l, q])
-            acc_s += s[l, q]
-            l += 1
-        if r & 1:
-            r -= 1
-            stack[top] = r
-            top += 1
-        l //= 2
-        r //= 2
-    for t in range(top - 1, -1, -1):
-        nd = stack[t]
-        acc_mx = max(acc_mx, acc_s + mx[nd, q])
-        acc_mn = min(acc_mn, acc_s + mn[nd, q])
-        acc_s += s[nd, q]
-    return pre, acc_mx, acc_mn
-
-
-@njit(cache=True, nogil=True)
-def _child_value(s, mx, mn, cnt, size, total, n_set, pa, pb, m, stack):  # pragma: no cover
+def _child_value(T, cnt, size, tot, n_set, m, arms, pa, pb, acc, best_o, stack):  # pragma: no cover
     """Best depth-1 subtree value of one child on one feature (a leaf if no split).
 
-    With ``min_node_size == 1`` the prefix may end anywhere: a prefix holding
-    none or all of the child's units is a split with an empty side, whose
-    value is a leaf's, already among the candidates. The answer is then read
-    at the root of each pair tree in O(1); otherwise the prefix must end
-    between the ``m``-th and the ``(n - m)``-th unit, a range query.
+    ``tot`` holds the child's reward totals. The best split for the arms
+    ``(a, b)`` (``a`` left) is ``T_b`` plus the maximum prefix sum of
+    ``Gamma_a - Gamma_b``. With ``min_node_size == 1`` the prefix may end
+    anywhere (an empty or full prefix is a leaf, already a candidate), so the
+    answer is at the root record in O(K^2); otherwise it must end between the
+    ``m``-th and the ``(n - m)``-th unit, a range query.
     """
-    K = total.shape[0]
+    K1 = len(arms)
     best = NEG
-    for a in range(K):
-        if total[a] > best:
-            best = total[a]
+    for a in range(K1 + 1):
+        if tot[a] > best:
+            best = tot[a]
     if n_set < 2 * m:
         return best
     if m == 1:
-        for q in range(pa.shape[0]):
-            v1 = total[pb[q]] + mx[1, q]  # a on the left, b on the right
-            v2 = total[pa[q]] - mn[1, q]  # b on the left, a on the right
-            if v1 > best:
-                best = v1
-            if v2 > best:
-                best = v2
+        for o in range(len(pa)):
+            v = tot[pb[o]] + T[1, K1 + o]
+            if v > best:
+                best = v
         return best
     lo = _find_kth(cnt, size, m)
     hi = _find_kth(cnt, size, n_set - m + 1) - 1
     if lo > hi:
         return best
-    for q in range(pa.shape[0]):
-        pre, pmx, pmn = _range_prefix(s, mx, mn, size, lo, hi, q, stack)
-        v1 = total[pb[q]] + pre + pmx
-        v2 = total[pa[q]] - (pre + pmn)
-        if v1 > best:
-            best = v1
-        if v2 > best:
-            best = v2
+    acc[:] = 0.0
+    node = lo + size
+    while node > 1:  # the left siblings on the way up hold the leaves before lo
+        if node & 1:
+            for a in range(K1):
+                acc[a] += T[node - 1, a]
+        node >>= 1
+    best_o[:] = NEG
+    lft = lo + size
+    rgt = hi + size + 1
+    top = 0
+    while lft < rgt:  # the nodes covering [lo, hi], left ones now, right ones stacked
+        if lft & 1:
+            _cover(T, lft, acc, best_o, K1, pa, pb)
+            lft += 1
+        if rgt & 1:
+            rgt -= 1
+            stack[top] = rgt
+            top += 1
+        lft >>= 1
+        rgt >>= 1
+    for t in range(top - 1, -1, -1):
+        _cover(T, stack[t], acc, best_o, K1, pa, pb)
+    for o in range(len(pa)):
+        v = tot[pb[o]] + best_o[o]
+        if v > best:
+            best = v
     return best
 
 
 @njit(cache=True, nogil=True)
-def _child_scan(k, order, R, ranks, sel, G_k, size, pa, pb, m, vl, vr, sL, mxL, mnL, sR, mxR, mnR, cL, cR, stack):  # pragma: no cover
-    """Raise ``vl[pos]`` / ``vr[pos]`` to the best depth-1 value on feature ``k`` of the
-    left / right child after the first ``pos + 1`` units of ``order`` moved left.
+def _cover(T, node, acc, best_o, K1, pa, pb):  # pragma: no cover - compiled
+    """Fold the next covering node into a left-to-right range query."""
+    for o in range(len(pa)):
+        a, b = pa[o], pb[o]
+        pre = (acc[a - 1] if a > 0 else 0.0) - (acc[b - 1] if b > 0 else 0.0)
+        v = pre + T[node, K1 + o]
+        if v > best_o[o]:
+            best_o[o] = v
+    for a in range(K1):
+        acc[a] += T[node, a]
 
-    One child feature at a time: the working set is two trees of one feature,
-    not of all ``p``, which keeps the updates in cache.
+
+@njit(cache=True, nogil=True)
+def _child_scan(k, order, R, Dm, ranks, P, size, m, vl, vr, T, cnt, tot, acc, best_o, stack,
+                arms, pa, pb):  # pragma: no cover - compiled
+    """Raise ``vl[pos]`` / ``vr[pos]`` to the best depth-1 value on feature ``k`` of the
+    left / right child of the root split after position ``pos`` of ``order``.
+
+    One tree, in two sweeps: the units are inserted in ``order`` (the left
+    child grows), then removed in the same order (what is left is the right
+    child). Only one tree is live at a time, half the working set of updating
+    both children together.
     """
-    n, K = sel.shape[0], R.shape[1]
-    Q = pa.shape[0]
-    sL[:] = 0.0
-    sR[:] = 0.0
-    mxL[:] = NEG
-    mnL[:] = np.inf
-    mxR[:] = NEG
-    mnR[:] = np.inf
-    cL[:] = 0
-    cR[:] = 0
-    totL = np.zeros(K)
-    totR = np.zeros(K)
-    dv = np.empty(Q)
-    # Real (possibly empty) leaves: a prefix ending there adds 0; padding
-    # leaves beyond G_k stay at -inf / +inf and never end a prefix.
-    for leaf in range(G_k):
-        for q in range(Q):
-            mxL[leaf + size, q] = 0.0
-            mnL[leaf + size, q] = 0.0
-    for ii in range(n):
-        i = sel[ii]
-        leaf = ranks[k, i] + size
-        cR[leaf] += 1
-        for a in range(K):
-            totR[a] += R[i, a]
-        for q in range(Q):
-            sR[leaf, q] += R[i, pa[q]] - R[i, pb[q]]
-    for leaf in range(G_k):
-        for q in range(Q):
-            mxR[leaf + size, q] = sR[leaf + size, q]
-            mnR[leaf + size, q] = sR[leaf + size, q]
-    for node in range(size - 1, 0, -1):  # internal nodes, bottom-up
-        lft, rgt = 2 * node, 2 * node + 1
-        cR[node] = cR[lft] + cR[rgt]
-        for q in range(Q):
-            sl = sR[lft, q]
-            sR[node, q] = sl + sR[rgt, q]
-            mxR[node, q] = max(mxR[lft, q], sl + mxR[rgt, q])
-            mnR[node, q] = min(mnR[lft, q], sl + mnR[rgt, q])
-            mxL[node, q] = max(mxL[lft, q], mxL[rgt, q])
-            mnL[node, q] = min(mnL[lft, q], mnL[rgt, q])
-    for pos in range(n - 1):
-        i = order[pos]
-        for a in range(K):
-            totL[a] += R[i, a]
-            totR[a] -= R[i, a]
-        for q in range(Q):
-            dv[q] = R[i, pa[q]] - R[i, pb[q]]
-        leaf = ranks[k, i]
-        _update(sL, mxL, mnL, cL, size, leaf, dv, 1)
-        _update(sR, mxR, mnR, cR, size, leaf, dv, -1)
-        if vl[pos] == np.inf:  # not a candidate root split
+    n = order.shape[0]
+    K = R.shape[1]
+    T[: 2 * size] = 0.0
+    if m > 1:
+        cnt[: 2 * size] = 0
+    for sweep in range(2):
+        sign = 1.0 if sweep == 0 else -1.0
+        last = n if sweep == 0 else n - 1  # the last insertion fills the tree for the removals
+        for pos in range(last):
+            i = order[pos]
+            leaf = ranks[k, i]
+            _move(T, size, leaf, Dm, i, sign, arms, pa, pb)
+            if m > 1:
+                node = leaf + size
+                while node >= 1:
+                    cnt[node] += 1 if sweep == 0 else -1
+                    node >>= 1
+            if pos == n - 1 or vl[pos] == np.inf:  # not a candidate root split
+                continue
+            if sweep == 0:
+                for a in range(K):
+                    tot[a] = P[pos, a]
+                v = _child_value(T, cnt, size, tot, pos + 1, m, arms, pa, pb, acc, best_o, stack)
+                if v > vl[pos]:
+                    vl[pos] = v
+            else:
+                for a in range(K):
+                    tot[a] = P[n - 1, a] - P[pos, a]
+                v = _child_value(T, cnt, size, tot, n - pos - 1, m, arms, pa, pb, acc, best_o,
+                                 stack)
+                if v > vr[pos]:
+                    vr[pos] = v
+
+
+@njit(cache=True, nogil=True)
+def _same_feature_scan(j, order, ranks, P, m, vl, vr, pa, pb):  # pragma: no cover - compiled
+    """Raise ``vl`` / ``vr`` to the children's best depth-1 values on the root feature itself.
+
+    A child's split on ``x_j`` cuts a range of ``order``, so prefix sums and a
+    running maximum over the admissible cuts do in O(n K^2) what a segment
+    tree does in O(n K^2 log n).
+    """
+    n, K, Q = order.shape[0], P.shape[1], len(pa)
+    run = np.full(Q, NEG)
+    for pos in range(n - 1):  # left child order[:pos + 1], cut after c <= pos - m
+        c = pos - m
+        if c >= m - 1 and ranks[j, order[c]] != ranks[j, order[c + 1]]:
+            for o in range(Q):
+                run[o] = max(run[o], P[c, pa[o]] - P[c, pb[o]])
+        if vl[pos] == np.inf:
             continue
-        v = _child_value(sL, mxL, mnL, cL, size, totL, pos + 1, pa, pb, m, stack)
+        v = NEG
+        for a in range(K):
+            v = max(v, P[pos, a])
+        for o in range(Q):
+            v = max(v, P[pos, pb[o]] + run[o])
         if v > vl[pos]:
             vl[pos] = v
-        v = _child_value(sR, mxR, mnR, cR, size, totR, n - pos - 1, pa, pb, m, stack)
+    run[:] = NEG
+    for pos in range(n - 2, -1, -1):  # right child order[pos + 1:], cut after c >= pos + m
+        c = pos + m
+        if c <= n - 1 - m and ranks[j, order[c]] != ranks[j, order[c + 1]]:
+            for o in range(Q):
+                run[o] = max(run[o], P[c, pa[o]] - P[c, pb[o]])
+        if vl[pos] == np.inf:
+            continue
+        v = NEG
+        for a in range(K):
+            v = max(v, P[n - 1, a] - P[pos, a])
+        for o in range(Q):
+            v = max(v, P[n - 1, pb[o]] - P[pos, pa[o]] + run[o])
         if v > vr[pos]:
             vr[pos] = v
 
 
 @njit(cache=True, nogil=True)
-def _root_feature_scan(j, R, ranks, orders, sel, G, size, pa, pb, m, split_step):  # pragma: no cover
-    """Best (value, root split rank) with root feature ``j`` for the units ``sel``."""
-    n = sel.shape[0]
-    p, Q = ranks.shape[0], pa.shape[0]
+def _tree_buffer(size, width):  # pragma: no cover - compiled
+    """A ``(2 size, width)`` array whose first row starts on a 64-byte cache line."""
+    flat = np.zeros(2 * size * width + 8)
+    off = (-flat.ctypes.data % 64) // 8
+    return flat[off:off + 2 * size * width].reshape((2 * size, width))
+
+
+@njit(cache=True, nogil=True)
+def _root_feature_scan(j, R, Dm, ranks, orders, G, m, split_step, arms, pa, pb):  # pragma: no cover
+    """Best (value, root split rank) with root feature ``j`` for the units of ``orders``."""
+    n = orders.shape[1]
+    p, K = ranks.shape[0], R.shape[1]
     order = orders[j]
     # Candidate root splits: after a distinct x_j value, both children of at
     # least m units, every split_step-th; the others are marked +inf.
@@ -286,18 +315,34 @@ def _root_feature_scan(j, R, ranks, orders, sel, G, size, pa, pb, m, split_step)
         candidate += 1
         if (candidate - 1) % split_step == 0:
             vl[pos] = NEG
-    sL = np.empty((2 * size, Q))
-    mxL = np.empty((2 * size, Q))
-    mnL = np.empty((2 * size, Q))
-    sR = np.empty((2 * size, Q))
-    mxR = np.empty((2 * size, Q))
-    mnR = np.empty((2 * size, Q))
-    cL = np.empty(2 * size, dtype=np.int64)
-    cR = np.empty(2 * size, dtype=np.int64)
+    P = np.empty((n, K))  # reward totals of order[:pos + 1]
+    acc_k = np.zeros(K)
+    for pos in range(n):
+        for a in range(K):
+            acc_k[a] += R[order[pos], a]
+            P[pos, a] = acc_k[a]
+    gmax = 1
+    for k in range(p):
+        if k != j and G[k] > gmax:
+            gmax = G[k]
+    size = 1
+    while size < gmax:
+        size *= 2
+    T = _tree_buffer(size, len(arms) + len(pa))
+    cnt = np.zeros(2 * size if m > 1 else 1, dtype=np.int64)
+    tot = np.empty(K)
+    acc = np.empty(K)
+    best_o = np.empty(len(pa))
     stack = np.empty(64, dtype=np.int64)
     for k in range(p):
-        _child_scan(k, order, R, ranks, sel, G[k], size, pa, pb, m, vl, vr,
-                    sL, mxL, mnL, sR, mxR, mnR, cL, cR, stack)
+        if k == j:
+            _same_feature_scan(j, order, ranks, P, m, vl, vr, pa, pb)
+        elif G[k] > 1:
+            size_k = 1
+            while size_k < G[k]:
+                size_k *= 2
+            _child_scan(k, order, R, Dm, ranks, P, size_k, m, vl, vr, T, cnt, tot, acc, best_o,
+                        stack, arms, pa, pb)
     best, best_r = NEG, -1
     for pos in range(n - 1):
         if vl[pos] == np.inf:
@@ -308,18 +353,10 @@ def _root_feature_scan(j, R, ranks, orders, sel, G, size, pa, pb, m, split_step)
     return best, best_r
 
 
-@njit(cache=True, nogil=True)
-def _arm_pairs(K):  # pragma: no cover - compiled
-    """The pairs of arms ``a < b``, as two arrays."""
-    Q = K * (K - 1) // 2
-    pa = np.empty(Q, dtype=np.int64)
-    pb = np.empty(Q, dtype=np.int64)
-    q = 0
-    for a in range(K):
-        for b in range(a + 1, K):
-            pa[q], pb[q] = a, b
-            q += 1
-    return pa, pb
+def _arm_pairs(K):
+    """``arms`` = (1, ..., K - 1) and the ordered pairs ``a != b`` as two tuples."""
+    pairs = [(a, b) for a in range(K) for b in range(K) if a != b]
+    return (tuple(range(1, K)), tuple(a for a, _ in pairs), tuple(b for _, b in pairs))
 
 
 @njit(cache=True, nogil=True)
@@ -337,49 +374,49 @@ def _orders(ranks, sel):  # pragma: no cover - compiled
     return orders
 
 
-@njit(cache=True, parallel=True)
-def best_depth2_root(R, ranks, sel, G, min_node_size, split_step):  # pragma: no cover
-    """Best root split of an exact depth-2 tree: (value, feature, split rank) per root feature."""
-    p = ranks.shape[0]
-    K = R.shape[1]
-    pa, pb = _arm_pairs(K)
-    size = 1
-    gmax = 0
-    for k in range(p):
-        if G[k] > gmax:
-            gmax = G[k]
-    while size < gmax:
-        size *= 2
+def _per_root_feature(func, p, n_jobs):
+    """``[func(j) for j in range(p)]``, on ``n_jobs`` threads (the kernels release the GIL)."""
+    if n_jobs is None or n_jobs == 1 or p == 1:
+        return [func(j) for j in range(p)]
+    return Parallel(n_jobs=n_jobs, prefer="threads")(delayed(func)(j) for j in range(p))
+
+
+def best_depth2_root(R, ranks, sel, G, min_node_size, split_step, n_jobs=None):
+    """Best root split of an exact depth-2 tree: (value, split rank) per root feature.
+
+    The root features are searched independently, on ``n_jobs`` threads.
+    """
+    arms, pa, pb = _arm_pairs(R.shape[1])
+    Dm = np.ascontiguousarray(R[:, 1:] - R[:, :1])
     orders = _orders(ranks, sel)
-    values = np.full(p, NEG)
-    splits = np.full(p, -1, dtype=np.int64)
-    for j in prange(p):
-        v, r = _root_feature_scan(j, R, ranks, orders, sel, G, size, pa, pb, min_node_size, split_step)
-        values[j] = v
-        splits[j] = r
-    return values, splits
+    out = _per_root_feature(
+        lambda j: _root_feature_scan(j, R, Dm, ranks, orders, G, min_node_size, split_step,
+                                     arms, pa, pb),
+        ranks.shape[0], n_jobs,
+    )
+    return (np.array([v for v, _ in out], dtype=np.float64),
+            np.array([r for _, r in out], dtype=np.int64))
 
 
 @njit(cache=True, nogil=True)
-def _depth2_value(R, ranks, orders, sub, pa, pb, m, local):  # pragma: no cover - compiled
-    """Value of the best tree of depth <= 2 on the units ``sub`` (``orders``: sub per feature).
+def _depth2_value(R, Dm, ranks, orders, m, local, arms, pa, pb):  # pragma: no cover - compiled
+    """Value of the best tree of depth <= 2 on the units of ``orders`` (one row per feature).
 
-    Ranks are recomputed among ``sub`` (into the scratch ``local``) so that the
-    segment trees have as many leaves as ``sub`` has distinct values, not the
-    whole sample.
+    Ranks are recomputed among these units (into the scratch ``local``) so
+    that the segment trees have as many leaves as the units have distinct
+    values, not the whole sample.
     """
-    n, K, p = sub.shape[0], R.shape[1], ranks.shape[0]
+    p, n, K = orders.shape[0], orders.shape[1], R.shape[1]
     best = NEG
     for a in range(K):
         tot = 0.0
         for ii in range(n):
-            tot += R[sub[ii], a]
+            tot += R[orders[0, ii], a]
         if tot > best:
             best = tot
     if n < 2 * m:
         return best
     G = np.zeros(p, dtype=np.int64)
-    gmax = 1
     for k in range(p):
         r = -1
         prev = -1
@@ -390,13 +427,8 @@ def _depth2_value(R, ranks, orders, sub, pa, pb, m, local):  # pragma: no cover 
                 r += 1
             local[k, i] = r
         G[k] = r + 1
-        if G[k] > gmax:
-            gmax = G[k]
-    size = 1
-    while size < gmax:
-        size *= 2
     for j in range(p):
-        v, r = _root_feature_scan(j, R, local, orders, sub, G, size, pa, pb, m, 1)
+        v, r = _root_feature_scan(j, R, Dm, local, orders, G, m, 1, arms, pa, pb)
         if r >= 0 and v > best:
             best = v
     return best
@@ -418,7 +450,7 @@ def _suborders(orders, member, count):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _split_value(R, ranks, orders, order, pos, pa, pb, m, member, local):  # pragma: no cover
+def _split_value(R, Dm, ranks, orders, order, pos, m, member, local, arms, pa, pb):  # pragma: no cover
     """Sum of the exact depth-2 values of the two children of root split ``pos``."""
     n = order.shape[0]
     for ii in range(n):
@@ -427,13 +459,68 @@ def _split_value(R, ranks, orders, order, pos, pa, pb, m, member, local):  # pra
     for ii in range(n):
         member[order[ii]] = ii > pos
     right = _suborders(orders, member, n - pos - 1)
-    return _depth2_value(R, ranks, left, left[0], pa, pb, m, local) + _depth2_value(
-        R, ranks, right, right[0], pa, pb, m, local
-    )
+    return (_depth2_value(R, Dm, ranks, left, m, local, arms, pa, pb)
+            + _depth2_value(R, Dm, ranks, right, m, local, arms, pa, pb))
 
 
-@njit(cache=True, parallel=True)
-def best_depth3_root(R, ranks, sel, G, min_node_size, split_step, start_value):  # pragma: no cover
+@njit(cache=True, nogil=True)
+def _depth3_feature(j, R, Dm, ranks, orders, spread, m, split_step, start_value, arms, pa, pb):  # pragma: no cover
+    """Best (value, split rank) of an exact depth-3 tree with root feature ``j``.
+
+    See ``best_depth3_root`` for the bound that skips root splits.
+    """
+    p, n = orders.shape[0], orders.shape[1]
+    order = orders[j]
+    member = np.zeros(R.shape[0], dtype=np.bool_)
+    local = np.empty((p, R.shape[0]), dtype=np.int64)
+    # candidate root splits (positions), and the cumulative spread there
+    cand = np.empty(n, dtype=np.int64)
+    cum = np.empty(n)
+    c = 0
+    counted = 0
+    acc = 0.0
+    for pos in range(n - 1):
+        acc += spread[order[pos]]
+        if ranks[j, order[pos]] == ranks[j, order[pos + 1]]:
+            continue
+        if pos + 1 < m or n - pos - 1 < m:
+            continue
+        counted += 1
+        if (counted - 1) % split_step != 0:
+            continue
+        cand[c] = pos
+        cum[c] = acc
+        c += 1
+    best, best_r = start_value, -1
+    V = np.full(c, np.nan)
+    stride = max(1, int(np.sqrt(c)))
+    for sweep in range(2):
+        last = -1  # the last evaluated candidate to the left
+        for t in range(c):
+            if not np.isnan(V[t]):
+                last = t
+                continue
+            if sweep == 0 and t % stride != 0 and t != c - 1:
+                continue
+            if m == 1:
+                bound = np.inf
+                if last >= 0:
+                    bound = V[last] + (cum[t] - cum[last])
+                for u in range(t + 1, c):  # the next evaluated one to the right
+                    if not np.isnan(V[u]):
+                        bound = min(bound, V[u] + (cum[u] - cum[t]))
+                        break
+                if bound <= best + 1e-12 * (1.0 + abs(best)):
+                    continue
+            v = _split_value(R, Dm, ranks, orders, order, cand[t], m, member, local, arms, pa, pb)
+            V[t] = v
+            last = t
+            if v > best + 1e-12 * (1.0 + abs(best)):
+                best, best_r = v, ranks[j, order[cand[t]]]
+    return best, best_r
+
+
+def best_depth3_root(R, ranks, sel, G, min_node_size, split_step, start_value, n_jobs=None):
     """Best root split of an exact depth-3 tree: (value, split rank) per root feature.
 
     A root split's value is the sum of its children's exact depth-2 values.
@@ -447,70 +534,16 @@ def best_depth3_root(R, ranks, sel, G, min_node_size, split_step, start_value): 
     where the bound from the evaluated neighbours on both sides can beat the
     best so far (initially ``start_value``, the value of a known split; a split
     found here must beat it strictly). With a larger ``min_node_size`` every
-    split is evaluated.
+    split is evaluated. The root features are searched on ``n_jobs`` threads.
     """
-    p, n, K = ranks.shape[0], sel.shape[0], R.shape[1]
-    pa, pb = _arm_pairs(K)
+    arms, pa, pb = _arm_pairs(R.shape[1])
+    Dm = np.ascontiguousarray(R[:, 1:] - R[:, :1])
     orders = _orders(ranks, sel)
-    spread = np.zeros(R.shape[0])
-    for ii in range(n):
-        i = sel[ii]
-        lo, hi = R[i, 0], R[i, 0]
-        for a in range(1, K):
-            lo = min(lo, R[i, a])
-            hi = max(hi, R[i, a])
-        spread[i] = hi - lo
-    values = np.full(p, NEG)
-    splits = np.full(p, -1, dtype=np.int64)
-    m = min_node_size
-    for j in prange(p):
-        order = orders[j]
-        member = np.zeros(R.shape[0], dtype=np.bool_)
-        local = np.empty((p, R.shape[0]), dtype=np.int64)
-        # candidate root splits (positions), and the cumulative spread there
-        cand = np.empty(n, dtype=np.int64)
-        cum = np.empty(n)
-        c = 0
-        counted = 0
-        acc = 0.0
-        for pos in range(n - 1):
-            acc += spread[order[pos]]
-            if ranks[j, order[pos]] == ranks[j, order[pos + 1]]:
-                continue
-            if pos + 1 < m or n - pos - 1 < m:
-                continue
-            counted += 1
-            if (counted - 1) % split_step != 0:
-                continue
-            cand[c] = pos
-            cum[c] = acc
-            c += 1
-        best, best_r = start_value, -1
-        V = np.full(c, np.nan)
-        stride = max(1, int(np.sqrt(c)))
-        for sweep in range(2):
-            last = -1  # the last evaluated candidate to the left
-            for t in range(c):
-                if not np.isnan(V[t]):
-                    last = t
-                    continue
-                if sweep == 0 and t % stride != 0 and t != c - 1:
-                    continue
-                if m == 1:
-                    bound = np.inf
-                    if last >= 0:
-                        bound = V[last] + (cum[t] - cum[last])
-                    for u in range(t + 1, c):  # the next evaluated one to the right
-                        if not np.isnan(V[u]):
-                            bound = min(bound, V[u] + (cum[u] - cum[t]))
-                            break
-                    if bound <= best + 1e-12 * (1.0 + abs(best)):
-                        continue
-                v = _split_value(R, ranks, orders, order, cand[t], pa, pb, m, member, local)
-                V[t] = v
-                last = t
-                if v > best + 1e-12 * (1.0 + abs(best)):
-                    best, best_r = v, ranks[j, order[cand[t]]]
-        values[j] = best
-        splits[j] = best_r
-    return values, splits
+    spread = R.max(axis=1) - R.min(axis=1)
+    out = _per_root_feature(
+        lambda j: _depth3_feature(j, R, Dm, ranks, orders, spread, min_node_size, split_step,
+                                  start_value, arms, pa, pb),
+        ranks.shape[0], n_jobs,
+    )
+    return (np.array([v for v, _ in out], dtype=np.float64),
+            np.array([r for _, r in out], dtype=np.int64))
