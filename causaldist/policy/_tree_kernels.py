@@ -22,7 +22,10 @@ environment compiles for about 15 s, later processes load in well under 1 s.
 
 import numpy as np
 from joblib import Parallel, delayed
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 NEG = -np.inf
 
@@ -79,6 +82,46 @@ def best_depth1(R, ranks, sel, min_node_size):  # pragma: no cover - compiled
     return best, out_k, out_r, out_l, out_rr
 
 
+# How many units ahead the path of a coming update is prefetched, and from
+# which node down: the nodes above PREFETCH_FROM (the top 8 levels, 32 KiB at
+# 64 bytes a node) stay in L1 anyway.
+PREFETCH_AHEAD = 8
+PREFETCH_FROM = 256
+
+
+@intrinsic
+def _prefetch(typingctx, arr, row):  # pragma: no cover - compiled
+    """Prefetch the cache line of ``arr[row, 0]`` for writing (LLVM's ``llvm.prefetch``)."""
+
+    def codegen(context, builder, sig, args):
+        aryty = sig.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        zero = context.get_constant(types.intp, 0)
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [args[1], zero])
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        builder.call(fn, [builder.bitcast(ptr, i8p), i32(1), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.none(arr, row), codegen
+
+
+@njit(cache=True, nogil=True)
+def _prefetch_path(T, node):  # pragma: no cover - compiled
+    """Prefetch both children of every node on the path from ``node`` up to PREFETCH_FROM.
+
+    Units arrive in the root feature's order, so their leaves on the child
+    feature are random: below the cached top levels every level of a path is
+    a cache (and TLB) miss. Issued a few units ahead, the misses overlap.
+    """
+    while node >= PREFETCH_FROM:
+        _prefetch(T, node & ~1)
+        _prefetch(T, node | 1)
+        node >>= 1
+
+
 @njit(cache=True, nogil=True)
 def _pair_diff(T, row, a, b):  # pragma: no cover - compiled
     """Sum of ``Gamma_a - Gamma_b`` under a node, from its record (``D_0 = 0``)."""
@@ -95,16 +138,38 @@ def _move(T, size, leaf, Dm, i, sign, arms, pa, pb):  # pragma: no cover - compi
     then, for every ordered pair ``(a, b)``, the maximum prefix sum of
     ``Gamma_a - Gamma_b`` over the node's leaves. The pair sums are differences
     of the ``D_a``, so with K = 3 a record is 8 doubles: one 64-byte cache line
-    per node, one line touched per level of the path. ``arms``, ``pa`` and
-    ``pb`` are tuples so that the loops over them have compile-time lengths
-    and unroll.
+    per node, one line touched per level of the path. ``len(arms)`` is known
+    at compile time, so K = 3 takes straight-line code with constant offsets
+    (a third of the instructions of the loops over the pairs).
     """
     K1 = len(arms)
     node = leaf + size
     for a in range(K1):
         T[node, a] += sign * Dm[i, a]
+    if K1 == 2:  # K = 3; pairs (0, 1), (1, 0), (0, 2), (2, 0), (1, 2), (2, 1)
+        d1, d2 = T[node, 0], T[node, 1]
+        T[node, 2] = -d1  # a leaf's prefix is all of it: ties cannot be split
+        T[node, 3] = d1
+        T[node, 4] = -d2
+        T[node, 5] = d2
+        T[node, 6] = d1 - d2
+        T[node, 7] = d2 - d1
+        while node > 1:
+            lft = node & ~1
+            rgt = lft + 1
+            node >>= 1
+            d1, d2 = T[lft, 0], T[lft, 1]
+            T[node, 0] = d1 + T[rgt, 0]
+            T[node, 1] = d2 + T[rgt, 1]
+            T[node, 2] = max(T[lft, 2], T[rgt, 2] - d1)
+            T[node, 3] = max(T[lft, 3], T[rgt, 3] + d1)
+            T[node, 4] = max(T[lft, 4], T[rgt, 4] - d2)
+            T[node, 5] = max(T[lft, 5], T[rgt, 5] + d2)
+            T[node, 6] = max(T[lft, 6], T[rgt, 6] + (d1 - d2))
+            T[node, 7] = max(T[lft, 7], T[rgt, 7] + (d2 - d1))
+        return
     for o in range(len(pa)):
-        T[node, K1 + o] = _pair_diff(T, node, pa[o], pb[o])  # ties cannot be split
+        T[node, K1 + o] = _pair_diff(T, node, pa[o], pb[o])
     while node > 1:
         lft = node & ~1
         rgt = lft + 1
@@ -221,6 +286,8 @@ def _child_scan(k, order, R, Dm, ranks, P, size, m, vl, vr, T, cnt, tot, acc, be
         sign = 1.0 if sweep == 0 else -1.0
         last = n if sweep == 0 else n - 1  # the last insertion fills the tree for the removals
         for pos in range(last):
+            if pos + PREFETCH_AHEAD < last:
+                _prefetch_path(T, ranks[k, order[pos + PREFETCH_AHEAD]] + size)
             i = order[pos]
             leaf = ranks[k, i]
             _move(T, size, leaf, Dm, i, sign, arms, pa, pb)
@@ -354,8 +421,12 @@ def _root_feature_scan(j, R, Dm, ranks, orders, G, m, split_step, arms, pa, pb):
 
 
 def _arm_pairs(K):
-    """``arms`` = (1, ..., K - 1) and the ordered pairs ``a != b`` as two tuples."""
-    pairs = [(a, b) for a in range(K) for b in range(K) if a != b]
+    """``arms`` = (1, ..., K - 1) and the ordered pairs ``a != b`` as two tuples.
+
+    The order (0, 1), (1, 0), (0, 2), (2, 0), (1, 2), (2, 1), ... is the one
+    of the records' columns that ``_move`` writes for K = 3.
+    """
+    pairs = [ab for a in range(K) for b in range(a + 1, K) for ab in ((a, b), (b, a))]
     return (tuple(range(1, K)), tuple(a for a, _ in pairs), tuple(b for _, b in pairs))
 
 
