@@ -199,7 +199,8 @@ class PolicyTree(BaseEstimator):
                     R, ranks, G, sel[~go_left]
                 )
                 values3, splits3 = best_depth3_root(
-                    R, ranks, sel, G, m, self.split_step, start, n_jobs=self.n_jobs
+                    R, ranks, sel, G, m, self.split_step, start, seeds=splits,
+                    n_jobs=self.n_jobs,
                 )
                 if (splits3 >= 0).any():
                     feature = int(np.argmax(np.where(splits3 >= 0, values3, -np.inf)))
