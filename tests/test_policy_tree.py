@@ -234,3 +234,16 @@ def test_three_arms_equal_brute_force(n, p, m, seed, levels):
     R = rng.integers(-2, 3, size=(n, 3)).astype(float)
     tree = PolicyTree(max_depth=2, min_node_size=m).fit(X, R)
     assert tree.welfare_ * n == pytest.approx(_brute_force(X, R, m, 2), abs=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(8, 24), p=st.integers(1, 3), seed=st.integers(0, 10**6),
+       levels=st.integers(3, 8))
+def test_depth3_branch_and_bound_equals_brute_force(n, p, seed, levels):
+    """The depth-3 search skips root splits and children's root features by bounds:
+    brute force with K = 3 and tied rewards and features (many equal-valued splits)."""
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, levels, size=(n, p)).astype(float)
+    R = rng.integers(-2, 3, size=(n, 3)).astype(float)
+    tree = PolicyTree(max_depth=3).fit(X, R)
+    assert tree.welfare_ * n == pytest.approx(_brute_force(X, R, 1, 3), abs=1e-9)
