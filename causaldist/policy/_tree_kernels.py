@@ -186,6 +186,95 @@ def _move(T, size, leaf, Dm, i, sign, arms, pa, pb):  # pragma: no cover - compi
 
 
 @njit(cache=True, nogil=True)
+def _move_pair(T1, leaf1, T2, leaf2, size, Dm, i, sign, arms, pa, pb):  # pragma: no cover
+    """``_move`` of unit ``i`` in two trees of the same size, their paths walked in lockstep.
+
+    Each level's update waits for the level below (about 20 cycles of
+    latency for a few instructions); two independent paths interleaved keep
+    the core busy during each other's waits.
+    """
+    if len(arms) != 2:
+        _move(T1, size, leaf1, Dm, i, sign, arms, pa, pb)
+        _move(T2, size, leaf2, Dm, i, sign, arms, pa, pb)
+        return
+    u1, u2 = sign * Dm[i, 0], sign * Dm[i, 1]
+    a = leaf1 + size
+    b = leaf2 + size
+    for T, node in ((T1, a), (T2, b)):
+        T[node, 0] += u1
+        T[node, 1] += u2
+        d1, d2 = T[node, 0], T[node, 1]
+        T[node, 2] = -d1
+        T[node, 3] = d1
+        T[node, 4] = -d2
+        T[node, 5] = d2
+        T[node, 6] = d1 - d2
+        T[node, 7] = d2 - d1
+    while a > 1:
+        la = a & ~1
+        lb = b & ~1
+        a >>= 1
+        b >>= 1
+        x1, x2 = T1[la, 0], T1[la, 1]
+        y1, y2 = T2[lb, 0], T2[lb, 1]
+        T1[a, 0] = x1 + T1[la + 1, 0]
+        T2[b, 0] = y1 + T2[lb + 1, 0]
+        T1[a, 1] = x2 + T1[la + 1, 1]
+        T2[b, 1] = y2 + T2[lb + 1, 1]
+        T1[a, 2] = max(T1[la, 2], T1[la + 1, 2] - x1)
+        T2[b, 2] = max(T2[lb, 2], T2[lb + 1, 2] - y1)
+        T1[a, 3] = max(T1[la, 3], T1[la + 1, 3] + x1)
+        T2[b, 3] = max(T2[lb, 3], T2[lb + 1, 3] + y1)
+        T1[a, 4] = max(T1[la, 4], T1[la + 1, 4] - x2)
+        T2[b, 4] = max(T2[lb, 4], T2[lb + 1, 4] - y2)
+        T1[a, 5] = max(T1[la, 5], T1[la + 1, 5] + x2)
+        T2[b, 5] = max(T2[lb, 5], T2[lb + 1, 5] + y2)
+        T1[a, 6] = max(T1[la, 6], T1[la + 1, 6] + (x1 - x2))
+        T2[b, 6] = max(T2[lb, 6], T2[lb + 1, 6] + (y1 - y2))
+        T1[a, 7] = max(T1[la, 7], T1[la + 1, 7] + (x2 - x1))
+        T2[b, 7] = max(T2[lb, 7], T2[lb + 1, 7] + (y2 - y1))
+
+
+@njit(cache=True, nogil=True)
+def _child_pair_scan(k1, k2, order, Dm, ranks, P, size, vl, vr, T1, T2, arms, pa,
+                     pb):  # pragma: no cover - compiled
+    """``_child_scan`` of two child features at once, for ``min_node_size == 1``.
+
+    The two trees take the same units in the same order, so their updates
+    interleave (``_move_pair``) and one pass serves both features' queries.
+    """
+    n, K, K1 = order.shape[0], P.shape[1], len(arms)
+    T1[: 2 * size] = 0.0
+    T2[: 2 * size] = 0.0
+    for sweep in range(2):
+        sign = 1.0 if sweep == 0 else -1.0
+        last = n if sweep == 0 else n - 1  # the last insertion fills the trees for the removals
+        for pos in range(last):
+            if pos + PREFETCH_AHEAD < last:
+                ahead = order[pos + PREFETCH_AHEAD]
+                _prefetch_path(T1, ranks[k1, ahead] + size)
+                _prefetch_path(T2, ranks[k2, ahead] + size)
+            i = order[pos]
+            _move_pair(T1, ranks[k1, i], T2, ranks[k2, i], size, Dm, i, sign, arms, pa, pb)
+            if pos == n - 1 or vl[pos] == np.inf:  # not a candidate root split
+                continue
+            # best depth-1 value of the child: a leaf, or T_b plus the best
+            # prefix of Gamma_a - Gamma_b at either tree's root
+            best = vl[pos] if sweep == 0 else vr[pos]
+            for a in range(K):
+                t = P[pos, a] if sweep == 0 else P[n - 1, a] - P[pos, a]
+                best = max(best, t)
+            for o in range(len(pa)):
+                b = pb[o]
+                t = P[pos, b] if sweep == 0 else P[n - 1, b] - P[pos, b]
+                best = max(best, t + max(T1[1, K1 + o], T2[1, K1 + o]))
+            if sweep == 0:
+                vl[pos] = best
+            else:
+                vr[pos] = best
+
+
+@njit(cache=True, nogil=True)
 def _find_kth(cnt, size, c):  # pragma: no cover - compiled
     """Smallest leaf whose cumulative count reaches ``c`` (``c >= 1``)."""
     node = 1
@@ -404,15 +493,24 @@ def _root_feature_scan(j, R, Dm, ranks, orders, G, m, split_step, arms, pa, pb):
     acc = np.empty(K)
     best_o = np.empty(len(pa))
     stack = np.empty(64, dtype=np.int64)
-    for k in range(p):
-        if k == j:
-            _same_feature_scan(j, order, ranks, P, m, vl, vr, pa, pb)
-        elif G[k] > 1:
+    _same_feature_scan(j, order, ranks, P, m, vl, vr, pa, pb)
+    children = np.array([k for k in range(p) if k != j and G[k] > 1], dtype=np.int64)
+    first = 0
+    if m == 1:  # the child features two at a time
+        T2 = _tree_buffer(size, len(arms) + len(pa))
+        while first + 1 < children.shape[0]:
+            k1, k2 = children[first], children[first + 1]
             size_k = 1
-            while size_k < G[k]:
+            while size_k < max(G[k1], G[k2]):
                 size_k *= 2
-            _child_scan(k, order, R, Dm, ranks, P, size_k, m, vl, vr, T, cnt, tot, acc, best_o,
-                        stack, arms, pa, pb)
+            _child_pair_scan(k1, k2, order, Dm, ranks, P, size_k, vl, vr, T, T2, arms, pa, pb)
+            first += 2
+    for k in children[first:]:
+        size_k = 1
+        while size_k < G[k]:
+            size_k *= 2
+        _child_scan(k, order, R, Dm, ranks, P, size_k, m, vl, vr, T, cnt, tot, acc, best_o,
+                    stack, arms, pa, pb)
     best, best_r = NEG, -1
     for pos in range(n - 1):
         if vl[pos] == np.inf:
