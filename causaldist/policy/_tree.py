@@ -42,8 +42,9 @@ class PolicyTree(BaseEstimator):
     values of ``x_k`` (the best split for arms ``(a, b)`` is ``T_b(S)`` plus a
     maximum prefix sum of ``Gamma_a - Gamma_b``), in O(p^2 n K^2 log n) rather
     than policytree's O(p^2 n^2 K). A depth-3 search evaluates root splits by
-    their children's exact depth-2 values, skipping those that a bound from
-    their evaluated neighbours proves cannot win (see ``best_depth3_root``).
+    their children's exact depth-2 values, skipping those (and, within a
+    child, the root features) that bounds from the searched neighbouring
+    splits prove cannot win (see ``_depth3_feature``).
     Deeper trees (or any depth with ``search_depth`` below ``max_depth``) are
     grown by repeated exact look-ahead of depth ``search_depth``, keeping each
     search's root split (policytree's ``hybrid_policy_tree``): not globally
@@ -64,9 +65,10 @@ class PolicyTree(BaseEstimator):
         for large ``n``; children are still searched exhaustively).
     search_depth : int in {1, 2, 3} or None, default=None
         Depth of each exact search. ``None`` means ``max_depth`` up to 3 (a
-        globally optimal tree) and 2 beyond. A depth-3 search costs about
-        ``n`` depth-2 searches of half size (8 s at n = 1000, p = 10, K = 3 on
-        two cores): use ``search_depth=2`` for depth 3 on large samples.
+        globally optimal tree) and 2 beyond. A depth-3 search costs a few
+        hundred depth-2 searches of the children (about 1 min at n = 10^4,
+        p = 10, K = 3 on one thread, growing like p^3): use
+        ``search_depth=2`` for depth 3 on large samples.
     n_jobs : int, default=None
         Number of threads that search the root features of each exact search
         (depth 2 and 3) in parallel; the tree is the same for any value.

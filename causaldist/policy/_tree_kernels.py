@@ -1,20 +1,31 @@
 """Compiled kernels of the exact policy-tree search.
 
 Depth 1: for each feature, one sweep of the cumulative rewards over the sorted
-units. Depth 2: for each root feature ``j`` the units move one at a time from
-the right child to the left child in ``x_j`` order; for every other feature
-``k`` and pair of arms ``a < b`` a segment tree over the distinct values of
-``x_k`` holds the sums of ``Gamma_a - Gamma_b`` of each child, so that the best
-depth-1 subtree of a child on feature ``k`` is
+units. Depth 2: for each root feature ``j`` the units enter the left child one
+at a time in ``x_j`` order; for every other feature ``k`` a segment tree over
+the distinct values of ``x_k`` holds, per node, the sums of ``Gamma_a -
+Gamma_0`` and for every ordered pair of arms ``(a, b)`` the maximum prefix sum
+of ``Gamma_a - Gamma_b``, so that the best depth-1 subtree of a child on
+feature ``k`` is
 
 ``max_{a != b} T_b(S) + max prefix sum of (Gamma_a - Gamma_b) over S in x_k order``
 
-(the pair ``(b, a)`` is the minimum prefix of the same tree), found in
-O(log n), or O(1) at the tree's root when ``min_node_size == 1``. A depth-2
-search costs O(p^2 n K^2 log n) instead of the O(p^2 n^2 K) of moving sorted
-sets point by point (R policytree). The child features are scanned one at a
-time so that the two trees being updated stay in cache. Depth 3: root splits
-valued by their children's exact depth-2 searches, pruned by a bound.
+read at the tree's root in O(K^2) when ``min_node_size == 1`` (a range query
+otherwise). The right child is the same tree with the units removed again in
+the same order. A depth-2 search costs O(p^2 n K^2 log n) instead of the
+O(p^2 n^2 K) of moving sorted sets point by point (R policytree); the child
+feature ``k = j`` needs no tree (prefix sums, O(n K^2)).
+
+Layout, for the memory system: with K = 3 a node is 8 doubles, one 64-byte
+cache line; an update walks one path, one line a level, in straight-line
+code; two child features share each pass so that their two paths, walked in
+lockstep, overlap each other's latency; the paths of the units 16 places
+ahead are prefetched, since below the cached top levels every level is a
+miss (the leaves follow ``x_k`` while the units arrive in ``x_j`` order).
+
+Depth 3: branch and bound over the root splits, each valued by its children's
+exact depth-2 searches (``best_depth3_root``). Every search of the root
+features is split over ``n_jobs`` threads; the kernels release the GIL.
 
 Compilation is cached on disk (``cache=True``): the first fit in a fresh
 environment compiles for about 15 s, later processes load in well under 1 s.
