@@ -197,7 +197,8 @@ def _move(T, size, leaf, Dm, i, sign, arms, pa, pb):  # pragma: no cover - compi
 
 
 @njit(cache=True, nogil=True)
-def _move_pair(T1, leaf1, T2, leaf2, size, Dm, i, sign, arms, pa, pb):  # pragma: no cover
+def _move_pair(T1, leaf1, sign1, T2, leaf2, sign2, size, Dm, i, arms, pa,
+               pb):  # pragma: no cover - compiled
     """``_move`` of unit ``i`` in two trees of the same size, their paths walked in lockstep.
 
     Each level's update waits for the level below (about 20 cycles of
@@ -205,15 +206,14 @@ def _move_pair(T1, leaf1, T2, leaf2, size, Dm, i, sign, arms, pa, pb):  # pragma
     the core busy during each other's waits.
     """
     if len(arms) != 2:
-        _move(T1, size, leaf1, Dm, i, sign, arms, pa, pb)
-        _move(T2, size, leaf2, Dm, i, sign, arms, pa, pb)
+        _move(T1, size, leaf1, Dm, i, sign1, arms, pa, pb)
+        _move(T2, size, leaf2, Dm, i, sign2, arms, pa, pb)
         return
-    u1, u2 = sign * Dm[i, 0], sign * Dm[i, 1]
     a = leaf1 + size
     b = leaf2 + size
-    for T, node in ((T1, a), (T2, b)):
-        T[node, 0] += u1
-        T[node, 1] += u2
+    for T, node, sign in ((T1, a, sign1), (T2, b, sign2)):
+        T[node, 0] += sign * Dm[i, 0]
+        T[node, 1] += sign * Dm[i, 1]
         d1, d2 = T[node, 0], T[node, 1]
         T[node, 2] = -d1
         T[node, 3] = d1
@@ -266,7 +266,8 @@ def _child_pair_scan(k1, k2, order, Dm, ranks, P, size, vl, vr, T1, T2, arms, pa
                 _prefetch_path(T1, ranks[k1, ahead] + size)
                 _prefetch_path(T2, ranks[k2, ahead] + size)
             i = order[pos]
-            _move_pair(T1, ranks[k1, i], T2, ranks[k2, i], size, Dm, i, sign, arms, pa, pb)
+            _move_pair(T1, ranks[k1, i], sign, T2, ranks[k2, i], sign, size, Dm, i, arms, pa,
+                       pb)
             if pos == n - 1 or vl[pos] == np.inf:  # not a candidate root split
                 continue
             # best depth-1 value of the child: a leaf, or T_b plus the best
@@ -283,6 +284,55 @@ def _child_pair_scan(k1, k2, order, Dm, ranks, P, size, vl, vr, T1, T2, arms, pa
                 vl[pos] = best
             else:
                 vr[pos] = best
+
+
+@njit(cache=True, nogil=True)
+def _child_lr_scan(k, order, Dm, ranks, P, size, vl, vr, TL, TR, arms, pa,
+                   pb):  # pragma: no cover - compiled
+    """``_child_scan`` of one child feature for ``min_node_size == 1``, in one pass.
+
+    The left child's tree starts empty and the right child's full (built
+    bottom up in O(size)); each unit then leaves one for the other, both
+    paths walked in lockstep (``_move_pair``) as for a pair of features.
+    """
+    n, K, K1 = order.shape[0], P.shape[1], len(arms)
+    TL[: 2 * size] = 0.0
+    TR[: 2 * size] = 0.0
+    for pos in range(n):
+        i = order[pos]
+        for a in range(K1):
+            TR[ranks[k, i] + size, a] += Dm[i, a]
+    for node in range(2 * size - 1, 0, -1):
+        if node >= size:  # a leaf: its prefix is all of it
+            for o in range(len(pa)):
+                TR[node, K1 + o] = _pair_diff(TR, node, pa[o], pb[o])
+            continue
+        lft, rgt = 2 * node, 2 * node + 1
+        for a in range(K1):
+            TR[node, a] = TR[lft, a] + TR[rgt, a]
+        for o in range(len(pa)):
+            TR[node, K1 + o] = max(TR[lft, K1 + o], _pair_diff(TR, lft, pa[o], pb[o])
+                                   + TR[rgt, K1 + o])
+    for pos in range(n - 1):
+        if pos + PREFETCH_AHEAD < n - 1:
+            ahead = ranks[k, order[pos + PREFETCH_AHEAD]] + size
+            _prefetch_path(TL, ahead)
+            _prefetch_path(TR, ahead)
+        i = order[pos]
+        leaf = ranks[k, i]
+        _move_pair(TL, leaf, 1.0, TR, leaf, -1.0, size, Dm, i, arms, pa, pb)
+        if vl[pos] == np.inf:  # not a candidate root split
+            continue
+        left, right = vl[pos], vr[pos]
+        for a in range(K):
+            left = max(left, P[pos, a])
+            right = max(right, P[n - 1, a] - P[pos, a])
+        for o in range(len(pa)):
+            b = pb[o]
+            left = max(left, P[pos, b] + TL[1, K1 + o])
+            right = max(right, P[n - 1, b] - P[pos, b] + TR[1, K1 + o])
+        vl[pos] = left
+        vr[pos] = right
 
 
 @njit(cache=True, nogil=True)
@@ -516,6 +566,13 @@ def _root_feature_scan(j, R, Dm, ranks, orders, G, m, split_step, arms, pa, pb):
                 size_k *= 2
             _child_pair_scan(k1, k2, order, Dm, ranks, P, size_k, vl, vr, T, T2, arms, pa, pb)
             first += 2
+        if first < children.shape[0]:  # an odd one out: its two children in lockstep
+            k = children[first]
+            size_k = 1
+            while size_k < G[k]:
+                size_k *= 2
+            _child_lr_scan(k, order, Dm, ranks, P, size_k, vl, vr, T, T2, arms, pa, pb)
+            first += 1
     for k in children[first:]:
         size_k = 1
         while size_k < G[k]:
