@@ -320,3 +320,61 @@ def test_dr_policy_tree_contract():
     chosen = est.predict(X)
     assert est.score(X, y, treatment=t) == pytest.approx(
         ev.scores_[np.arange(600), chosen].mean())
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(4, 30), p=st.integers(1, 4), K=st.integers(2, 4),
+    m=st.integers(1, 3), depth=st.integers(2, 3), seed=st.integers(0, 10**6),
+)
+def test_n_jobs_gives_the_same_tree(n, p, K, m, depth, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, 4, size=(n, p)).astype(float)  # many ties
+    R = rng.integers(-3, 4, size=(n, K)).astype(float)  # many tied values
+    one = PolicyTree(max_depth=depth, min_node_size=m).fit(X, R)
+    two = PolicyTree(max_depth=depth, min_node_size=m, n_jobs=2).fit(X, R)
+    for key in ("feature", "left", "right", "action", "n_samples"):
+        np.testing.assert_array_equal(two.tree_[key], one.tree_[key])
+    np.testing.assert_array_equal(two.tree_["threshold"], one.tree_["threshold"])
+    assert two.welfare_ == one.welfare_
+
+
+def test_n_jobs_on_continuous_features():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(3000, 6))
+    R = rng.normal(size=(3000, 3))
+    R[:, 1] += X[:, 0] > 0
+    R[:, 2] += X[:, 3] * X[:, 4]
+    one = PolicyTree(max_depth=2).fit(X, R)
+    for n_jobs in (2, -1):
+        other = PolicyTree(max_depth=2, n_jobs=n_jobs).fit(X, R)
+        np.testing.assert_array_equal(other.tree_["feature"], one.tree_["feature"])
+        np.testing.assert_array_equal(other.tree_["threshold"], one.tree_["threshold"])
+        np.testing.assert_array_equal(other.tree_["action"], one.tree_["action"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(4, 40), p=st.integers(2, 3), m=st.integers(1, 4), seed=st.integers(0, 10**6),
+    levels=st.integers(2, 6),
+)
+def test_three_arms_equal_brute_force(n, p, m, seed, levels):
+    """K = 3 takes its own straight-line node update: brute force with ties of x and of Gamma."""
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, levels, size=(n, p)).astype(float)
+    R = rng.integers(-2, 3, size=(n, 3)).astype(float)
+    tree = PolicyTree(max_depth=2, min_node_size=m).fit(X, R)
+    assert tree.welfare_ * n == pytest.approx(_brute_force(X, R, m, 2), abs=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(8, 24), p=st.integers(1, 3), seed=st.integers(0, 10**6),
+       levels=st.integers(3, 8))
+def test_depth3_branch_and_bound_equals_brute_force(n, p, seed, levels):
+    """The depth-3 search skips root splits and children's root features by bounds:
+    brute force with K = 3 and tied rewards and features (many equal-valued splits)."""
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, levels, size=(n, p)).astype(float)
+    R = rng.integers(-2, 3, size=(n, 3)).astype(float)
+    tree = PolicyTree(max_depth=3).fit(X, R)
+    assert tree.welfare_ * n == pytest.approx(_brute_force(X, R, 1, 3), abs=1e-9)

@@ -26,8 +26,9 @@ class PolicyTree(_RewardPolicy):
     values of ``x_k`` (the best split for arms ``(a, b)`` is ``T_b(S)`` plus a
     maximum prefix sum of ``Gamma_a - Gamma_b``), in O(p^2 n K^2 log n) rather
     than policytree's O(p^2 n^2 K). A depth-3 search evaluates root splits by
-    their children's exact depth-2 values, skipping those that a bound from
-    their evaluated neighbours proves cannot win (see ``best_depth3_root``).
+    their children's exact depth-2 values, skipping those (and, within a
+    child, the root features) that bounds from the searched neighbouring
+    splits prove cannot win (see ``_depth3_feature``).
     Deeper trees (or any depth with ``search_depth`` below ``max_depth``) are
     grown by repeated exact look-ahead of depth ``search_depth``, keeping each
     search's root split (policytree's ``hybrid_policy_tree``): not globally
@@ -48,9 +49,15 @@ class PolicyTree(_RewardPolicy):
         for large ``n``; children are still searched exhaustively).
     search_depth : int in {1, 2, 3} or None, default=None
         Depth of each exact search. ``None`` means ``max_depth`` up to 3 (a
-        globally optimal tree) and 2 beyond. A depth-3 search costs about
-        ``n`` depth-2 searches of half size (8 s at n = 1000, p = 10, K = 3 on
-        two cores): use ``search_depth=2`` for depth 3 on large samples.
+        globally optimal tree) and 2 beyond. A depth-3 search costs a few
+        hundred depth-2 searches of the children (about 1 min at n = 10^4,
+        p = 10, K = 3 on one thread, growing like p^3): use
+        ``search_depth=2`` for depth 3 on large samples.
+    n_jobs : int, default=None
+        Number of threads that search the root features of each exact search
+        (depth 2 and 3) in parallel; the tree is the same for any value.
+        ``None`` means 1 unless in a :obj:`joblib.parallel_backend` context,
+        ``-1`` means all processors.
 
     Attributes
     ----------
@@ -86,13 +93,17 @@ class PolicyTree(_RewardPolicy):
         "min_node_size": [Interval(Integral, 1, None, closed="left")],
         "split_step": [Interval(Integral, 1, None, closed="left")],
         "search_depth": [Interval(Integral, 1, 3, closed="both"), None],
+        "n_jobs": [Integral, None],
     }
 
-    def __init__(self, max_depth=2, min_node_size=1, split_step=1, search_depth=None):
+    def __init__(
+        self, max_depth=2, min_node_size=1, split_step=1, search_depth=None, n_jobs=None
+    ):
         self.max_depth = max_depth
         self.min_node_size = min_node_size
         self.split_step = split_step
         self.search_depth = search_depth
+        self.n_jobs = n_jobs
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, rewards, sample_weight=None):
@@ -141,7 +152,9 @@ class PolicyTree(_RewardPolicy):
         feature, rank = -1, -1
         search = min(depth, self._search_depth)
         if search >= 2 and sel.size >= 2 * m:
-            values, splits = best_depth2_root(R, ranks, sel, G, m, self.split_step)
+            values, splits = best_depth2_root(
+                R, ranks, sel, G, m, self.split_step, n_jobs=self.n_jobs
+            )
             if np.isfinite(values).any():
                 feature = int(np.argmax(values))
                 rank = int(splits[feature])
@@ -152,7 +165,10 @@ class PolicyTree(_RewardPolicy):
                 start = self._value2(R, ranks, G, sel[go_left]) + self._value2(
                     R, ranks, G, sel[~go_left]
                 )
-                values3, splits3 = best_depth3_root(R, ranks, sel, G, m, self.split_step, start)
+                values3, splits3 = best_depth3_root(
+                    R, ranks, sel, G, m, self.split_step, start, seeds=splits,
+                    n_jobs=self.n_jobs,
+                )
                 if (splits3 >= 0).any():
                     feature = int(np.argmax(np.where(splits3 >= 0, values3, -np.inf)))
                     rank = int(splits3[feature])
@@ -178,7 +194,7 @@ class PolicyTree(_RewardPolicy):
         leaf = R[sel].sum(axis=0).max()
         if sel.size < 2 * self.min_node_size:
             return leaf
-        values, _ = best_depth2_root(R, ranks, sel, G, self.min_node_size, 1)
+        values, _ = best_depth2_root(R, ranks, sel, G, self.min_node_size, 1, n_jobs=self.n_jobs)
         return max(leaf, values.max())
 
     def _apply(self, X):
