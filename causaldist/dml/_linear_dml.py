@@ -326,5 +326,9 @@ class LinearDML(_LinearFinalMixin, _BaseDML):
 
     def _fit_final(self, F, y_res, t_res, sample_weight, groups):
         Z = _kron_rows(t_res, self._design(F))
-        coef, cov = ols_sandwich(Z, y_res, sample_weight, cov_type=self.cov_type, groups=groups)
+        coef, cov = ols_sandwich(
+            Z, y_res, sample_weight, cov_type=self.cov_type, groups=groups,
+            # private switch of causaldist.compat.econml (econml's weights)
+            weights=getattr(self, "_sandwich_weights", "frequency"),
+        )
         return _LinearFit(coef, cov, self._design, t_res.shape[1])

@@ -23,7 +23,8 @@ __all__ = []
 COV_TYPES = ("HC0", "HC1")
 
 
-def ols_sandwich(Z, Y, sample_weight=None, *, cov_type="HC1", groups=None):
+def ols_sandwich(Z, Y, sample_weight=None, *, cov_type="HC1", groups=None,
+                 weights="frequency"):
     """Weighted least squares of every column of ``Y`` on ``Z`` with a sandwich covariance.
 
     Parameters
@@ -38,6 +39,10 @@ def ols_sandwich(Z, Y, sample_weight=None, *, cov_type="HC1", groups=None):
         Small-sample factor 1 or ``N / (N - k)``; ignored with ``groups``.
     groups : ndarray of shape (n,), default=None
         Cluster labels: cluster-robust covariance.
+    weights : {"frequency", "analytic"}, default="frequency"
+        ``"analytic"`` is econml's (and statsmodels WLS's) reading of
+        ``sample_weight``: rows scaled by ``sqrt(w)``, so the meat holds
+        ``w^2 e^2 z z'`` and ``N`` is the number of rows.
 
     Returns
     -------
@@ -56,6 +61,10 @@ def ols_sandwich(Z, Y, sample_weight=None, *, cov_type="HC1", groups=None):
     # Per-row scores z_i e_i for every output, output-major: (n, d * k).
     scores = (E[:, :, None] * Z[:, None, :]).reshape(n, d * k)
     N = w.sum()
+    if weights == "analytic":
+        # meat sum_i w_i (sqrt(w_i) e_i z_i)^2 = sum_i w_i^2 e_i^2 z_i z_i'
+        scores = scores * np.sqrt(w)[:, None]
+        N = float(n)
     if groups is not None:
         codes = np.unique(np.asarray(groups), return_inverse=True)[1].ravel()
         G = int(codes.max()) + 1

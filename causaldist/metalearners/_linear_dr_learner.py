@@ -139,7 +139,11 @@ class LinearDRLearner(DRLearner):
             phi = gamma[:, 1:] - gamma[:, [0]]
             if first is None:
                 first = (self.folds_, nuis, phi)
-            coef, cov = ols_sandwich(Phi, phi, sample_weight, cov_type=self.cov_type, groups=groups)
+            coef, cov = ols_sandwich(
+                Phi, phi, sample_weight, cov_type=self.cov_type, groups=groups,
+                # private switch of causaldist.compat.econml (econml's weights)
+                weights=getattr(self, "_sandwich_weights", "frequency"),
+            )
             coefs.append(coef)
             covs.append(cov)
         self.folds_, self.nuisances_, phi = first

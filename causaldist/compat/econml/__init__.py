@@ -15,7 +15,10 @@ equal econml's where the algorithm is the same (see
 
 from ._dml import DML, LinearDML, NonParamDML, SparseLinearDML
 from ._dr import DRLearner, LinearDRLearner
+from ._metalearners import SLearner, TLearner, XLearner
+from ._policy import DRPolicyTree, PolicyTree
 
 __all__ = [
-    "DML", "DRLearner", "LinearDML", "LinearDRLearner", "NonParamDML", "SparseLinearDML",
+    "DML", "DRLearner", "DRPolicyTree", "LinearDML", "LinearDRLearner", "NonParamDML",
+    "PolicyTree", "SLearner", "SparseLinearDML", "TLearner", "XLearner",
 ]

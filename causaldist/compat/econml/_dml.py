@@ -84,6 +84,8 @@ class _DMLAdapter(_EconmlAdapter):
         _auto_warning(self, [k for k in ("model_y", "model_t")
                              if isinstance(getattr(self, k, None), str)])
         native = self._native(T, groups, n, inference)
+        # econml reads sample_weight as analytic weights in its sandwich.
+        native._sandwich_weights = "analytic"
         kw = {}
         if self.mc_iters is not None and self.mc_iters > 1 and groups is not None:
             kw["groups"] = groups
@@ -280,9 +282,11 @@ class _DMLAdapter(_EconmlAdapter):
         """
         native = self._check()
         n = np.shape(Y)[0]
-        Wf = None if W is None else W
-        return -native.score(self._full(X, Wf, n), np.asarray(Y, dtype=np.float64),
-                             treatment=np.asarray(T), sample_weight=sample_weight)
+        Y = np.asarray(Y, dtype=np.float64)
+        # causaldist's loss sums over the outcome columns, econml's averages them.
+        d_y = Y.shape[1] if Y.ndim == 2 else 1
+        return -native.score(self._full(X, W, n), Y, treatment=np.asarray(T),
+                             sample_weight=sample_weight) / d_y
 
     @property
     def models_y(self):

@@ -104,6 +104,8 @@ class _DRAdapter(_EconmlAdapter):
         native = self._native(np.asarray(T), groups, n)
         # econml clips every propensity to [c, 1 - c] without renormalising.
         native._propensity_clipping = "clip"
+        # ... and reads sample_weight as analytic weights in its sandwich.
+        native._sandwich_weights = "analytic"
         self.native_ = native.fit(Xf, Y, treatment=np.asarray(T).ravel(),
                                   sample_weight=sample_weight)
         return self

@@ -1,0 +1,358 @@
+"""causaldist.compat.econml against econml 0.17's own classes on the same data.
+
+Same explicit folds (or an int cv with the same random_state) and the same
+models: effects, coefficients and intervals agree to rtol 1e-6 where the
+algorithm is the same.
+"""
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn
+from sklearn.base import clone
+from sklearn.ensemble import GradientBoostingRegressor
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
+
+from causaldist.compat import econml as C
+
+econml = pytest.importorskip("econml")
+import econml.dml as ED  # noqa: E402
+import econml.dr as EDR  # noqa: E402
+import econml.metalearners as EM  # noqa: E402
+import econml.policy as EP  # noqa: E402
+
+RTOL, ATOL = 1e-6, 1e-9
+N = 400
+
+
+def close(a, b):
+    np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float),
+                               rtol=RTOL, atol=ATOL)
+
+
+def _data(seed=0, t_kind="continuous", d_y=1, n=N):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    W = rng.normal(size=(n, 2))
+    if t_kind == "continuous":
+        T = X[:, 0] + W[:, 0] + rng.normal(size=n)
+        eff = (1 + X[:, 1]) * T
+    elif t_kind == "two":
+        T = np.column_stack([X[:, 0] + rng.normal(size=n), W[:, 1] + rng.normal(size=n)])
+        eff = (1 + X[:, 1]) * T[:, 0] - T[:, 1]
+    elif t_kind == "binary":
+        T = (rng.uniform(size=n) < 1 / (1 + np.exp(-X[:, 0] - W[:, 0]))).astype(int)
+        eff = (1 + X[:, 1]) * T
+    else:  # multi-arm string labels
+        T = rng.choice(["a", "b", "c"], size=n)
+        eff = X[:, 1] * (T == "b") + (T == "c")
+    Y = eff + X[:, 0] + W[:, 1] + rng.normal(size=n)
+    if d_y == 2:
+        Y = np.column_stack([Y, 0.5 * Y + rng.normal(size=n)])
+    return X, W, T, Y
+
+
+def _folds(T, k=3, stratify=False):
+    Tl = np.asarray(T)
+    if stratify:
+        return list(StratifiedKFold(k, shuffle=True, random_state=0).split(Tl, Tl))
+    return list(KFold(k, shuffle=True, random_state=0).split(Tl))
+
+
+def _check_dml_pair(e, c, X, T1=1, linear=True, T0=0):
+    if X is None and np.ndim(T1) == 2:
+        T0, T1 = T0[:1], T1[:1]
+    close(e.effect(X, T0=T0, T1=T1), c.effect(X, T0=T0, T1=T1))
+    close(e.const_marginal_effect(X), c.const_marginal_effect(X))
+    close(e.ate(X, T0=T0, T1=T1), c.ate(X, T0=T0, T1=T1))
+    if linear:
+        close(e.effect_interval(X, T0=T0, T1=T1), c.effect_interval(X, T0=T0, T1=T1))
+        close(e.ate_interval(X, T0=T0, T1=T1), c.ate_interval(X, T0=T0, T1=T1))
+        close(e.ate_inference(X, T0=T0, T1=T1).stderr_mean,
+              c.ate_inference(X, T0=T0, T1=T1).stderr)
+        close(e.intercept_, c.intercept_)
+        if X is not None:
+            close(e.coef_, c.coef_)
+            close(e.coef__interval(), c.coef__interval())
+
+
+# -- DML family -----------------------------------------------------------------
+@pytest.mark.parametrize(
+    "t_kind, d_y, use_x, use_w, weights",
+    [
+        ("continuous", 1, True, True, False),
+        ("continuous", 1, False, True, False),  # W only: a constant effect
+        ("continuous", 1, True, False, True),  # sample weights, no W
+        ("two", 1, True, True, False),
+        ("continuous", 2, True, True, False),
+    ],
+)
+def test_linear_dml_parity(t_kind, d_y, use_x, use_w, weights):
+    X, W, T, Y = _data(1, t_kind, d_y)
+    kw = dict(X=X if use_x else None, W=W if use_w else None)
+    sw = np.random.default_rng(2).uniform(0.5, 2, N) if weights else None
+    args = dict(model_y=LinearRegression(), model_t=LinearRegression(), cv=_folds(T))
+    e = ED.LinearDML(**args).fit(Y, T, **kw, sample_weight=sw)
+    c = C.LinearDML(**args).fit(Y, T, **kw, sample_weight=sw)
+    T1 = np.ones((N, 2)) if t_kind == "two" else 1
+    T0 = np.zeros((N, 2)) if t_kind == "two" else 0
+    _check_dml_pair(e, c, kw["X"], T1=T1, T0=T0)
+    close(e.score(Y, T, **kw), c.score(Y, T, **kw))
+
+
+def test_linear_dml_discrete_int_cv_parity():
+    """An int cv: econml's shuffled StratifiedKFold seeded from random_state."""
+    X, W, T, Y = _data(3, "multi")
+    args = dict(model_y=LinearRegression(), model_t=LogisticRegression(),
+                discrete_treatment=True, cv=3, random_state=7)
+    e = ED.LinearDML(**args).fit(Y, T, X=X, W=W)
+    c = C.LinearDML(**args).fit(Y, T, X=X, W=W)
+    _check_dml_pair(e, c, X, T0="a", T1="c")
+    close(e.const_marginal_effect_interval(X), c.const_marginal_effect_interval(X))
+    close(e.score(Y, T, X=X, W=W), c.score(Y, T, X=X, W=W))
+    frame = c.summary()
+    assert list(frame.index[:2]) == ["X0|T0_b", "X0|T0_c"]
+
+
+def test_linear_dml_continuous_int_cv_parity():
+    X, W, T, Y = _data(4, "continuous")
+    args = dict(model_y=LinearRegression(), model_t=LinearRegression(), cv=4, random_state=3)
+    e = ED.LinearDML(**args).fit(Y, T, X=X, W=W)
+    c = C.LinearDML(**args).fit(Y, T, X=X, W=W)
+    _check_dml_pair(e, c, X)
+
+
+def test_dml_linear_final_parity():
+    X, W, T, Y = _data(5, "continuous")
+    args = dict(model_y=LinearRegression(), model_t=LinearRegression(),
+                model_final=LinearRegression(fit_intercept=False), cv=_folds(T))
+    e = ED.DML(**args).fit(Y, T, X=X, W=W)
+    c = C.DML(**args).fit(Y, T, X=X, W=W)
+    close(e.effect(X), c.effect(X))
+    close(e.coef_, c.coef_)
+    with pytest.raises(NotImplementedError, match="model_final"):
+        C.DML(model_y=LinearRegression(), model_t=LinearRegression(),
+              model_final=GradientBoostingRegressor()).fit(Y, T, X=X)
+
+
+@pytest.mark.parametrize("discrete", [False, True])
+def test_nonparam_dml_parity(discrete):
+    X, W, T, Y = _data(6, "binary" if discrete else "continuous")
+    args = dict(model_y=LinearRegression(),
+                model_t=LogisticRegression() if discrete else LinearRegression(),
+                model_final=GradientBoostingRegressor(n_estimators=30, max_depth=2,
+                                                      random_state=0),
+                discrete_treatment=discrete, cv=_folds(T, stratify=discrete))
+    e = ED.NonParamDML(**args).fit(Y, T, X=X, W=W)
+    c = C.NonParamDML(**args).fit(Y, T, X=X, W=W)
+    _check_dml_pair(e, c, X, linear=False)
+
+
+def test_sparse_linear_dml_runs():
+    X, W, T, Y = _data(7, "continuous")
+    c = C.SparseLinearDML(model_y=LinearRegression(), model_t=LinearRegression(),
+                          random_state=0).fit(Y, T, X=X, W=W)
+    assert c.coef_.shape == (2,)
+    lo, hi = c.coef__interval()
+    assert np.all(lo < c.coef_) and np.all(c.coef_ < hi)
+    assert abs(c.coef_[1] - 1) < 0.3
+
+
+def test_dml_pandas_names():
+    X, W, T, Y = _data(8, "continuous")
+    Xd = pd.DataFrame(X, columns=["age", "income"])
+    Wd = pd.DataFrame(W, columns=["w1", "w2"])
+    args = dict(model_y=LinearRegression(), model_t=LinearRegression(), cv=_folds(T))
+    e = ED.LinearDML(**args).fit(Y, T, X=Xd, W=Wd)
+    c = C.LinearDML(**args).fit(Y, T, X=Xd, W=Wd)
+    assert list(c.cate_feature_names()) == list(e.cate_feature_names()) == ["age", "income"]
+    assert list(c.summary().index) == ["age", "income", "cate_intercept"]
+    close(e.effect(Xd), c.effect(Xd))
+
+
+# -- DR learners -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "t_kind, use_x, use_w, weights",
+    [
+        ("binary", True, True, False),
+        ("binary", False, True, False),
+        ("multi", True, True, True),
+        ("multi", True, False, False),
+    ],
+)
+def test_linear_dr_learner_parity(t_kind, use_x, use_w, weights):
+    X, W, T, Y = _data(9, t_kind)
+    kw = dict(X=X if use_x else None, W=W if use_w else None)
+    sw = np.random.default_rng(2).uniform(0.5, 2, N) if weights else None
+    args = dict(model_regression=LinearRegression(), model_propensity=LogisticRegression(),
+                cv=_folds(T, stratify=True))
+    e = EDR.LinearDRLearner(**args).fit(Y, T, **kw, sample_weight=sw)
+    c = C.LinearDRLearner(**args).fit(Y, T, **kw, sample_weight=sw)
+    arms = np.unique(T)
+    Xt = kw["X"]
+    for t1 in arms[1:]:
+        close(e.effect(Xt, T0=arms[0], T1=t1), c.effect(Xt, T0=arms[0], T1=t1))
+        close(e.effect_interval(Xt, T0=arms[0], T1=t1), c.effect_interval(Xt, T0=arms[0], T1=t1))
+        close(e.ate(Xt, T0=arms[0], T1=t1), c.ate(Xt, T0=arms[0], T1=t1))
+        close(e.ate_interval(Xt, T0=arms[0], T1=t1), c.ate_interval(Xt, T0=arms[0], T1=t1))
+        close(e.intercept_(t1), c.intercept_(t1))
+        close(e.intercept__interval(t1), c.intercept__interval(t1))
+        if use_x:
+            close(e.coef_(t1), c.coef_(t1))
+            close(e.coef__interval(t1), c.coef__interval(t1))
+    close(e.const_marginal_effect(Xt), c.const_marginal_effect(Xt))
+    # the score averages nuisances, econml averages pseudo-outcomes: close, not equal
+    np.testing.assert_allclose(e.score(Y, T, **kw), c.score(Y, T, **kw), rtol=0.05)
+
+
+def test_linear_dr_learner_int_cv_and_summary():
+    X, W, T, Y = _data(10, "binary")
+    args = dict(model_regression=LinearRegression(), model_propensity=LogisticRegression(),
+                cv=3, random_state=11)
+    e = EDR.LinearDRLearner(**args).fit(Y, T, X=X, W=W)
+    c = C.LinearDRLearner(**args).fit(Y, T, X=X, W=W)
+    close(e.coef_(1), c.coef_(1))
+    table = c.summary(1)
+    assert list(table.index) == ["X0", "X1", "cate_intercept"]
+    close(table["point_estimate"].to_numpy()[:2], e.coef_(1))
+
+
+def test_dr_learner_parity():
+    X, W, T, Y = _data(11, "multi")
+    args = dict(model_regression=LinearRegression(), model_propensity=LogisticRegression(),
+                model_final=GradientBoostingRegressor(n_estimators=30, max_depth=2,
+                                                      random_state=0),
+                cv=3, random_state=2)
+    e = EDR.DRLearner(**args).fit(Y, T, X=X, W=W)
+    c = C.DRLearner(**args).fit(Y, T, X=X, W=W)
+    close(e.const_marginal_effect(X), c.const_marginal_effect(X))
+    close(e.effect(X, T0="a", T1="b"), c.effect(X, T0="a", T1="b"))
+    close(e.ate(X, T0="a", T1="c"), c.ate(X, T0="a", T1="c"))
+    assert len(c.models_cate) == 2 and len(c.models_propensity[0]) == 3
+
+
+def test_propensity_clipping_is_econml_rule():
+    """Multi-arm clipping: each entry to [c, 1 - c], rows not renormalised."""
+    X, W, T, Y = _data(12, "multi")
+    args = dict(model_regression=LinearRegression(),
+                model_propensity=LogisticRegression(C=1e4), min_propensity=0.3,
+                cv=_folds(T, stratify=True))
+    e = EDR.LinearDRLearner(**args).fit(Y, T, X=X, W=W)
+    c = C.LinearDRLearner(**args).fit(Y, T, X=X, W=W)
+    assert c.native_.nuisances_.n_clipped > 0
+    close(e.coef_("b"), c.coef_("b"))
+
+
+# -- metalearners ------------------------------------------------------------------
+def test_s_and_t_learner_parity():
+    X, _, T, Y = _data(13, "multi")
+    e = EM.SLearner(overall_model=LinearRegression()).fit(Y, T, X=X)
+    c = C.SLearner(overall_model=LinearRegression()).fit(Y, T, X=X)
+    close(e.const_marginal_effect(X), c.const_marginal_effect(X))
+    model = GradientBoostingRegressor(n_estimators=20, random_state=0)
+    e = EM.TLearner(models=model).fit(Y, T, X=X)
+    c = C.TLearner(models=model).fit(Y, T, X=X)
+    close(e.effect(X, T0="a", T1="c"), c.effect(X, T0="a", T1="c"))
+
+
+def test_x_learner_close_not_equal():
+    """Cross-fitted nuisances (ours) vs in-sample (econml): close, not equal."""
+    X, _, T, Y = _data(14, "binary")
+    e = EM.XLearner(models=LinearRegression()).fit(Y, T, X=X)
+    c = C.XLearner(models=LinearRegression()).fit(Y, T, X=X)
+    a, b = e.effect(X), c.effect(X)
+    assert np.corrcoef(a, b)[0, 1] > 0.99
+
+
+# -- policy ----------------------------------------------------------------------
+def test_policy_tree_welfare_at_least_econml():
+    rng = np.random.default_rng(15)
+    X = rng.normal(size=(N, 3))
+    R = np.column_stack([np.zeros(N), X[:, 1] + rng.normal(size=N), X[:, 2] - 0.2])
+    e = EP.PolicyTree(max_depth=2).fit(X, R)
+    c = C.PolicyTree(max_depth=2).fit(X, R)
+    rows = np.arange(N)
+    assert R[rows, c.predict(X)].mean() >= R[rows, e.predict(X)].mean() - 1e-12
+    assert c.predict_value(X).shape == (N, 3)
+
+
+def test_dr_policy_tree_welfare_at_least_econml():
+    X, W, T, Y = _data(16, "multi")
+    args = dict(model_regression=LinearRegression(), model_propensity=LogisticRegression(),
+                max_depth=2, cv=_folds(T, k=2, stratify=True))
+    e = EP.DRPolicyTree(**args).fit(Y, T, X=X, W=W)
+    c = C.DRPolicyTree(**args).fit(Y, T, X=X, W=W)
+    scores = c.native_.evaluator_.scores_  # the same AIPW scores as econml's
+    rows = np.arange(N)
+    assert scores[rows, c.predict(X)].mean() >= scores[rows, e.predict(X)].mean() - 1e-12
+    assert c.predict(X).dtype.kind in "iu"
+    assert c.predict_value(X).shape == e.predict_value(X).shape == (N, 2)
+
+
+# -- the sklearn contract, where econml's classes fail -------------------------------
+ADAPTERS = [
+    C.LinearDML(model_y=LinearRegression(), model_t=LinearRegression()),
+    C.DML(model_y=LinearRegression(), model_t=LinearRegression(),
+          model_final=LinearRegression(fit_intercept=False)),
+    C.NonParamDML(model_y=LinearRegression(), model_t=LinearRegression(),
+                  model_final=LinearRegression()),
+    C.SparseLinearDML(model_y=LinearRegression(), model_t=LinearRegression()),
+    C.LinearDRLearner(model_regression=LinearRegression(),
+                      model_propensity=LogisticRegression()),
+    C.DRLearner(model_regression=LinearRegression(), model_propensity=LogisticRegression()),
+    C.SLearner(overall_model=LinearRegression()),
+    C.TLearner(models=LinearRegression()),
+    C.XLearner(models=LinearRegression()),
+    C.DRPolicyTree(model_regression=LinearRegression(), model_propensity=LogisticRegression(),
+                   max_depth=1),
+]
+
+
+@pytest.mark.parametrize("est", ADAPTERS, ids=lambda e: type(e).__name__)
+def test_clone_get_params_pickle(est):
+    twin = clone(est)
+    assert twin.get_params().keys() == est.get_params().keys()
+    X, W, T, Y = _data(17, "binary", n=200)
+    if isinstance(est, (C.SLearner, C.TLearner, C.XLearner)):
+        fitted = twin.fit(Y, T, X=X)
+    else:
+        if type(est).__name__ in ("LinearDML", "DML", "NonParamDML", "SparseLinearDML"):
+            twin.set_params(discrete_treatment=True, model_t=LogisticRegression())
+        fitted = twin.fit(Y, T, X=X, W=W)
+    again = pickle.loads(pickle.dumps(fitted))
+    if hasattr(fitted, "effect"):
+        close(fitted.effect(X), again.effect(X))
+    else:
+        close(fitted.predict(X), again.predict(X))
+
+
+def test_econml_classes_do_not_clone():
+    with pytest.raises(TypeError):
+        clone(ED.LinearDML())
+    assert clone(C.LinearDML()).get_params()["model_y"] == "auto"
+
+
+def test_auto_models_warn():
+    X, W, T, Y = _data(18, "continuous", n=150)
+    with pytest.warns(UserWarning, match="numeric parity"):
+        C.LinearDML().fit(Y, T, X=X, W=W)
+
+
+def test_grid_search_through_the_native_estimator():
+    """Tune model_final parameters on the native estimator with its causal score."""
+    X, W, T, Y = _data(19, "binary")
+    est = C.DRLearner(model_regression=LinearRegression(),
+                      model_propensity=LogisticRegression(),
+                      model_final=GradientBoostingRegressor(n_estimators=20, random_state=0),
+                      random_state=0).fit(Y, T, X=X, W=W)
+    native = clone(est.native_).set_params(cv=2)
+    Xf = np.hstack([X, W])
+    with sklearn.config_context(enable_metadata_routing=True):
+        search = GridSearchCV(native, {"final_model__final__max_depth": [1, 3]}, cv=2)
+        search.fit(Xf, Y, treatment=T)
+    assert search.best_params_["final_model__final__max_depth"] in (1, 3)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
