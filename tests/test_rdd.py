@@ -137,3 +137,19 @@ def test_band_coverage_and_test_size(method, fuzzy):
     assert 0.9 <= np.mean(point) <= 0.99
     assert 0.88 <= np.mean(uniform) <= 1.0
     assert np.mean(rejects) <= 0.12
+
+
+def test_plot():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from causaldist.plotting import plot_distributional_rdd
+
+    X, Q, _ = _sim(6, n=800)
+    rdd = DistributionalRDD(random_state=0).fit(X, Q)
+    ax = plot_distributional_rdd(rdd)
+    assert len(ax.lines) >= 3 and "homogeneity" in ax.get_title()
+    axes = rdd.plot(sides=True)
+    assert len(axes) == 2 and len(axes[1].lines) == 2
+    plt.close("all")

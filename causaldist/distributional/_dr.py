@@ -38,7 +38,9 @@ class DistributionalDREvaluator(_BarycenterEvaluator):
         ``e_a(x)``; ``None`` means ``StandardScaler`` + ``LogisticRegression``.
         Ignored when known propensities are passed to fit (``propensity=``).
     grid : QuantileGrid or array-like of levels, default=None
-        The levels of the columns of ``y``; ``None`` means the midpoint grid.
+        The levels (and, for raw draws, how they are read: the few-draw
+        ``correction``, the columns of a ``long`` table); ``None`` means the
+        midpoint grid of ``y``'s columns, or 100 levels for raw draws.
     {cross_fit}
 
     Attributes
@@ -51,6 +53,10 @@ class DistributionalDREvaluator(_BarycenterEvaluator):
         Out-of-fold (or known) propensities.
     grid_ : QuantileGrid
         The grid of the columns of ``y``.
+    draw_counts_ : ndarray of shape (n_samples,) or None
+        Number of draws of each unit (None for a quantile matrix).
+    correction_ : object or None
+        The fitted few-draw correction (its ``shape_params_``), or None.
     overlap_ : DataFrame
         Per-arm overlap report, see :func:`causaldist.evaluation.overlap_diagnostics`.
     nuisances_ : Nuisances

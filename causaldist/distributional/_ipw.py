@@ -12,9 +12,12 @@ __all__ = ["DistributionalIPWEvaluator"]
 class DistributionalIPWEvaluator(_BarycenterEvaluator):
     """Inverse-propensity-weighted barycenter of the outcome distributions a policy induces.
 
-    Each unit's outcome is a quantile function ``Q_i`` on a grid (``y`` of shape
-    ``(n, m)``, rows non-decreasing; see :class:`QuantileGrid` to build it from
-    raw draws). The barycenter of the policy ``pi`` has quantile function
+    Each unit's outcome is a quantile function ``Q_i`` on a grid: ``y`` is each unit's outcome as raw draws (a ragged list of 1-D arrays,
+    :class:`Draws`, or a long table whose columns the grid names,
+    ``QuantileGrid(m, long=(unit, value))``), read as empirical quantiles on
+    the grid with the grid's few-draw correction (:func:`few_draw_correction`),
+    or as an ``(n, m)`` matrix of quantile functions (rows non-decreasing).
+    The barycenter of the policy ``pi`` has quantile function
     (Huang, Leung, Wu & Zhang, COLT 2026)
 
     ``q_pi(p) = (1/N) sum_i 1{A_i = pi(X_i)} / e(A_i | X_i) Q_i(p)``,
@@ -32,7 +35,9 @@ class DistributionalIPWEvaluator(_BarycenterEvaluator):
     normalize : bool, default=False
         Self-normalise the weights.
     grid : QuantileGrid or array-like of levels, default=None
-        The levels of the columns of ``y``; ``None`` means the midpoint grid.
+        The levels (and, for raw draws, how they are read: the few-draw
+        ``correction``, the columns of a ``long`` table); ``None`` means the
+        midpoint grid of ``y``'s columns, or 100 levels for raw draws.
     {cross_fit}
 
     Attributes
@@ -44,6 +49,10 @@ class DistributionalIPWEvaluator(_BarycenterEvaluator):
         Out-of-fold (or known) propensities.
     grid_ : QuantileGrid
         The grid of the columns of ``y``.
+    draw_counts_ : ndarray of shape (n_samples,) or None
+        Number of draws of each unit (None for a quantile matrix).
+    correction_ : object or None
+        The fitted few-draw correction (its ``shape_params_``), or None.
     overlap_ : DataFrame
         Per-arm overlap report, see :func:`causaldist.evaluation.overlap_diagnostics`.
     nuisances_ : Nuisances

@@ -22,9 +22,12 @@ __all__ = ["DistributionalPolicyLearner", "DistributionalPolicyTree"]
 class DistributionalPolicyLearner(_DistributionalY, _CrossFitMixin, BaseCausalEstimator):
     """Learn a policy that maximises a utility of the Wasserstein barycenter it induces.
 
-    Each unit's outcome is a quantile function on a grid (``y`` of shape
-    ``(n, m)``, rows non-decreasing; :meth:`QuantileGrid.from_samples` builds it
-    from raw draws). The value of a policy ``pi`` is ``U(q_pi)``, a utility of
+    Each unit's outcome is a quantile function on a grid: ``y`` is each unit's outcome as raw draws (a ragged list of 1-D arrays,
+    :class:`Draws`, or a long table whose columns the grid names,
+    ``QuantileGrid(m, long=(unit, value))``), read as empirical quantiles on
+    the grid with the grid's few-draw correction (:func:`few_draw_correction`),
+    or as an ``(n, m)`` matrix of quantile functions (rows non-decreasing).
+    The value of a policy ``pi`` is ``U(q_pi)``, a utility of
     the barycenter ``q_pi(p) = sum_i s_i Gamma_i(pi(X_i))(p) / sum_i s_i``
     estimated by IPW or DR scores ``Gamma`` (Huang, Leung, Wu & Zhang,
     "Wasserstein Policy Learning for Distributional Outcomes", COLT 2026; their
@@ -63,7 +66,9 @@ class DistributionalPolicyLearner(_DistributionalY, _CrossFitMixin, BaseCausalEs
         ``None`` means ``StandardScaler`` + ``LogisticRegression``. Known
         propensities passed to fit (``propensity=``) replace it.
     grid : QuantileGrid or array-like of levels, default=None
-        Levels of the columns of ``y``; ``None`` means the midpoint grid.
+        The levels (and, for raw draws, how they are read: the few-draw
+        ``correction``, the columns of a ``long`` table); ``None`` means the
+        midpoint grid of ``y``'s columns, or 100 levels for raw draws.
     max_iter : int, default=20
         Linearisation steps for a nonlinear utility.
     {cross_fit}
@@ -78,6 +83,11 @@ class DistributionalPolicyLearner(_DistributionalY, _CrossFitMixin, BaseCausalEs
         The learned policy's estimated barycenter and utility on the training
         units (optimistic: the policy was chosen on them).
     barycenter_ : ndarray of shape (m,)
+    grid_ : QuantileGrid
+    draw_counts_ : ndarray of shape (n_samples,) or None
+        Number of draws of each unit (None for a quantile matrix).
+    correction_ : object or None
+        The fitted few-draw correction (its ``shape_params_``), or None.
     n_iter_ : int
     objective_path_ : list of float
     overlap_ : DataFrame
