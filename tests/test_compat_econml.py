@@ -235,6 +235,7 @@ def test_dr_learner_parity():
     assert len(c.models_cate) == 2 and len(c.models_propensity[0]) == 3
 
 
+@pytest.mark.filterwarnings("ignore:Poor overlap")
 def test_propensity_clipping_is_econml_rule():
     """Multi-arm clipping: each entry to [c, 1 - c], rows not renormalised."""
     X, W, T, Y = _data(12, "multi")
@@ -356,3 +357,24 @@ def test_grid_search_through_the_native_estimator():
         search.fit(Xf, Y, treatment=T)
     assert search.best_params_["final_model__final__max_depth"] in (1, 3)
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+
+
+@pytest.mark.parametrize("kind", ["continuous", "multi"])
+def test_rscorer_parity(kind):
+    from econml.score import RScorer
+
+    X, W, T, Y = _data(20, kind)
+    disc = kind == "multi"
+    args = dict(model_y=LinearRegression(),
+                model_t=LogisticRegression() if disc else LinearRegression(),
+                discrete_treatment=disc, cv=3, random_state=0)
+    e = RScorer(**args).fit(Y, T, X=X, W=W)
+    c = C.RScorer(**args).fit(Y, T, X=X, W=W)
+    close(e.base_score_, c.base_score_)
+    model = ED.LinearDML(model_y=LinearRegression(), model_t=args["model_t"],
+                         discrete_treatment=disc).fit(Y, T, X=X, W=W)
+    close(e.score(model), c.score(model))
+    ours = C.LinearDML(model_y=LinearRegression(), model_t=args["model_t"],
+                       discrete_treatment=disc).fit(Y, T, X=X, W=W)
+    best, score = c.best_model([model, ours])
+    close(score, max(c.score(model), c.score(ours)))

@@ -17,8 +17,9 @@ from ._dml import DML, LinearDML, NonParamDML, SparseLinearDML
 from ._dr import DRLearner, LinearDRLearner
 from ._metalearners import SLearner, TLearner, XLearner
 from ._policy import DRPolicyTree, PolicyTree
+from ._score import RScorer
 
 __all__ = [
     "DML", "DRLearner", "DRPolicyTree", "LinearDML", "LinearDRLearner", "NonParamDML",
-    "PolicyTree", "SLearner", "SparseLinearDML", "TLearner", "XLearner",
+    "PolicyTree", "RScorer", "SLearner", "SparseLinearDML", "TLearner", "XLearner",
 ]
