@@ -6,7 +6,6 @@ algorithm is the same.
 """
 
 import pickle
-import warnings
 
 import numpy as np
 import pandas as pd
