@@ -534,6 +534,11 @@ class BaseCausalEstimator(BaseEstimator):
                 raise ValueError("sample_weight must have a positive sum.")
         return X, y, t, sample_weight
 
+    def _effect_X(self, X):
+        """The columns of ``X`` the final (effect) stage uses (``effect_features_``)."""
+        cols = getattr(self, "effect_features_", None)
+        return X if cols is None else X[:, cols]
+
     def _validate_X_predict(self, X):
         check_is_fitted(self)
         return validate_data(self, X, reset=False, **self._check_X_kwargs())

@@ -356,3 +356,31 @@ def test_causal_pipeline_exposes_verbs_and_feature_names():
     again = pickle.loads(pickle.dumps(pipe))
     np.testing.assert_allclose(again.effect(X, T0=0, T1=1), pipe.predict(X))
     assert not hasattr(make_pipeline(StandardScaler(), DRLearner()), "evaluate")
+
+
+@pytest.mark.parametrize("cls", [DRLearner, RLearner, XLearner])
+def test_effect_features_make_the_rest_controls(cls):
+    # Controls confound (enter the nuisances) but do not enter the effect model.
+    X, y, t, tau = _data(800, as_frame=True)
+    est = cls(outcome_model=LinearRegression(), final_model=LinearRegression(),
+              effect_features=["x2"], cv=2).fit(X, y, treatment=t)
+    assert est.effect_features_.tolist() == [2]
+    assert all(m.n_features_in_ == 1 for m in np.ravel(est.final_models_))
+    moved = X.assign(x0=X["x0"] + 5.0, x3=-X["x3"])  # controls change, x2 does not
+    if cls is XLearner:  # the propensity blend sees every column
+        assert est.predict(moved).shape == (800,)
+    else:
+        np.testing.assert_allclose(est.predict(moved), est.predict(X))
+    by_position = cls(outcome_model=LinearRegression(), final_model=LinearRegression(),
+                      effect_features=[2], cv=2).fit(X.to_numpy(), y, treatment=t)
+    np.testing.assert_allclose(by_position.predict(X.to_numpy()), est.predict(X))
+    with pytest.raises(ValueError, match="not columns of X"):
+        cls(effect_features=["nope"], cv=2).fit(X, y, treatment=t)
+    # after a ColumnTransformer in the causal Pipeline, by the transformed name
+    encode = make_column_transformer((StandardScaler(), ["x0", "x1", "x2", "x3"]))
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = make_pipeline(encode, cls(outcome_model=LinearRegression(),
+                                         final_model=LinearRegression(), cv=2,
+                                         effect_features=["standardscaler__x2"]))
+        pipe.fit(X, y, treatment=t)
+    assert pipe[-1].effect_features_.tolist() == [2]

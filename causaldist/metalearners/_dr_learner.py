@@ -4,7 +4,13 @@ import warnings
 
 import numpy as np
 
-from ..base import BaseCausalEstimator, CATEMixin, _fit_model, _reject_positional
+from ..base import (
+    BaseCausalEstimator,
+    CATEMixin,
+    _effect_columns,
+    _fit_model,
+    _reject_positional,
+)
 from ..evaluation._inference import Estimate, _linearised_ratio
 from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
 from sklearn.utils.validation import check_is_fitted
@@ -43,12 +49,15 @@ class DRLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
     pooled_outcome : bool, default=False
         Fit one outcome model on ``[X, one-hot(A)]`` per fold (econml's
         structure) instead of one per arm.
+    {effect_features}
     {cross_fit}
 
     Attributes
     ----------
     final_models_ : list of regressors
         One fitted final model per treated arm ``categories_[1:]``.
+    effect_features_ : ndarray of int or None
+        Positions of the effect features in ``X`` (None: all columns).
     ate_ : Estimate
         AIPW average treatment effects against control with their
         influence-function standard errors (a scalar with two arms).
@@ -86,17 +95,19 @@ class DRLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
 
     _parameter_constraints: dict = {
         "pooled_outcome": ["boolean"],
+        "effect_features": "no_validation",
     }
 
     def __init__(
         self, *, outcome_model=None, propensity_model=None, final_model=None,
-        pooled_outcome=False, cv=5, n_jobs=None, memory=None, min_propensity=1e-3,
-        random_state=None, control=None,
+        pooled_outcome=False, effect_features=None, cv=5, n_jobs=None, memory=None,
+        min_propensity=1e-3, random_state=None, control=None,
     ):
         self.outcome_model = outcome_model
         self.propensity_model = propensity_model
         self.final_model = final_model
         self.pooled_outcome = pooled_outcome
+        self.effect_features = effect_features
         self.cv = cv
         self.n_jobs = n_jobs
         self.memory = memory
@@ -112,8 +123,10 @@ class DRLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
         gamma = nuis.dr_scores(y, t)
         phi = gamma[:, 1:] - gamma[:, [0]]
         final = self._model("final_model")
+        self.effect_features_ = _effect_columns(self, self.effect_features)
+        Xe = self._effect_X(X)
         self.final_models_ = [
-            _fit_model(final, X, phi[:, k], sample_weight) for k in range(phi.shape[1])
+            _fit_model(final, Xe, phi[:, k], sample_weight) for k in range(phi.shape[1])
         ]
         theta, scores, se = _linearised_ratio(phi, 1.0, sample_weight)
         single = theta.size == 1
@@ -126,7 +139,8 @@ class DRLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
         return self
 
     def _cate(self, X):
-        return np.column_stack([m.predict(X) for m in self.final_models_])
+        Xe = self._effect_X(X)
+        return np.column_stack([m.predict(Xe) for m in self.final_models_])
 
     def _scoring_nuisances(self, X, y, t, sample_weight):
         if "propensity" in self.nuisances_.models:

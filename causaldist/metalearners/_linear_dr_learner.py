@@ -159,9 +159,6 @@ class LinearDRLearner(DRLearner):
         )
         return self
 
-    def _effect_X(self, X):
-        return X if self.effect_features_ is None else X[:, self.effect_features_]
-
     def _design(self, Xe):
         F = Xe if self.featurizer_ is None else np.asarray(
             self.featurizer_.transform(Xe), dtype=np.float64)

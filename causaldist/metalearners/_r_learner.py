@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..base import BaseCausalEstimator, CATEMixin, _fit_model
+from ..base import BaseCausalEstimator, CATEMixin, _effect_columns, _fit_model
 from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
 
 __all__ = ["RLearner"]
@@ -49,10 +49,13 @@ class RLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
     final_model : regressor, default=None
         Must accept ``sample_weight``. ``None`` means
         ``HistGradientBoostingRegressor(max_depth=3, early_stopping=False)``.
+    {effect_features}
     {cross_fit}
 
     Attributes
     ----------
+    effect_features_ : ndarray of int or None
+        Positions of the effect features in ``X`` (None: all columns).
     final_models_ : list of regressors
         One per treated arm.
     overlap_ : DataFrame
@@ -77,13 +80,17 @@ class RLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
     }
 
 
+    _parameter_constraints: dict = {"effect_features": "no_validation"}
+
     def __init__(
-        self, *, outcome_model=None, propensity_model=None, final_model=None, cv=5,
-        n_jobs=None, memory=None, min_propensity=1e-3, random_state=None, control=None,
+        self, *, outcome_model=None, propensity_model=None, final_model=None,
+        effect_features=None, cv=5, n_jobs=None, memory=None, min_propensity=1e-3,
+        random_state=None, control=None,
     ):
         self.outcome_model = outcome_model
         self.propensity_model = propensity_model
         self.final_model = final_model
+        self.effect_features = effect_features
         self.cv = cv
         self.n_jobs = n_jobs
         self.memory = memory
@@ -98,6 +105,8 @@ class RLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
             propensity_model=True, marginal_model=K == 2, outcome_model=K > 2,
         )
         final = self._model("final_model")
+        self.effect_features_ = _effect_columns(self, self.effect_features)
+        Xe = self._effect_X(X)
         s = np.ones(len(y)) if sample_weight is None else sample_weight
         self.final_models_ = []
         for a in range(1, K):
@@ -105,11 +114,12 @@ class RLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
             resid_t = (t[pair] == a) - e_pair
             pseudo = (y[pair] - m) / resid_t
             weight = resid_t**2 * s[pair]
-            self.final_models_.append(_fit_model(final, X[pair], pseudo, weight))
+            self.final_models_.append(_fit_model(final, Xe[pair], pseudo, weight))
         return self
 
     def _cate(self, X):
-        return np.column_stack([m.predict(X) for m in self.final_models_])
+        Xe = self._effect_X(X)
+        return np.column_stack([m.predict(Xe) for m in self.final_models_])
 
     def _score(self, X, y, t, sample_weight):
         """Negated R-loss with the learner's own nuisance models; higher is better.

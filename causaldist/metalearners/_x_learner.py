@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..base import BaseCausalEstimator, CATEMixin, _fit_model
+from ..base import BaseCausalEstimator, CATEMixin, _effect_columns, _fit_model
 from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
 
 __all__ = ["XLearner"]
@@ -32,10 +32,13 @@ class XLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
         ``HistGradientBoostingRegressor(max_depth=3, early_stopping=False)``.
     propensity_model : classifier, default=None
         ``None`` means ``StandardScaler`` + ``LogisticRegression``.
+    {effect_features}
     {cross_fit}
 
     Attributes
     ----------
+    effect_features_ : ndarray of int or None
+        Positions of the effect features in ``X`` (None: all columns).
     final_models_ : list of (regressor, regressor)
         ``(tau_a^0, tau_a^1)`` for each treated arm.
     overlap_ : DataFrame
@@ -61,15 +64,19 @@ class XLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
     }
 
 
+    _parameter_constraints: dict = {"effect_features": "no_validation"}
+
     _fit_params = ("groups",)
 
     def __init__(
-        self, *, outcome_model=None, final_model=None, propensity_model=None, cv=5,
-        n_jobs=None, memory=None, min_propensity=1e-3, random_state=None, control=None,
+        self, *, outcome_model=None, final_model=None, propensity_model=None,
+        effect_features=None, cv=5, n_jobs=None, memory=None, min_propensity=1e-3,
+        random_state=None, control=None,
     ):
         self.outcome_model = outcome_model
         self.final_model = final_model
         self.propensity_model = propensity_model
+        self.effect_features = effect_features
         self.cv = cv
         self.n_jobs = n_jobs
         self.memory = memory
@@ -83,22 +90,25 @@ class XLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
             propensity_model=True,
         ).outcome
         final = self._model("final_model")
+        self.effect_features_ = _effect_columns(self, self.effect_features)
+        Xe = self._effect_X(X)
         sw = (lambda idx: None) if sample_weight is None else (lambda idx: sample_weight[idx])
         ctl = t == 0
         self.final_models_ = []
         for a in range(1, len(self.categories_)):
             trt = t == a
-            tau0 = _fit_model(final, X[ctl], mu[ctl, a] - y[ctl], sw(ctl))
-            tau1 = _fit_model(final, X[trt], y[trt] - mu[trt, 0], sw(trt))
+            tau0 = _fit_model(final, Xe[ctl], mu[ctl, a] - y[ctl], sw(ctl))
+            tau1 = _fit_model(final, Xe[trt], y[trt] - mu[trt, 0], sw(trt))
             self.final_models_.append((tau0, tau1))
         return self
 
     def _cate(self, X):
         e = self.nuisances_.predict(X).propensity
+        Xe = self._effect_X(X)
         out = []
         for a, (tau0, tau1) in enumerate(self.final_models_, start=1):
             g = e[:, a] / (e[:, a] + e[:, 0])
-            out.append(g * tau0.predict(X) + (1 - g) * tau1.predict(X))
+            out.append(g * tau0.predict(Xe) + (1 - g) * tau1.predict(Xe))
         return np.column_stack(out)
 
     def _scoring_nuisances(self, X, y, t, sample_weight):

@@ -311,7 +311,17 @@ _CROSS_FIT_PARAMS_DOC = """cv : int, cross-validation generator or iterable, def
         or an arm named "control", else the smallest label with a warning."""
 
 
+_EFFECT_FEATURES_DOC = """effect_features : list of str or int, bool mask or None, default=None
+        The columns of ``X`` the final (effect) stage uses, in
+        ``ColumnTransformer``'s spellings (names, positions or a mask); every
+        other column is a control that only the nuisance models see. ``None``
+        means all columns."""
+
+
 def _fill_cross_fit_doc(cls):
-    """Put the shared cross-fitting parameters where the docstring says ``{cross_fit}``."""
-    cls.__doc__ = cls.__doc__.replace("{cross_fit}", _CROSS_FIT_PARAMS_DOC)
+    """Put the shared parameter texts where the docstring says ``{cross_fit}``
+    (and ``{effect_features}``)."""
+    cls.__doc__ = cls.__doc__.replace("{cross_fit}", _CROSS_FIT_PARAMS_DOC).replace(
+        "{effect_features}", _EFFECT_FEATURES_DOC
+    )
     return cls
