@@ -128,8 +128,6 @@ class _BarycenterEvaluator(_DistributionalY, _CrossFitMixin, BaseCausalEstimator
             propensity_model=True, outcome_model=self._needs_outcome,
         )
         self.propensity_ = nuis.propensity
-        if self._needs_outcome:
-            self.outcome_ = nuis.outcome
         self._N, self._D = self._unit_terms(nuis, y, t)
         self.scores_ = self._N.transpose(1, 0, 2)
         self._sample_weight = sample_weight

@@ -46,9 +46,9 @@ class DistributionalDREvaluator(_BarycenterEvaluator):
     Attributes
     ----------
     scores_ : ndarray of shape (n_samples, n_arms, m)
-        ``Gamma_i(a)(p)``.
-    outcome_ : ndarray of shape (n_samples, n_arms, m)
-        Out-of-fold ``mu(a, X_i)``.
+        ``Gamma_i(a)(p)``. The out-of-fold outcome regressions they are built
+        from are not kept (another n x K x m array); the fitted fold models
+        are in ``nuisances_.models["outcome"]``.
     propensity_ : ndarray of shape (n_samples, n_arms)
         Out-of-fold (or known) propensities.
     grid_ : QuantileGrid
@@ -102,6 +102,19 @@ class DistributionalDREvaluator(_BarycenterEvaluator):
         self.control = control
 
     def _unit_terms(self, nuisances, y, t):
-        """``N_i(a) = Gamma_i(a)`` (per-arm contiguous, for ``_ChosenTerms``) and ``D = 1``."""
-        N = np.ascontiguousarray(nuisances.dr_scores(y, t).transpose(1, 0, 2))
+        """``N_i(a) = Gamma_i(a)`` (per-arm contiguous, for ``_ChosenTerms``) and ``D = 1``.
+
+        Built in one (K, n, m) array: the outcome regressions laid out per arm,
+        then the observed arm's residual term added in place (the AIPW scores
+        of ``Nuisances.dr_scores`` without its (n, K, m) copy).
+        """
+        if nuisances.propensity is None or nuisances.outcome is None:
+            nuisances.dr_scores(y, t)  # raises the stage's message
+        N = np.ascontiguousarray(nuisances.outcome.transpose(1, 0, 2))
+        nuisances.outcome = None  # N holds it now, with the residual terms
+        rows = np.arange(y.shape[0])
+        weight = 1.0 / nuisances.propensity[rows, t]
+        for a in range(N.shape[0]):
+            idx = rows[t == a]
+            N[a, idx] += (y[idx] - N[a, idx]) * weight[idx, None]
         return N, np.ones(N.shape[:2])

@@ -430,11 +430,12 @@ def _pooled_design(X, arm, n_arms):
     return np.hstack([X, dummies])
 
 
-def _predict_arms(model, X, n, n_arms, pooled):
-    """Outcome predictions of every arm at ``X``: a list of ``n_arms`` arrays."""
+def _predict_arms(model, X, n, n_arms, pooled, arms=None):
+    """Outcome predictions of the ``arms`` (default every arm) at ``X``: a list of arrays."""
+    arms = range(n_arms) if arms is None else arms
     if pooled:
-        return [_predict_outcome(model, _pooled_design(X, a, n_arms)) for a in range(n_arms)]
-    return [_predict_outcome(m, X) for m in model]
+        return [_predict_outcome(model, _pooled_design(X, a, n_arms)) for a in arms]
+    return [_predict_outcome(model[a], X) for a in arms]
 
 
 def _fit_fold(
@@ -461,9 +462,6 @@ def _fit_fold(
                 for a in range(n_arms):
                     idx = train[t[train] == a]
                     model.append(_fit_model(outcome_model, rows(idx), y[idx], sw(idx)))
-            preds["outcome"] = np.stack(
-                _predict_arms(model, rows(test), test.size, n_arms, pooled_outcome), axis=1
-            )
             models["outcome"] = model
         if marginal_model is not None:
             model = _fit_model(marginal_model, rows(train), y[train], sw(train))
@@ -473,6 +471,24 @@ def _fit_fold(
             pred = np.asarray(model.predict(rows(test)), dtype=np.float64)
             preds["treatment"], models["treatment"] = pred.reshape((-1,) + t.shape[1:]), model
     return test, preds, models
+
+
+def _predict_outcome_into(out, model, X_test, test, n):
+    """Write the outcome predictions of every arm at the test rows into ``out.outcome``.
+
+    Predicted here, arm by arm, straight into one array laid out arm-major
+    (``(K, n, ...)`` seen as ``(n, K, ...)``): with a vector outcome (a
+    quantile function per unit, m levels) the out-of-fold predictions then
+    exist once, and an arm-major consumer (the distributional DR terms) adds
+    its residual terms in place without another n x K x m copy.
+    """
+    for a in range(out.n_arms):
+        pred = _predict_arms(model, X_test, len(test), out.n_arms, out.pooled_outcome,
+                             arms=(a,))[0]
+        if out.outcome is None:
+            arm_major = np.empty((out.n_arms, n) + np.shape(pred)[1:], dtype=np.float64)
+            out.outcome = np.moveaxis(arm_major, 0, 1)
+        out.outcome[test, a] = pred
 
 
 def _cross_fit(
@@ -485,7 +501,9 @@ def _cross_fit(
     # beside other work made a DR-learner fit 16x slower on a busy 2-core
     # machine; parallelism comes from n_jobs.
     inner = 1
-    results = Parallel(n_jobs=n_jobs)(
+    # Folds come back one at a time and their predictions go straight into the
+    # output arrays, so the out-of-fold predictions exist once, not twice.
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_fit_fold)(
             train, test, X, y, treatment, n_arms, propensity_model, outcome_model,
             marginal_model, pooled_outcome, sample_weight, inner, treatment_model,
@@ -497,15 +515,16 @@ def _cross_fit(
         folds=list(folds), n_arms=n_arms, pooled_outcome=pooled_outcome,
         min_propensity=min_propensity,
     )
-    for name in ("propensity", "outcome", "marginal", "treatment"):
-        first = results[0][1].get(name)
-        if first is None:
-            continue
-        arr = np.empty((n,) + first.shape[1:], dtype=np.float64)
-        for test, preds, _ in results:
-            arr[test] = preds[name]
-        setattr(out, name, arr)
-        out.models[name] = [models[name] for _, _, models in results]
+    for test, preds, models in results:
+        for name, pred in preds.items():
+            if getattr(out, name) is None:
+                setattr(out, name, np.empty((n,) + pred.shape[1:], dtype=np.float64))
+            getattr(out, name)[test] = pred
+        if "outcome" in models:
+            _predict_outcome_into(out, models["outcome"], _safe_indexing(X, test), test, n)
+        for name, model in models.items():
+            out.models.setdefault(name, []).append(model)
+        del preds
     if out.propensity is not None:
         out.propensity, out.n_clipped = _clip_propensity(out.propensity, min_propensity)
     return out
