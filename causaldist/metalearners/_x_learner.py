@@ -103,7 +103,8 @@ class XLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
         return self
 
     def _cate(self, X):
-        e = self.nuisances_.predict(X).propensity
+        # only the propensities blend the two effect models at predict time
+        e = self.nuisances_.predict(X, which=("propensity",)).propensity
         Xe = self._effect_X(X)
         out = []
         for a, (tau0, tau1) in enumerate(self.final_models_, start=1):

@@ -100,7 +100,7 @@ class Nuisances:
     # [c, 1 - c], rows not renormalised); see _clip_propensity.
     clipping: str = "renormalise"
 
-    def predict(self, X):
+    def predict(self, X, which=None):
         """The fitted nuisances at new rows, averaged over the folds' models.
 
         Every fold's model predicts every row of ``X`` and the predictions are
@@ -111,12 +111,14 @@ class Nuisances:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+        which : iterable of str, default=None
+            The nuisances to predict (``"propensity"``, ``"outcome"``,
+            ``"marginal"``, ``"treatment"``); ``None`` means every fitted one.
 
         Returns
         -------
         nuisances : Nuisances
-            ``propensity``, ``outcome`` and ``marginal`` at ``X`` (those that
-            were fitted), no folds.
+            The requested nuisances at ``X`` (those that were fitted), no folds.
         """
         out = Nuisances(
             n_arms=self.n_arms, pooled_outcome=self.pooled_outcome,
@@ -124,7 +126,8 @@ class Nuisances:
             clipping=self.clipping,
         )
         n = X.shape[0]
-        if "propensity" in self.models:
+        wanted = set(self.models if which is None else which) & set(self.models)
+        if "propensity" in wanted:
             out.propensity = np.mean(
                 [_predict_proba(m, X, self.n_arms) for m in self.models["propensity"]],
                 axis=0,
@@ -132,7 +135,7 @@ class Nuisances:
             out.propensity, out.n_clipped = _clip_propensity(
                 out.propensity, self.min_propensity, self.clipping
             )
-        if "outcome" in self.models:
+        if "outcome" in wanted:
             out.outcome = np.mean(
                 [
                     np.stack(_predict_arms(m, X, n, self.n_arms, self.pooled_outcome), axis=1)
@@ -140,11 +143,11 @@ class Nuisances:
                 ],
                 axis=0,
             )
-        if "marginal" in self.models:
+        if "marginal" in wanted:
             out.marginal = np.mean(
                 [_predict_outcome(m, X) for m in self.models["marginal"]], axis=0
             )
-        if "treatment" in self.models:
+        if "treatment" in wanted:
             out.treatment = np.mean([m.predict(X) for m in self.models["treatment"]], axis=0)
         return out
 
