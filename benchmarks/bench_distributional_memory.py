@@ -7,7 +7,7 @@ place so that data generation does not set it).
 import sys, time, resource
 import numpy as np
 from sklearn.linear_model import LinearRegression, LogisticRegression
-from causaldist.distributional import DistributionalDREvaluator, QuantileGrid
+from causaldist.distributional import DistributionalDREvaluator
 n, m = int(sys.argv[1]), int(sys.argv[2])
 rng = np.random.default_rng(0)
 X = rng.normal(size=(n, 5))
