@@ -14,10 +14,14 @@ estimators call each other's ``_fit`` with the same codes (``_fit_encoded``).
 """
 
 import functools
+import os
 import sys
 import warnings
 
+import joblib
 import numpy as np
+import sklearn
+import threadpoolctl
 from sklearn import config_context
 from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.pipeline import Pipeline
@@ -126,6 +130,28 @@ def _codes_of(labels, categories, name):
     return order[pos].astype(np.intp)
 
 
+# Frames in these packages sit between a user's call and our warnings; the
+# warning is reported at the first frame outside them.
+_INTERNAL_DIRS = tuple(
+    os.path.dirname(os.path.abspath(path)) + os.sep
+    for path in (__file__, sklearn.__file__, joblib.__file__, threadpoolctl.__file__)
+)
+
+
+def _warn(message, category=UserWarning):
+    """``warnings.warn`` at the user's line, however deep the call.
+
+    A fixed ``stacklevel`` points into causaldist when the same warning is
+    raised under the template ``fit``, a ``Pipeline``, ``GridSearchCV`` or a
+    scorer, whose depths differ; the first frame outside causaldist,
+    scikit-learn and joblib is the line the user wrote.
+    """
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL_DIRS):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
 def _infer_control(labels, owner):
     """The control arm when ``control=None``: 0/False, or a label named like one.
 
@@ -140,12 +166,10 @@ def _infer_control(labels, owner):
         if len(named) == 1:
             return named[0]
     first = labels.tolist()[0]
-    warnings.warn(
+    _warn(
         f"{owner}: the treatment labels {labels.tolist()} contain no 0/False and "
         f"no arm named 'control', so the control arm is ambiguous; using "
-        f"{first!r} (the smallest label). Pass control=... to choose it.",
-        UserWarning,
-        stacklevel=4,
+        f"{first!r} (the smallest label). Pass control=... to choose it."
     )
     return labels[0]
 

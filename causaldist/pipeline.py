@@ -1,10 +1,11 @@
 """A Pipeline that exposes its causal estimator's verbs through the transforms."""
 
-import warnings
 
 from sklearn.pipeline import Pipeline as _SkPipeline
 from sklearn.pipeline import _name_estimators
 from sklearn.utils._available_if import available_if
+
+from .base import _warn
 
 __all__ = ["Pipeline", "make_pipeline"]
 
@@ -137,12 +138,10 @@ class Pipeline(_SkPipeline):
             # transforms: fall back to arrays, which lose the column names.
             if "does not support sparse" not in str(exc) or not changed:
                 raise
-            warnings.warn(
+            _warn(
                 f"A transform outputs sparse data, so the final estimator sees "
                 f"arrays without column names ({exc}). Pass sparse_output=False "
-                "to OneHotEncoder to keep the names.",
-                UserWarning,
-                stacklevel=2,
+                "to OneHotEncoder to keep the names."
             )
             for transform in changed:
                 transform.set_output(transform="default")

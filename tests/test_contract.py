@@ -384,3 +384,26 @@ def test_effect_features_make_the_rest_controls(cls):
                                          effect_features=["standardscaler__x2"]))
         pipe.fit(X, y, treatment=t)
     assert pipe[-1].effect_features_.tolist() == [2]
+
+
+def test_warnings_point_at_the_users_line():
+    # A fixed stacklevel pointed into causaldist/base.py under the template
+    # fit; under a Pipeline or GridSearchCV the depth differs again.
+    X, y, t, _ = make_heterogeneous(n_samples=300, random_state=0)
+    labels = np.where(t == 1, "email", "letter")
+    with sklearn.config_context(enable_metadata_routing=True):
+        for fit in (
+            lambda: DRLearner(cv=2).fit(X, y, treatment=labels),
+            lambda: make_pipeline(StandardScaler(), DRLearner(cv=2)).fit(
+                X, y, treatment=labels
+            ),
+            lambda: GridSearchCV(
+                DRLearner(cv=2), {"min_propensity": [0.01]}, cv=2
+            ).fit(X, y, treatment=labels),
+        ):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                fit()
+            control = [w for w in caught if "ambiguous" in str(w.message)]
+            assert control, [str(w.message) for w in caught]
+            assert {w.filename for w in control} == {__file__}

@@ -227,3 +227,15 @@ def test_evaluator_fitted_on_codes_and_keyword_only_models():
         DistributionalPolicyLearner(PolicyTree())
     with pytest.raises(TypeError):
         DistributionalPolicyTree(estimator="ipw")
+
+
+def test_policy_tree_exports_arm_labels():
+    b = make_distributional(1500, n_levels=10, return_truth=True, random_state=4)
+    labels = np.where(b.treatment == 1, "drug", "placebo")
+    learner = DistributionalPolicyTree(
+        max_depth=1, outcome_model=LinearRegression(), cv=2
+    ).fit(b.X, b.y, treatment=labels)
+    text = learner.export_text(feature_names=[f"f{k}" for k in range(b.X.shape[1])])
+    assert text.startswith("|--- f") and "action: " in text
+    actions = {line.split("action: ")[1] for line in text.splitlines() if "action: " in line}
+    assert actions <= {"drug", "placebo"} and actions

@@ -338,3 +338,17 @@ def test_every_reward_policy_scores_its_weighted_welfare(cls):
     assert policy.score(X, G, sample_weight=w) == pytest.approx(
         np.average(G[np.arange(400), chosen], weights=w))
     assert policy.welfare_ == pytest.approx(policy.score(X, G, sample_weight=w))
+
+
+def test_dr_policy_tree_exports_labels_and_names():
+    # Regression: policy_tree_.export_text() printed arm codes ("action: 1").
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame(rng.normal(size=(1500, 3)), columns=["age", "visits", "spend"])
+    t = rng.choice(np.array(["none", "email"]), size=1500)
+    y = rng.normal(size=1500) + np.where(t == "email", np.where(X["visits"] > 0, 1.0, -1.0), 0)
+    est = DRPolicyTree(outcome_model=LinearRegression(), max_depth=1, cv=2, control="none")
+    text = est.fit(X, y, treatment=t).export_text()
+    assert text.splitlines()[0].startswith("|--- visits <= ")
+    assert "action: email" in text and "action: none" in text
+    with pytest.raises(ValueError, match="class_names has 1 names"):
+        est.policy_tree_.export_text(class_names=["a"])

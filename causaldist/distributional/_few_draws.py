@@ -44,11 +44,11 @@ standard errors (benchmarks/results/distributional_few_draws.md checks the
 resulting coverage).
 """
 
-import warnings
-
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import betaln, log_ndtr, ndtr
+
+from ..base import _warn
 
 __all__ = ["few_draw_correction"]
 
@@ -170,10 +170,9 @@ def _correct(outcome, grid, sample_weight=None, fitted=None):
         return outcome.Q, None
     single = int(np.sum(outcome.counts < 2))
     if single:
-        warnings.warn(
+        _warn(
             f"{single} units have a single draw: their quantile functions are left "
-            "uncorrected (a scale cannot be estimated from one draw).",
-            UserWarning, stacklevel=4,
+            "uncorrected (a scale cannot be estimated from one draw)."
         )
     corr = fitted
     if corr is None:

@@ -1,9 +1,9 @@
 """Quantile-function representation of distribution-valued outcomes."""
 
-import warnings
-
 import numpy as np
 import pandas as pd
+
+from ..base import _warn
 
 __all__ = ["QuantileGrid"]
 
@@ -235,11 +235,9 @@ def _check_monotone(Q, repair):
                 f"quantiles decrease along the levels for {n_bad} units (first: row "
                 f"{np.argmax(bad)}); pass repair=True to rearrange them."
             )
-        warnings.warn(
+        _warn(
             f"quantiles decrease along the levels for {n_bad} units; they were "
-            "rearranged (sorted) into non-decreasing quantile functions.",
-            UserWarning,
-            stacklevel=3,
+            "rearranged (sorted) into non-decreasing quantile functions."
         )
         Q = np.sort(Q, axis=1)
     return Q

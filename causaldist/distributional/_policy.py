@@ -340,3 +340,22 @@ memory, min_propensity, random_state, control
         from ..policy import PolicyTree
 
         return PolicyTree(max_depth=self.max_depth, min_node_size=self.min_node_size)
+
+    def export_text(self, feature_names=None, decimals=2):
+        """The tree as indented text, with the arms' labels and the features' names.
+
+        Parameters
+        ----------
+        feature_names : list of str, default=None
+            ``None`` means the names seen in fit, else ``x0, x1, ...``.
+        decimals : int, default=2
+            Decimals of the thresholds.
+
+        Returns
+        -------
+        text : str
+        """
+        check_is_fitted(self, "policy_")
+        if feature_names is None:
+            feature_names = getattr(self, "feature_names_in_", None)
+        return self.policy_.export_text(feature_names, self.categories_, decimals)

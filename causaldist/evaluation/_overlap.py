@@ -1,9 +1,9 @@
 """Overlap (positivity) diagnostics of estimated or known propensities."""
 
-import warnings
-
 import numpy as np
 import pandas as pd
+
+from ..base import _warn
 
 __all__ = ["overlap_diagnostics"]
 
@@ -161,11 +161,9 @@ def overlap_diagnostics(
                 f"to the bound {min_propensity:g}"
             )
         if problems:
-            warnings.warn(
+            _warn(
                 "Poor overlap: " + "; ".join(problems) + ". Inverse-propensity and "
                 "doubly robust estimates are unreliable there; see the overlap "
-                "report (overlap_) and consider trimming or a different target.",
-                UserWarning,
-                stacklevel=2,
+                "report (overlap_) and consider trimming or a different target."
             )
     return report

@@ -10,11 +10,10 @@ weight), any two treatment labels, and normalised areas that are defined (with
 a warning) where the perfect curve's gain over random targeting vanishes.
 """
 
-import warnings
-
 import numpy as np
 from sklearn.exceptions import UndefinedMetricWarning
 
+from ..base import _warn
 from ._checks import _check_uplift_inputs, _is_binary
 
 __all__ = [
@@ -227,11 +226,11 @@ def _normalised_area(actual, perfect, zero_division):
     scale = xp[-1] * max(np.max(np.abs(yp)), np.max(np.abs(ya)))
     if not denominator > 1e-12 * scale:
         if zero_division == "warn":
-            warnings.warn(
+            _warn(
                 "The perfect curve gains nothing over random targeting (its area "
                 "above the chord is ~0), so the normalised score is undefined; "
                 "returning 0.0. Set zero_division to choose the value.",
-                UndefinedMetricWarning, stacklevel=3,
+                UndefinedMetricWarning,
             )
             return 0.0
         return float(zero_division)

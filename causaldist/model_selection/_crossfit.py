@@ -11,7 +11,6 @@ nuisance.
 import hashlib
 import inspect
 import marshal
-import warnings
 from dataclasses import dataclass, field
 from numbers import Integral
 
@@ -29,7 +28,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_memory
 from threadpoolctl import threadpool_limits
 
-from ..base import _fit_model
+from ..base import _fit_model, _warn
 
 __all__ = ["Nuisances", "make_folds", "cross_fit"]
 
@@ -821,11 +820,9 @@ def cross_fit(
         except Exception:  # e.g. a function defined inside another function
             key = None
         if key is None:
-            warnings.warn(
+            _warn(
                 "memory: a nuisance model holds code that cannot be hashed "
-                "faithfully, so its cross-fitting is not cached.",
-                UserWarning,
-                stacklevel=2,
+                "faithfully, so its cross-fitting is not cached."
             )
         else:
             fn = memory.cache(_cross_fit, ignore=["n_jobs"])
@@ -835,11 +832,9 @@ def cross_fit(
         treatment_model=models[3],
     )
     if warn and out.n_clipped:
-        warnings.warn(
+        _warn(
             f"{out.n_clipped} of {n} units had an estimated propensity "
             f"outside [{min_propensity:g}, {1 - min_propensity:g}] and were clipped: "
-            "overlap is poor and inverse-propensity weights are unreliable there.",
-            UserWarning,
-            stacklevel=2,
+            "overlap is poor and inverse-propensity weights are unreliable there."
         )
     return out

@@ -3,6 +3,7 @@
 from numbers import Integral
 
 import numpy as np
+from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
@@ -69,7 +70,7 @@ class DRPolicyTree(_CrossFitMixin, BaseCausalEstimator):
     >>> from causaldist.policy import DRPolicyTree
     >>> X, y, t, tau = make_heterogeneous(2000, random_state=0)
     >>> est = DRPolicyTree(outcome_model=LinearRegression(), max_depth=1, cv=3)
-    >>> print(est.fit(X, y, treatment=t).policy_tree_.export_text(decimals=1))
+    >>> print(est.fit(X, y, treatment=t).export_text(decimals=1))
     |--- x2 <= -1.0
     |   |--- action: 0
     |--- x2 >  -1.0
@@ -166,6 +167,26 @@ class DRPolicyTree(_CrossFitMixin, BaseCausalEstimator):
         """
         check_is_fitted(self, "policy_tree_")
         return self.policy_tree_.predict_value(self._validate_X_predict(X))
+
+    @available_if(lambda self: isinstance(self._tree(), PolicyTree))
+    def export_text(self, feature_names=None, decimals=2):
+        """The tree as indented text, with the arms' labels and the features' names.
+
+        Parameters
+        ----------
+        feature_names : list of str, default=None
+            ``None`` means the names seen in fit, else ``x0, x1, ...``.
+        decimals : int, default=2
+            Decimals of the thresholds.
+
+        Returns
+        -------
+        text : str
+        """
+        check_is_fitted(self, "policy_tree_")
+        if feature_names is None:
+            feature_names = getattr(self, "feature_names_in_", None)
+        return self.policy_tree_.export_text(feature_names, self.categories_, decimals)
 
     def _score(self, X, y, t, sample_weight):
         """DR value of the learned policy on the scored rows, with the fitted nuisances.

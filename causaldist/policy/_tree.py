@@ -242,13 +242,15 @@ class PolicyTree(_RewardPolicy):
         leaves = self.apply(X)
         return np.vstack(self.tree_["value"])[leaves]
 
-    def export_text(self, feature_names=None, decimals=2):
+    def export_text(self, feature_names=None, class_names=None, decimals=2):
         """The tree as indented text, like ``sklearn.tree.export_text``.
 
         Parameters
         ----------
         feature_names : list of str, default=None
             ``None`` means the names seen in fit, else ``x0, x1, ...``.
+        class_names : array-like of shape (n_actions,), default=None
+            Names of the actions; ``None`` means ``classes_``.
         decimals : int, default=2
             Decimals of the thresholds.
 
@@ -261,12 +263,19 @@ class PolicyTree(_RewardPolicy):
             feature_names = getattr(self, "feature_names_in_", None)
         if feature_names is None:
             feature_names = [f"x{k}" for k in range(self.n_features_in_)]
+        if class_names is None:
+            class_names = self.classes_
+        if len(class_names) != len(self.classes_):
+            raise ValueError(
+                f"class_names has {len(class_names)} names; the tree has "
+                f"{len(self.classes_)} actions."
+            )
         t, lines = self.tree_, []
 
         def walk(node, depth):
             pad = "|   " * depth + "|--- "
             if t["feature"][node] < 0:
-                lines.append(f"{pad}action: {self.classes_[t['action'][node]]}")
+                lines.append(f"{pad}action: {class_names[t['action'][node]]}")
                 return
             name, thr = feature_names[t["feature"][node]], t["threshold"][node]
             lines.append(f"{pad}{name} <= {thr:.{decimals}f}")

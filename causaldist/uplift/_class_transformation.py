@@ -1,10 +1,8 @@
 """Class transformation (class variable transformation) for binary outcomes."""
 
-import warnings
-
 import numpy as np
 
-from ..base import BaseCausalEstimator, CATEMixin, _fit_model
+from ..base import BaseCausalEstimator, CATEMixin, _fit_model, _warn
 
 __all__ = ["ClassTransformation"]
 
@@ -127,13 +125,11 @@ class ClassTransformation(CATEMixin, BaseCausalEstimator):
         self.treated_share_ = float(w @ t / w.sum())
         lo, hi = _BALANCED
         if not lo <= self.treated_share_ <= hi:
-            warnings.warn(
+            _warn(
                 f"ClassTransformation assumes a randomised trial with balanced "
                 f"arms, but the treated share is {self.treated_share_:.3f} (outside "
                 f"[{lo}, {hi}]): 2 P(z = 1 | x) - 1 is then not the uplift. "
-                "Balance the arms with sample_weight, or use TransformedOutcome.",
-                UserWarning,
-                stacklevel=4,
+                "Balance the arms with sample_weight, or use TransformedOutcome."
             )
         z = transformed_class(y, t)
         self.final_model_ = _fit_model(self._model("final_model"), X, z, sample_weight)

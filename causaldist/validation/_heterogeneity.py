@@ -11,14 +11,13 @@ that respond most look like (GATES, CLAN).
 """
 
 import numbers
-import warnings
 
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2, norm, t as student_t
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import BaseCausalEstimator
+from ..base import BaseCausalEstimator, _warn
 from ..evaluation._inference import Estimate, _check_alpha
 from ..metrics import rank_average_treatment_effect
 from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
@@ -413,9 +412,9 @@ class HeterogeneityValidator(_CrossFitMixin, BaseCausalEstimator):
             Z = np.column_stack([np.ones_like(s), s - np.average(s, weights=w)])
             beta, cov = _ols(self.scores_[:, k], Z, w, cov_type)
             if np.ptp(s[w > 0]) == 0:
-                warnings.warn(
+                _warn(
                     f"the CATE predictions of arm {arm} are constant: the BLP slope "
-                    "is not identified.", UserWarning, stacklevel=2,
+                    "is not identified."
                 )
                 beta[1], cov[1, 1] = np.nan, np.nan
             values += beta.tolist()

@@ -6,11 +6,11 @@ causaldist estimator in ``fit`` (``_native(n_x)``) and fits it on
 comes from that native estimator; the adapter only reshapes.
 """
 
-import warnings
-
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
+
+from ...base import _warn
 
 __all__ = []
 
@@ -18,14 +18,12 @@ __all__ = []
 def _auto_warning(owner, names):
     """Warn that econml's ``'auto'`` models map to causaldist's defaults."""
     if names:
-        warnings.warn(
+        _warn(
             f"{type(owner).__name__}: {', '.join(names)}='auto' maps to causaldist's "
             "default models (HistGradientBoosting outcome/treatment regressors, "
             "standardised logistic propensity), not econml's model selection "
             "between linear models and forests; numeric parity with econml "
-            "needs explicit models.",
-            UserWarning,
-            stacklevel=3,
+            "needs explicit models."
         )
 
 

@@ -1,12 +1,11 @@
 """econml's policy trees on :mod:`causaldist.policy` (an exact search)."""
 
-import warnings
-
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from ...base import _warn
 from ...model_selection._crossfit import _econml_folds
 from ...policy import DRPolicyTree as _NativeDRPolicyTree
 from ...policy import PolicyTree as _NativePolicyTree
@@ -17,10 +16,9 @@ __all__ = ["PolicyTree", "DRPolicyTree"]
 
 def _depth(owner):
     if owner.max_depth is None:
-        warnings.warn(
+        _warn(
             f"{type(owner).__name__}: max_depth=None (econml: grow until the leaves are "
-            "small) has no exact-search counterpart; using max_depth=2.",
-            UserWarning, stacklevel=3,
+            "small) has no exact-search counterpart; using max_depth=2."
         )
         return 2
     return int(owner.max_depth)
