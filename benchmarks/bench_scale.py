@@ -10,8 +10,9 @@ for W = 1 and 2, and reports:
   task's), and the client's peak RSS;
 - bytes per unit: (worker peak - worker RSS before the task) / n.
 
-With one worker, ``n_jobs=-1`` resolves to one job and joblib runs the tasks
-sequentially in the client process: that row is the sequential baseline.
+With one worker, joblib's Dask backend counts one job (the cluster's threads,
+whatever ``n_jobs`` says) and runs the tasks sequentially in the client process:
+that row is the sequential baseline.
 
 Tasks: ``DRLearner(cv=4)`` with its default models (one task per fold, so at most 2x
 with 2 workers while the final model is fitted on the client);
@@ -113,6 +114,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="n = 20,000 smoke run")
     args = parser.parse_args()
     n = 20_000 if args.quick else args.n
+    load_before = os.getloadavg()[0]
     rows = []
     for name, task in _tasks(n).items():
         res = {w: _run(task, w) for w in (1, 2)}
@@ -129,7 +131,8 @@ def main():
         "`flock /tmp/bench.lock python benchmarks/bench_scale.py"
         + (" --quick" if args.quick else f" --n {n}") + "` on a 2-core machine; "
         "LocalCluster with processes, one thread per worker; results equal for 1 and 2 "
-        "workers.", "",
+        f"workers; 1-min load average {load_before:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after.", "",
         "| task | workers | time (s) | speed-up | peak RSS per worker (MB) "
         "| worker bytes per unit |",
         "|---|---|---|---|---|---|", *rows, "",
