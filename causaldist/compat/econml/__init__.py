@@ -17,9 +17,9 @@ from ._dml import DML, LinearDML, NonParamDML, SparseLinearDML
 from ._dr import DRLearner, LinearDRLearner
 from ._metalearners import SLearner, TLearner, XLearner
 from ._policy import DRPolicyTree, PolicyTree
-from ._score import RScorer
+from ._score import EnsembleCateEstimator, RScorer
 
 __all__ = [
-    "DML", "DRLearner", "DRPolicyTree", "LinearDML", "LinearDRLearner", "NonParamDML",
+    "DML", "DRLearner", "DRPolicyTree", "EnsembleCateEstimator", "LinearDML", "LinearDRLearner", "NonParamDML",
     "PolicyTree", "RScorer", "SLearner", "SparseLinearDML", "TLearner", "XLearner",
 ]

@@ -86,6 +86,8 @@ class _DMLAdapter(_EconmlAdapter):
         native = self._native(T, groups, n, inference)
         # econml reads sample_weight as analytic weights in its sandwich.
         native._sandwich_weights = "analytic"
+        # econml scores every nuisance model on its test fold.
+        native._score_nuisances = True
         kw = {}
         if self.mc_iters is not None and self.mc_iters > 1 and groups is not None:
             kw["groups"] = groups
@@ -298,6 +300,25 @@ class _DMLAdapter(_EconmlAdapter):
         """Fitted treatment models: ``[[fold models]]`` (one list per repetition)."""
         models = self._check().nuisances_.models
         return [list(models.get("treatment", models.get("propensity", [])))]
+
+    @property
+    def nuisance_scores_y(self):
+        """Held-out score of each outcome model: ``[[score per fold]]``.
+
+        The model's own ``score`` (R^2 for a regressor) on its test fold,
+        with the test rows' sample weights, as econml.
+        """
+        return [list(self._check().nuisances_.scores["marginal"])]
+
+    @property
+    def nuisance_scores_t(self):
+        """Held-out score of each treatment model: ``[[score per fold]]``.
+
+        R^2 of a regressor, accuracy of a classifier (``discrete_treatment``),
+        on its test fold, as econml.
+        """
+        scores = self._check().nuisances_.scores
+        return [list(scores.get("treatment", scores.get("propensity", [])))]
 
 
 class _LinearAdapterMixin:

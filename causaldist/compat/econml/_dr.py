@@ -106,6 +106,8 @@ class _DRAdapter(_EconmlAdapter):
         native._propensity_clipping = "clip"
         # ... and reads sample_weight as analytic weights in its sandwich.
         native._sandwich_weights = "analytic"
+        # ... and scores every nuisance model on its test fold.
+        native._score_nuisances = True
         self.native_ = native.fit(Xf, Y, treatment=np.asarray(T).ravel(),
                                   sample_weight=sample_weight)
         return self
@@ -201,6 +203,16 @@ class _DRAdapter(_EconmlAdapter):
     def models_regression(self):
         """Fitted pooled outcome models, ``[[fold models]]``."""
         return [list(self._check().nuisances_.models["outcome"])]
+
+    @property
+    def nuisance_scores_propensity(self):
+        """Held-out accuracy of each propensity model: ``[[score per fold]]`` (econml's)."""
+        return [list(self._check().nuisances_.scores["propensity"])]
+
+    @property
+    def nuisance_scores_regression(self):
+        """Held-out R^2 of each pooled outcome model on ``[X, W, one-hot(T)]``: ``[[score per fold]]``."""
+        return [list(self._check().nuisances_.scores["outcome"])]
 
 
 _COMMON_DOC = """
