@@ -115,3 +115,118 @@ def test_rscorer_ensemble_of_adapters():
     close(ens.weights, w / w.sum())
     close(ens.effect(X), np.average([m.effect(X) for m in ours], axis=0, weights=w))
     close(score, c.score(ens))
+
+
+# -- DRTester ------------------------------------------------------------------------
+def _tester_data(seed, n_arms, n_train=1500, n_val=1000):
+    rng = np.random.default_rng(seed)
+
+    def draw(n, half):
+        X = rng.uniform(-half, half, size=(n, 3))
+        logits = np.column_stack([np.zeros(n)] + [0.5 * a * X[:, 0] for a in range(1, n_arms)])
+        P = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        D = (rng.uniform(size=(n, 1)) > np.cumsum(P, axis=1)).sum(axis=1)
+        Y = X[:, 0] + D * (1 + X[:, 1]) + rng.normal(size=n)
+        return X, D, Y
+
+    # validation covariates inside the training ones, and a CATE model of X1 alone:
+    # every validation prediction lies within the training predictions (econml's
+    # calibration groups drop the units outside, ours keep them)
+    return draw(n_train, 1.0), draw(n_val, 0.95)
+
+
+def _cate_pair(train, n_arms):
+    X, D, Y = train
+    args = dict(model_regression=LinearRegression(), model_propensity=LogisticRegression(),
+                cv=3, random_state=0)
+    return EDR.LinearDRLearner(**args).fit(Y, D, X=X[:, [1]], W=X[:, [0, 2]])
+
+
+@pytest.mark.parametrize("n_arms", [2, 3])
+def test_drtester_parity(n_arms):
+    from econml.validate import DRTester
+
+    train, val = _tester_data(30 + n_arms, n_arms)
+    cate = _cate_pair(train, n_arms)
+    from sklearn.ensemble import GradientBoostingRegressor
+
+    args = dict(model_regression=GradientBoostingRegressor(n_estimators=20, random_state=0),
+                model_propensity=LogisticRegression(), cate=cate, cv=3)
+    e = DRTester(**args).fit_nuisance(*val, *train)
+    c = C.DRTester(**args).fit_nuisance(*val, *train)
+    close(c.dr_train_, e.dr_train_)
+    close(c.dr_val_, e.dr_val_)
+    close(c.ate_val, e.ate_val)
+    c.get_cate_preds(val[0][:, [1]], train[0][:, [1]])
+    e.get_cate_preds(val[0][:, [1]], train[0][:, [1]])
+    assert np.all((c.cate_preds_val_ > c.cate_preds_train_.min(axis=0))
+                  & (c.cate_preds_val_ < c.cate_preds_train_.max(axis=0)))
+    eb, cb = e.evaluate_blp(), c.evaluate_blp()
+    close(cb.params, eb.params)
+    close(cb.errs, eb.errs)
+    close(cb.pvals, eb.pvals, atol=1e-12)
+    ec, cc = e.evaluate_cal(n_groups=4), c.evaluate_cal(n_groups=4)
+    close(cc.cal_r_squared, ec.cal_r_squared)
+    for tmt in c.treatments[1:]:
+        close(cc.plot_data_dict[tmt].to_numpy(), ec.plot_data_dict[tmt].to_numpy())
+    for metric in ("qini", "toc"):
+        np.random.seed(5)
+        eu = e.evaluate_uplift(metric=metric, n_bootstrap=200)
+        np.random.seed(5)
+        cu = c.evaluate_uplift(metric=metric, n_bootstrap=200)
+        close(cu.params, eu.params)
+        close(cu.errs, eu.errs)
+        close(cu.pvals, eu.pvals, atol=1e-12)
+        assert np.all(np.isfinite(cu.params))
+        for tmt in c.treatments[1:]:
+            # the bootstrap's critical values equal under the same global seed
+            close(cu.curves[tmt].to_numpy(), eu.curves[tmt].to_numpy())
+            assert list(cu.curves[tmt].columns) == list(eu.curves[tmt].columns)
+    np.random.seed(6)
+    ea = e.evaluate_all(n_bootstrap=100).summary()
+    np.random.seed(6)
+    ca = c.evaluate_all(n_bootstrap=100).summary()
+    assert list(ca.columns) == list(ea.columns)
+    close(ca.to_numpy(dtype=float), ea.to_numpy(dtype=float))
+    assert np.all(np.isfinite(ca.to_numpy(dtype=float)))
+
+
+def test_drtester_cross_fitted_validation_only():
+    from econml.validate import DRTester
+
+    train, val = _tester_data(40, 2)
+    cate = _cate_pair(train, 2)
+    args = dict(model_regression=LinearRegression(), model_propensity=LogisticRegression(),
+                cate=cate, cv=4)
+    e = DRTester(**args).fit_nuisance(*val)
+    c = C.DRTester(**args).fit_nuisance(*val)
+    close(c.dr_val_, e.dr_val_)
+    close(c.evaluate_blp(val[0][:, [1]]).params, e.evaluate_blp(val[0][:, [1]]).params)
+    with pytest.raises(ValueError, match="training sample"):
+        c.evaluate_cal(val[0][:, [1]])
+
+
+def test_drtester_plots_and_labels():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    rng = np.random.default_rng(0)
+    train, val = _tester_data(41, 2)
+    # string arms work here (econml needs 0..K-1)
+    lab = lambda d: np.where(d == 1, "treated", "control")  # noqa: E731
+    cate = C.LinearDRLearner(model_regression=LinearRegression(),
+                             model_propensity=LogisticRegression(), random_state=0).fit(
+        train[2], lab(train[1]), X=train[0])
+    c = C.DRTester(model_regression=LinearRegression(), model_propensity=LogisticRegression(),
+                   cate=cate, cv=3)
+    c.fit_nuisance(val[0], lab(val[1]), val[2], train[0], lab(train[1]), train[2])
+    res = c.evaluate_all(val[0], train[0], n_bootstrap=50)
+    assert list(res.summary()["treatment"]) == ["treated"]
+    assert res.blp.pvals[0] < 0.01
+    res.plot_cal("treated")
+    res.plot_qini("treated", "ucb2")
+    res.plot_toc("treated", "ucb1")
+    with pytest.raises(ValueError, match="Invalid treatment"):
+        res.plot_cal("control")
+    assert rng is not None

@@ -211,7 +211,10 @@ class _DRAdapter(_EconmlAdapter):
 
     @property
     def nuisance_scores_regression(self):
-        """Held-out R^2 of each pooled outcome model on ``[X, W, one-hot(T)]``: ``[[score per fold]]``."""
+        """Held-out R^2 of each pooled outcome model: ``[[score per fold]]`` (econml's).
+
+        Scored on ``[X, W, one-hot(T)]`` of its test fold.
+        """
         return [list(self._check().nuisances_.scores["outcome"])]
 
 

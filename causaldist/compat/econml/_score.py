@@ -54,7 +54,8 @@ class EnsembleCateEstimator:
             weights < 0
         ):
             raise ValueError(
-                f"weights must be {len(cate_models)} finite non-negative numbers; got {weights!r}."
+                f"weights must be {len(cate_models)} finite non-negative numbers; "
+                f"got {weights!r}."
             )
         self.cate_models = cate_models
         self.weights = weights
