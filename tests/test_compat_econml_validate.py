@@ -230,3 +230,89 @@ def test_drtester_plots_and_labels():
     with pytest.raises(ValueError, match="Invalid treatment"):
         res.plot_cal("control")
     assert rng is not None
+
+
+# -- omitted-variable sensitivity ---------------------------------------------------
+def _rv_close(interval, rv_c, rv_e, null=0.0):
+    """Our RV against econml's.
+
+    econml's bisection stops once the bound at its last point is within 1e-6 of
+    the null and returns the next midpoint; ours bisects to 1e-10. Running
+    econml's loop on our interval must give econml's RV (the intervals are
+    equal), and both RVs lie in the loop's last bracket, which contains the
+    root.
+    """
+    r, r_up, r_down = 0.0, 1.0, 0.0
+    lb, ub = interval(0.0)
+    ind, mult = (0, 1) if lb > null else (1, -1)
+    d = (lb if ind == 0 else ub) - null
+    while abs(d) > 1e-6 and r_up - r_down > 1e-10:
+        d = mult * (interval(r)[ind] - null)
+        if d > 0:
+            r_down = r
+        else:
+            r_up = r
+        r = (r_down + r_up) / 2
+    close(r, rv_e)
+    assert r_down - 1e-10 <= rv_c <= r_up + 1e-10
+    assert abs(rv_c - rv_e) <= r_up - r_down
+
+
+@pytest.mark.parametrize("cls, kind", [("LinearDML", "continuous"), ("LinearDML", "binary"),
+                                       ("SparseLinearDML", "continuous"), ("DML", "continuous")])
+def test_dml_sensitivity_parity(cls, kind):
+    X, W, T, Y = _data(5, kind)
+    disc = kind == "binary"
+    args = dict(model_y=LinearRegression(),
+                model_t=LogisticRegression() if disc else LinearRegression(),
+                discrete_treatment=disc, cv=_folds(T))
+    if cls == "DML":
+        args["model_final"] = LinearRegression(fit_intercept=False)
+    e = getattr(ED, cls)(**args).fit(Y, T, X=X, W=W)
+    c = getattr(C, cls)(**args).fit(Y, T, X=X, W=W)
+    for kw in (dict(), dict(alpha=0.1, c_y=0.2, c_t=0.1, rho=0.5),
+               dict(interval_type="theta", c_y=0.3)):
+        close(c.sensitivity_interval(**kw), e.sensitivity_interval(**kw))
+    for it in ("ci", "theta"):
+        rv_e = e.robustness_value(interval_type=it)
+        rv_c = c.robustness_value(interval_type=it)
+        assert rv_c > 0
+        _rv_close(lambda r: c.sensitivity_interval(c_y=r, c_t=r, interval_type=it),
+                  rv_c, rv_e)
+    table = c.sensitivity_summary(c_y=0.1)
+    lo, hi = e.sensitivity_interval(c_y=0.1, interval_type="theta")
+    close(table[["theta_lower", "theta_upper"]].to_numpy()[0], np.round([lo, hi], 3))
+    assert table.shape == (1, 7)
+
+
+def test_dml_sensitivity_rejects_two_treatments():
+    X, W, T, Y = _data(6, "continuous")
+    T2 = np.column_stack([T, X[:, 1] + np.random.default_rng(0).normal(size=N)])
+    c = C.LinearDML(model_y=LinearRegression(), model_t=LinearRegression()).fit(Y, T2, X=X)
+    with pytest.raises(ValueError, match="multi-dimensional"):
+        c.sensitivity_interval()
+
+
+@pytest.mark.parametrize("cls, kind", [("LinearDRLearner", "binary"),
+                                       ("LinearDRLearner", "multi"), ("DRLearner", "binary")])
+def test_dr_sensitivity_parity(cls, kind):
+    X, W, T, Y = _data(7, kind)
+    args = dict(model_regression=LinearRegression(), model_propensity=LogisticRegression(),
+                cv=_folds(T, stratify=True))
+    if cls == "DRLearner":
+        args["model_final"] = LinearRegression()
+    e = getattr(EDR, cls)(**args).fit(Y, T, X=X, W=W)
+    c = getattr(C, cls)(**args).fit(Y, T, X=X, W=W)
+    for arm in np.unique(T)[1:]:
+        for kw in (dict(), dict(alpha=0.1, c_y=0.2, c_t=0.1, rho=0.5),
+                   dict(interval_type="theta", c_y=0.3)):
+            close(c.sensitivity_interval(arm, **kw), e.sensitivity_interval(arm, **kw))
+        rv_e = e.robustness_value(arm, interval_type="theta")
+        rv_c = c.robustness_value(arm, interval_type="theta")
+        if rv_c > 0:
+            _rv_close(lambda r: c.sensitivity_interval(arm, c_y=r, c_t=r,
+                                                       interval_type="theta"),
+                      rv_c, rv_e)
+        else:
+            assert rv_e == 0
+        assert c.sensitivity_summary(arm).shape == (1, 7)

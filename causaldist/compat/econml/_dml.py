@@ -7,6 +7,7 @@ from ...dml import DML as _NativeDML
 from ...dml import LinearDML as _NativeLinearDML
 from ...dml import SparseLinearDML as _NativeSparseLinearDML
 from ...model_selection._crossfit import _econml_folds
+from ...validation import OmittedVariableSensitivity
 from ._base import _EconmlAdapter, _auto_warning, _model
 
 __all__ = ["LinearDML", "DML", "NonParamDML", "SparseLinearDML"]
@@ -322,7 +323,77 @@ class _DMLAdapter(_EconmlAdapter):
 
 
 class _LinearAdapterMixin:
-    """The linear final stage's coefficients and summary."""
+    """The linear final stage's coefficients and summary, and OVB sensitivity."""
+
+    # -- omitted-variable sensitivity (econml's DML, LinearDML, SparseLinearDML) ----
+    def _sensitivity(self):
+        native = self._check()
+        y_res, t_res = native.residuals_
+        if y_res.shape[1] > 1 or t_res.shape[1] > 1:
+            raise ValueError(
+                "Sensitivity analysis for DML is not supported for multi-dimensional "
+                "outcomes or treatments."
+            )
+        return OmittedVariableSensitivity.from_residuals(y_res, t_res)
+
+    def sensitivity_interval(self, alpha=0.05, c_y=0.05, c_t=0.05, rho=1.0, interval_type="ci"):
+        """Bounds on the ATE under confounding of strength ``(c_y, c_t, rho)``.
+
+        Chernozhukov et al. (2022), from the cross-fitted residuals
+        (:meth:`causaldist.validation.OmittedVariableSensitivity.from_residuals`).
+        One outcome and one treatment column.
+
+        Parameters
+        ----------
+        alpha : float, default=0.05
+        c_y, c_t : float in [0, 1), default=0.05
+            Confounding of the outcome and of the treatment.
+        rho : float in [-1, 1], default=1.0
+        interval_type : {"ci", "theta"}, default="ci"
+
+        Returns
+        -------
+        lower, upper : float
+        """
+        return self._sensitivity().sensitivity_interval(
+            c_y=c_y, c_t=c_t, rho=rho, alpha=alpha, interval_type=interval_type)
+
+    def robustness_value(self, null_hypothesis=0, alpha=0.05, interval_type="ci"):
+        """Confounding ``c_y = c_t`` at which the ATE's bound reaches ``null_hypothesis``.
+
+        Parameters
+        ----------
+        null_hypothesis : float, default=0
+        alpha : float, default=0.05
+        interval_type : {"ci", "theta"}, default="ci"
+
+        Returns
+        -------
+        rv : float
+            Bisection to 1e-10 (econml stops within 1e-6 of the null).
+        """
+        return self._sensitivity().robustness_value(
+            null=null_hypothesis, alpha=alpha, interval_type=interval_type)
+
+    def sensitivity_summary(self, null_hypothesis=0, alpha=0.05, c_y=0.05, c_t=0.05,
+                            rho=1.0, decimals=3):
+        """Bounds and robustness values in one table (a DataFrame; econml's is a ``Summary``).
+
+        Parameters
+        ----------
+        null_hypothesis : float, default=0
+        alpha : float, default=0.05
+        c_y, c_t : float, default=0.05
+        rho : float, default=1.0
+        decimals : int, default=3
+
+        Returns
+        -------
+        table : DataFrame
+            ``ci_lower, theta_lower, theta, theta_upper, ci_upper, rv_theta, rv_ci``.
+        """
+        return self._sensitivity().summary(
+            c_y=c_y, c_t=c_t, rho=rho, alpha=alpha, null=null_hypothesis).round(decimals)
 
     @property
     def coef_(self):

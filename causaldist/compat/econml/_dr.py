@@ -9,6 +9,7 @@ from sklearn.utils import check_random_state
 from ...metalearners import DRLearner as _NativeDRLearner
 from ...metalearners import LinearDRLearner as _NativeLinearDRLearner
 from ...model_selection._crossfit import _econml_folds
+from ...validation import OmittedVariableSensitivity
 from ._base import _EconmlAdapter, _auto_warning, _model
 
 __all__ = ["DRLearner", "LinearDRLearner"]
@@ -110,6 +111,12 @@ class _DRAdapter(_EconmlAdapter):
         native._score_nuisances = True
         self.native_ = native.fit(Xf, Y, treatment=np.asarray(T).ravel(),
                                   sample_weight=sample_weight)
+        # econml forms its sensitivity parameters in fit, from Y and the nuisances.
+        nuis = self.native_.nuisances_
+        self._sensitivity_ = OmittedVariableSensitivity.from_nuisances(
+            Y, self.native_._codes_of(np.asarray(T).ravel(), "T"), nuis.outcome,
+            nuis.propensity, categories=self.native_.categories_,
+        )
         return self
 
     def _arms(self, m, T0, T1):
@@ -203,6 +210,79 @@ class _DRAdapter(_EconmlAdapter):
     def models_regression(self):
         """Fitted pooled outcome models, ``[[fold models]]``."""
         return [list(self._check().nuisances_.models["outcome"])]
+
+    # -- omitted-variable sensitivity (econml's DRLearner family) --------------------
+    def _sensitivity_row(self, T):
+        self._check()
+        cats = self.native_.categories_.tolist()
+        if T not in cats[1:]:
+            raise ValueError(f"T must be a treated arm of {cats[1:]}; got {T!r}.")
+        return cats.index(T) - 1
+
+    def sensitivity_interval(self, T, alpha=0.05, c_y=0.05, c_t=0.05, rho=1.0,
+                             interval_type="ci"):
+        """Bounds on the ATE of arm ``T`` under confounding ``(c_y, c_t, rho)``.
+
+        Chernozhukov et al. (2022) from the fitted nuisances
+        (:meth:`causaldist.validation.OmittedVariableSensitivity.from_nuisances`;
+        sample weights are not used, as in econml).
+
+        Parameters
+        ----------
+        T : label
+            A treated arm.
+        alpha : float, default=0.05
+        c_y, c_t : float in [0, 1), default=0.05
+        rho : float in [-1, 1], default=1.0
+        interval_type : {"ci", "theta"}, default="ci"
+
+        Returns
+        -------
+        lower, upper : float
+        """
+        return self._sensitivity_.sensitivity_interval(
+            c_y=c_y, c_t=c_t, rho=rho, alpha=alpha, interval_type=interval_type,
+            target=self._sensitivity_row(T))
+
+    def robustness_value(self, T, null_hypothesis=0, alpha=0.05, interval_type="ci"):
+        """Confounding ``c_y = c_t`` at which the bound on arm ``T``'s ATE reaches the null.
+
+        Parameters
+        ----------
+        T : label
+        null_hypothesis : float, default=0
+        alpha : float, default=0.05
+        interval_type : {"ci", "theta"}, default="ci"
+
+        Returns
+        -------
+        rv : float
+        """
+        return self._sensitivity_.robustness_value(
+            null=null_hypothesis, alpha=alpha, interval_type=interval_type,
+            target=self._sensitivity_row(T))
+
+    def sensitivity_summary(self, T, null_hypothesis=0, alpha=0.05, c_y=0.05, c_t=0.05,
+                            rho=1.0, decimals=3):
+        """Bounds and robustness values of arm ``T`` (a DataFrame row; econml's ``Summary``).
+
+        Parameters
+        ----------
+        T : label
+        null_hypothesis : float, default=0
+        alpha : float, default=0.05
+        c_y, c_t : float, default=0.05
+        rho : float, default=1.0
+        decimals : int, default=3
+
+        Returns
+        -------
+        table : DataFrame
+        """
+        k = self._sensitivity_row(T)
+        frame = self._sensitivity_.summary(c_y=c_y, c_t=c_t, rho=rho, alpha=alpha,
+                                           null=null_hypothesis)
+        return frame.iloc[[k]].round(decimals)
 
     @property
     def nuisance_scores_propensity(self):
