@@ -316,3 +316,82 @@ def test_dr_sensitivity_parity(cls, kind):
         else:
             assert rv_e == 0
         assert c.sensitivity_summary(arm).shape == (1, 7)
+
+
+# -- refit_final ----------------------------------------------------------------------
+def _refit_pair(e_cls, c_cls, args, Y, T, X, W, change, sw=None):
+    e = e_cls(**args).fit(Y, T, X=X, W=W, sample_weight=sw, cache_values=True)
+    c = c_cls(**args).fit(Y, T, X=X, W=W, sample_weight=sw, cache_values=True)
+    before = c.const_marginal_effect(X)
+    nuis = c.native_.nuisances_
+    change(e)
+    change(c)
+    e.refit_final()
+    c.refit_final()
+    assert c.native_.nuisances_ is nuis  # the nuisances were not refitted
+    assert not np.allclose(before, c.const_marginal_effect(X))
+    close(c.const_marginal_effect(X), e.const_marginal_effect(X))
+    return e, c
+
+
+def test_refit_final_nonparam_dml_parity():
+    X, W, T, Y = _data(8, "continuous")
+    args = dict(model_y=LinearRegression(), model_t=LinearRegression(),
+                model_final=Lasso(alpha=0.5), cv=_folds(T))
+
+    def change(m):
+        m.model_final = Lasso(alpha=0.01)
+
+    _refit_pair(ED.NonParamDML, C.NonParamDML, args, Y, T, X, W, change)
+
+
+@pytest.mark.parametrize("weights", [False, True])
+def test_refit_final_linear_dml_parity(weights):
+    from sklearn.preprocessing import PolynomialFeatures
+
+    X, W, T, Y = _data(9, "continuous")
+    sw = np.random.default_rng(1).uniform(0.5, 2, N) if weights else None
+    args = dict(model_y=LinearRegression(), model_t=LinearRegression(), cv=_folds(T))
+
+    def change(m):
+        m.featurizer = PolynomialFeatures(2, include_bias=False)
+
+    e, c = _refit_pair(ED.LinearDML, C.LinearDML, args, Y, T, X, W, change, sw)
+    close(c.coef_, e.coef_)
+    e.refit_final(inference="auto")
+    c.refit_final(inference="auto")
+    close(c.coef__interval(), e.coef__interval())
+
+
+def test_refit_final_dr_learner_parity():
+    X, W, T, Y = _data(10, "multi")
+    args = dict(model_regression=LinearRegression(), model_propensity=LogisticRegression(),
+                model_final=Lasso(alpha=0.5), cv=_folds(T, stratify=True))
+
+    def change(m):
+        m.model_final = Lasso(alpha=0.01)
+
+    _refit_pair(EDR.DRLearner, C.DRLearner, args, Y, T, X, W, change)
+
+
+def test_refit_final_linear_dr_learner_parity():
+    X, W, T, Y = _data(11, "binary")
+    args = dict(model_regression=LinearRegression(), model_propensity=LogisticRegression(),
+                cv=_folds(T, stratify=True))
+
+    def change(m):
+        m.fit_cate_intercept = False
+
+    e, c = _refit_pair(EDR.LinearDRLearner, C.LinearDRLearner, args, Y, T, X, W, change)
+    close(c.coef_(1), e.coef_(1))
+    close(c.coef__interval(1), e.coef__interval(1))
+
+
+def test_refit_final_needs_cached_values():
+    X, W, T, Y = _data(12, "continuous")
+    c = C.LinearDML(model_y=LinearRegression(), model_t=LinearRegression()).fit(Y, T, X=X)
+    with pytest.raises(ValueError, match="cache_values=True"):
+        c.refit_final()
+    c.fit(Y, T, X=X, cache_values=True)
+    with pytest.raises(ValueError, match="final re-fitting"):
+        c.refit_final(inference="bootstrap")

@@ -73,7 +73,8 @@ class _DMLAdapter(_EconmlAdapter):
         groups : array-like of shape (n,), default=None
             Grouped folds (no group in two folds), as econml.
         cache_values : bool, default=False
-            Ignored (the native estimator keeps its residuals).
+            Keep ``X``, ``W`` and the weights for :meth:`refit_final` (the
+            native estimator keeps its residuals).
         inference : {"auto", "bootstrap", None}, default="auto"
 
         Returns
@@ -96,7 +97,44 @@ class _DMLAdapter(_EconmlAdapter):
             Xf, np.asarray(Y, dtype=np.float64), treatment=np.asarray(T),
             sample_weight=sample_weight, **kw,
         )
+        # econml keeps the data for refit_final only when asked to.
+        self._cached_values = dict(X=Xf, sample_weight=sample_weight, **kw) if (
+            cache_values) else None
         return self
+
+    def refit_final(self, inference=None):
+        """Refit only the final stage with the current final-stage parameters.
+
+        Needs ``fit(..., cache_values=True)``; the native estimator's stored
+        residuals are reused (its ``refit_final``), the nuisances are not
+        refitted. Final-stage parameters: ``featurizer``,
+        ``fit_cate_intercept``, ``model_final`` and the sparse model's
+        ``alpha`` / ``alpha_cov``.
+
+        Parameters
+        ----------
+        inference : None or "auto", default=None
+            ``"bootstrap"`` is refused (it would refit the nuisances), as in econml.
+
+        Returns
+        -------
+        self : object
+        """
+        native = self._check()
+        cached = getattr(self, "_cached_values", None)
+        if cached is None:
+            raise ValueError("Refit can only be called if values were cached during the "
+                             "original fit (fit(..., cache_values=True)).")
+        if isinstance(inference, str) and inference == "bootstrap":
+            raise ValueError("The chosen inference method does not allow only for model "
+                             "final re-fitting.")
+        native.set_params(**self._final_params())
+        native.refit_final(cached["X"], sample_weight=cached["sample_weight"],
+                           groups=cached.get("groups"))
+        return self
+
+    def _final_params(self):
+        return dict(featurizer=self.featurizer, fit_cate_intercept=self.fit_cate_intercept)
 
     # -- effects ----------------------------------------------------------------
     def const_marginal_effect(self, X=None):
@@ -609,6 +647,9 @@ class SparseLinearDML(_LinearAdapterMixin, _DMLAdapter):
         self.use_ray = use_ray
         self.ray_remote_func_options = ray_remote_func_options
 
+    def _final_params(self):
+        return dict(super()._final_params(), alpha=self.alpha, alpha_cov=self.alpha_cov)
+
     def _native(self, T, groups, n, inference):
         return _NativeSparseLinearDML(
             outcome_model=_model(self.model_y), treatment_model=_model(self.model_t),
@@ -674,6 +715,18 @@ class DML(_LinearAdapterMixin, _DMLAdapter):
         self.use_ray = use_ray
         self.ray_remote_func_options = ray_remote_func_options
 
+    def _final_params(self):
+        self._check_final()
+        return super()._final_params()
+
+    def _check_final(self):
+        if not _is_ols_without_intercept(self.model_final):
+            raise NotImplementedError(
+                "DML adapter: model_final must be an OLS without intercept "
+                "(LinearRegression(fit_intercept=False)); use NonParamDML or "
+                "causaldist.dml.DML(final_model=...) for other final models."
+            )
+
     def _native(self, T, groups, n, inference):
         if not _is_ols_without_intercept(self.model_final):
             raise NotImplementedError(
@@ -732,6 +785,9 @@ class NonParamDML(_DMLAdapter):
         self.allow_missing = allow_missing
         self.use_ray = use_ray
         self.ray_remote_func_options = ray_remote_func_options
+
+    def _final_params(self):
+        return dict(final_model=self.model_final, featurizer=self.featurizer)
 
     def _native(self, T, groups, n, inference):
         return _NativeDML(

@@ -79,7 +79,7 @@ class _DRAdapter(_EconmlAdapter):
         groups : array-like of shape (n,), default=None
             Grouped folds, as econml.
         cache_values : bool, default=False
-            Ignored.
+            Keep ``X``, ``W`` and the weights for :meth:`refit_final`.
         inference : str or None, default="auto"
             Analytic inference of the linear final stage (``"auto"``);
             ``"bootstrap"`` is not supported.
@@ -111,12 +111,42 @@ class _DRAdapter(_EconmlAdapter):
         native._score_nuisances = True
         self.native_ = native.fit(Xf, Y, treatment=np.asarray(T).ravel(),
                                   sample_weight=sample_weight)
+        self._cached_values = dict(X=Xf, sample_weight=sample_weight) if cache_values else None
         # econml forms its sensitivity parameters in fit, from Y and the nuisances.
         nuis = self.native_.nuisances_
         self._sensitivity_ = OmittedVariableSensitivity.from_nuisances(
             Y, self.native_._codes_of(np.asarray(T).ravel(), "T"), nuis.outcome,
             nuis.propensity, categories=self.native_.categories_,
         )
+        return self
+
+    def refit_final(self, inference=None):
+        """Refit only the final stage with the current final-stage parameters.
+
+        Needs ``fit(..., cache_values=True)``; the native estimator's stored
+        pseudo-outcomes are reused (its ``refit_final``), the nuisances are
+        not refitted. Final-stage parameters: ``model_final``,
+        ``featurizer`` and ``fit_cate_intercept``.
+
+        Parameters
+        ----------
+        inference : None or "auto", default=None
+            ``"bootstrap"`` is refused, as in econml.
+
+        Returns
+        -------
+        self : object
+        """
+        native = self._check()
+        cached = getattr(self, "_cached_values", None)
+        if cached is None:
+            raise ValueError("Refit can only be called if values were cached during the "
+                             "original fit (fit(..., cache_values=True)).")
+        if isinstance(inference, str) and inference == "bootstrap":
+            raise ValueError("The chosen inference method does not allow only for model "
+                             "final re-fitting.")
+        native.set_params(**self._final_params())
+        native.refit_final(cached["X"], sample_weight=cached["sample_weight"])
         return self
 
     def _arms(self, m, T0, T1):
@@ -383,6 +413,10 @@ class DRLearner(_DRAdapter):
             final_model=_select(range(self._n_x), self.featurizer, final), **common
         )
 
+    def _final_params(self):
+        final = LinearRegression() if self.model_final is None else self.model_final
+        return dict(final_model=_select(range(self._n_x), self.featurizer, final))
+
     @property
     def models_cate(self):
         """The fitted final models, one per treated arm."""
@@ -443,6 +477,9 @@ class LinearDRLearner(_DRAdapter):
         self.enable_federation = enable_federation
         self.use_ray = use_ray
         self.ray_remote_func_options = ray_remote_func_options
+
+    def _final_params(self):
+        return dict(featurizer=self.featurizer, fit_cate_intercept=self.fit_cate_intercept)
 
     def _native(self, T, groups, n):
         common, mc = self._common(T, groups, n)
