@@ -460,3 +460,19 @@ def test_omitted_variable_sensitivity_from_nuisances_and_residuals():
     assert lo == pytest.approx(theta) and hi == pytest.approx(theta)
     with pytest.raises(ValueError, match="one outcome and one treatment"):
         OmittedVariableSensitivity.from_residuals(np.c_[y_res, y_res], t_res)
+
+
+def test_targeting_curve_warns_on_empty_top_groups():
+    rng = np.random.default_rng(0)
+    scores, cate = rng.normal(size=200), rng.uniform(size=200)
+    val = HeterogeneityValidator.from_scores(scores, cate)
+    integral, curves = val.targeting_curve("QINI", reference=cate, n_bootstrap=20,
+                                           random_state=0)
+    assert np.isfinite(integral.value).all()
+    assert list(curves) == [1]
+    with pytest.warns(UserWarning, match="no unit has a prediction"):
+        integral, curves = val.targeting_curve(reference=cate + 0.5, n_bootstrap=20,
+                                               random_state=0)
+    assert np.isnan(integral.value).all()
+    with pytest.raises(ValueError, match="target"):
+        val.targeting_curve("bad")

@@ -566,6 +566,9 @@ class HeterogeneityValidator(_CrossFitMixin, BaseCausalEstimator):
             Columns ``percentile, value, stderr, uniform_critical_value,
             uniform_one_side_critical_value``.
         """
+        # imported here: main replaces the module's warnings import by base._warn
+        import warnings
+
         from sklearn.utils import check_random_state
 
         check_is_fitted(self, "scores_")
