@@ -268,3 +268,35 @@ def test_linear_dr_learner_arms_and_contrasts():
     assert est.summary().index.tolist()[:2] == ["cate_intercept|T0_1", "cate_intercept|T0_2"]
     summ = inf.population_summary()
     assert 0 < summ.stderr < np.mean(inf.stderr)
+
+
+@pytest.mark.parametrize("n_repeats", [1, 2])
+def test_refit_final_equals_a_fit_with_the_new_final_stage(n_repeats):
+    """refit_final on the stored residuals = fit with the new final stage (same folds)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    T = X[:, 0] + rng.normal(size=300)
+    y = (1 + X[:, 1]) * T + X[:, 2] + rng.normal(size=300)
+    sw = rng.uniform(0.5, 2, 300)
+    kw = dict(outcome_model=LinearRegression(), treatment_model=LinearRegression(), cv=3,
+              random_state=0, n_repeats=n_repeats)
+    est = LinearDML(**kw).fit(X, y, treatment=T, sample_weight=sw)
+    est.set_params(featurizer=PolynomialFeatures(2, include_bias=False),
+                   fit_cate_intercept=False)
+    est.refit_final(X, sample_weight=sw)
+    ref = LinearDML(**kw, featurizer=PolynomialFeatures(2, include_bias=False),
+                    fit_cate_intercept=False).fit(X, y, treatment=T, sample_weight=sw)
+    np.testing.assert_allclose(est.effect(X[:20]), ref.effect(X[:20]), rtol=1e-10)
+    np.testing.assert_allclose(est.effect_interval(X[:20]), ref.effect_interval(X[:20]),
+                               rtol=1e-10)
+    final = DML(outcome_model=LinearRegression(), treatment_model=LinearRegression(), cv=3,
+                random_state=0, final_model=LinearRegression()).fit(X, y, treatment=T)
+    final.set_params(final_model=make_pipeline(PolynomialFeatures(2), LinearRegression()))
+    final.refit_final(X)
+    ref = DML(outcome_model=LinearRegression(), treatment_model=LinearRegression(), cv=3,
+              random_state=0, final_model=make_pipeline(PolynomialFeatures(2),
+                                                        LinearRegression())).fit(
+        X, y, treatment=T)
+    np.testing.assert_allclose(final.effect(X[:20]), ref.effect(X[:20]), rtol=1e-10)
+    with pytest.raises(ValueError, match="rows"):
+        final.refit_final(X[:10])

@@ -222,3 +222,25 @@ def test_inputs_not_modified(cls):
     pd.testing.assert_frame_equal(X, X0)
     np.testing.assert_array_equal(y, y0)
     pd.testing.assert_series_equal(t, t0)
+
+
+def test_dr_learner_refit_final_equals_a_fit_with_the_new_final_model():
+    from causaldist.metalearners import LinearDRLearner
+
+    X, y, t, _ = make_heterogeneous(n_samples=400, random_state=3)
+    kw = dict(outcome_model=LinearRegression(), propensity_model=LogisticRegression(),
+              cv=3, random_state=0)
+    est = DRLearner(**kw, final_model=DecisionTreeRegressor(max_depth=1, random_state=0))
+    est.fit(X, y, treatment=t)
+    nuis = est.nuisances_
+    est.set_params(final_model=DecisionTreeRegressor(max_depth=3, random_state=0))
+    est.refit_final(X)
+    ref = DRLearner(**kw, final_model=DecisionTreeRegressor(max_depth=3, random_state=0))
+    ref.fit(X, y, treatment=t)
+    assert est.nuisances_ is nuis
+    np.testing.assert_allclose(est.predict(X), ref.predict(X), rtol=1e-12)
+    lin = LinearDRLearner(**kw).fit(X, y, treatment=t)
+    lin.set_params(fit_cate_intercept=False)
+    lin.refit_final(X)
+    ref = LinearDRLearner(**kw, fit_cate_intercept=False).fit(X, y, treatment=t)
+    np.testing.assert_allclose(lin.predict(X), ref.predict(X), rtol=1e-10)

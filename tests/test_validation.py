@@ -437,3 +437,42 @@ def test_validation_displays(rct):
     s = SensitivityDisplay.from_estimator(cb)
     assert s.ax_.get_xlabel().startswith("Gamma")
     plt.close("all")
+
+
+def test_omitted_variable_sensitivity_from_nuisances_and_residuals():
+    """from_nuisances on a fit's own nuisances reproduces the fit; from_residuals
+    recovers the partially linear effect and shrinks its bounds to theta at c = 0."""
+    X, y, t, _ = make_heterogeneous(n_samples=600, random_state=4)
+    sens = OmittedVariableSensitivity(outcome_model=LinearRegression(), cv=3,
+                                      random_state=0).fit(X, y, treatment=t)
+    nuis = sens.nuisances_
+    again = OmittedVariableSensitivity.from_nuisances(
+        y, t, nuis.outcome, nuis.propensity, categories=sens.categories_)
+    np.testing.assert_allclose(again.params_.to_numpy(), sens.params_.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(again.cov_, sens.cov_, rtol=1e-12)
+    rng = np.random.default_rng(0)
+    t_res = rng.normal(size=5000)
+    y_res = 2.0 * t_res + rng.normal(size=5000)
+    pl = OmittedVariableSensitivity.from_residuals(y_res, t_res)
+    theta, se = pl.estimate_.value[0], pl.estimate_.stderr[0]
+    assert abs(theta - 2.0) < 4 * se
+    lo, hi = pl.sensitivity_interval(c_y=0, c_t=0, interval_type="theta")
+    assert lo == pytest.approx(theta) and hi == pytest.approx(theta)
+    with pytest.raises(ValueError, match="one outcome and one treatment"):
+        OmittedVariableSensitivity.from_residuals(np.c_[y_res, y_res], t_res)
+
+
+def test_targeting_curve_warns_on_empty_top_groups():
+    rng = np.random.default_rng(0)
+    scores, cate = rng.normal(size=200), rng.uniform(size=200)
+    val = HeterogeneityValidator.from_scores(scores, cate)
+    integral, curves = val.targeting_curve("QINI", reference=cate, n_bootstrap=20,
+                                           random_state=0)
+    assert np.isfinite(integral.value).all()
+    assert list(curves) == [1]
+    with pytest.warns(UserWarning, match="no unit has a prediction"):
+        integral, curves = val.targeting_curve(reference=cate + 0.5, n_bootstrap=20,
+                                               random_state=0)
+    assert np.isnan(integral.value).all()
+    with pytest.raises(ValueError, match="target"):
+        val.targeting_curve("bad")

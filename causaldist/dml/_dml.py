@@ -24,7 +24,7 @@ from sklearn.base import clone
 from sklearn.multioutput import MultiOutputRegressor
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted
 
 from ..base import BaseCausalEstimator, _as_label_array, _effect_columns, _fit_model
 from ..evaluation._inference import EffectInference, _check_alpha
@@ -163,9 +163,52 @@ class _BaseDML(_CrossFitMixin, BaseCausalEstimator):
             if first is None:
                 first = (self.folds_, nuis)
                 self.residuals_ = (y_res, t_res)
+                self._repeat_residuals = []
+            self._repeat_residuals.append((y_res, t_res))
             fits.append(self._fit_final_with_inference(F, y_res, t_res, sample_weight, groups))
         self.folds_, self.nuisances_ = first
         self.final_fits_ = fits
+        return self
+
+    def refit_final(self, X, *, sample_weight=None, groups=None):
+        """Refit only the final stage on the stored cross-fitted residuals.
+
+        The final-stage parameters as they are now (``final_model`` and its
+        parameters, ``featurizer``, ``fit_cate_intercept``, ``inference``)
+        are fitted on the residuals of every repetition kept from
+        :meth:`fit`; the nuisances are not refitted (econml's
+        ``refit_final`` after ``fit(..., cache_values=True)``). Changes to
+        nuisance parameters have no effect until the next :meth:`fit`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The training covariates, as passed to :meth:`fit`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            The training weights, as passed to :meth:`fit`.
+        groups : array-like of shape (n_samples,), default=None
+            Clusters of the final stage's standard errors, as in :meth:`fit`.
+
+        Returns
+        -------
+        self : object
+        """
+        check_is_fitted(self, "final_fits_")
+        X = self._validate_X_predict(X)
+        n = self._repeat_residuals[0][0].shape[0]
+        if X.shape[0] != n:
+            raise ValueError(f"X has {X.shape[0]} rows; the stored residuals have {n}.")
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        groups = None if groups is None else np.asarray(groups)
+        self.effect_features_ = _effect_columns(self, self.effect_features)
+        Xe = self._effect_X(X)
+        self.featurizer_ = None if self.featurizer is None else clone(self.featurizer).fit(Xe)
+        F = self._features_of(Xe)
+        self.final_fits_ = [
+            self._fit_final_with_inference(F, y_res, t_res, sample_weight, groups)
+            for y_res, t_res in self._repeat_residuals
+        ]
         return self
 
     def _fit_final_with_inference(self, F, y_res, t_res, sample_weight, groups):

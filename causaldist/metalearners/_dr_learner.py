@@ -13,7 +13,7 @@ from ..base import (
 )
 from ..evaluation._inference import Estimate, _linearised_ratio
 from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 __all__ = ["DRLearner"]
 
@@ -136,6 +136,39 @@ class DRLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
             names=self.categories_[1:], method="AIPW ATE",
         )
         self.pseudo_outcomes_ = phi
+        return self
+
+    def refit_final(self, X, *, sample_weight=None):
+        """Refit only the final models on the stored pseudo-outcomes.
+
+        ``final_model`` as it is now (e.g. after ``set_params``) is fitted
+        on ``pseudo_outcomes_``; the nuisances are not refitted (econml's
+        ``refit_final`` after ``fit(..., cache_values=True)``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The training covariates, as passed to :meth:`fit`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            The training weights, as passed to :meth:`fit`.
+
+        Returns
+        -------
+        self : object
+        """
+        check_is_fitted(self, "final_models_")
+        X = self._validate_X_predict(X)
+        phi = self.pseudo_outcomes_
+        if X.shape[0] != phi.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} rows; the pseudo-outcomes have {phi.shape[0]}.")
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        final = self._model("final_model")
+        self.effect_features_ = _effect_columns(self, self.effect_features)
+        Xe = self._effect_X(X)
+        self.final_models_ = [
+            _fit_model(final, Xe, phi[:, k], sample_weight) for k in range(phi.shape[1])
+        ]
         return self
 
     def _cate(self, X):

@@ -7,7 +7,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ..base import _effect_columns
 from ..evaluation._inference import EffectInference, Estimate, _linearised_ratio
@@ -139,11 +139,9 @@ class LinearDRLearner(DRLearner):
             phi = gamma[:, 1:] - gamma[:, [0]]
             if first is None:
                 first = (self.folds_, nuis, phi)
-            coef, cov = ols_sandwich(
-                Phi, phi, sample_weight, cov_type=self.cov_type, groups=groups,
-                # private switch of causaldist.compat.econml (econml's weights)
-                weights=getattr(self, "_sandwich_weights", "frequency"),
-            )
+                self._repeat_phis = []
+            self._repeat_phis.append(phi)
+            coef, cov = self._final_ols(Phi, phi, sample_weight, groups)
             coefs.append(coef)
             covs.append(cov)
         self.folds_, self.nuisances_, phi = first
@@ -157,6 +155,53 @@ class LinearDRLearner(DRLearner):
             scores=scores[:, 0] if single else scores,
             names=self.categories_[1:], method="AIPW ATE",
         )
+        return self
+
+    def _final_ols(self, Phi, phi, sample_weight, groups):
+        return ols_sandwich(
+            Phi, phi, sample_weight, cov_type=self.cov_type, groups=groups,
+            # private switch of causaldist.compat.econml (econml's weights)
+            weights=getattr(self, "_sandwich_weights", "frequency"),
+        )
+
+    def refit_final(self, X, *, sample_weight=None, groups=None):
+        """Refit only the least-squares final stage on the stored pseudo-outcomes.
+
+        ``featurizer``, ``fit_cate_intercept`` and ``cov_type`` as they are
+        now, on the pseudo-outcomes of every repetition kept from
+        :meth:`fit`; the nuisances are not refitted (econml's
+        ``refit_final`` after ``fit(..., cache_values=True)``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The training covariates, as passed to :meth:`fit`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            The training weights, as passed to :meth:`fit`.
+        groups : array-like of shape (n_samples,), default=None
+            Clusters of the sandwich, as in :meth:`fit`.
+
+        Returns
+        -------
+        self : object
+        """
+        from ..dml._dml import _aggregate
+
+        check_is_fitted(self, "coef_full_")
+        X = self._validate_X_predict(X)
+        n = self._repeat_phis[0].shape[0]
+        if X.shape[0] != n:
+            raise ValueError(f"X has {X.shape[0]} rows; the pseudo-outcomes have {n}.")
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        groups = None if groups is None else np.asarray(groups)
+        self.effect_features_ = _effect_columns(self, self.effect_features)
+        Xe = self._effect_X(X)
+        self.featurizer_ = None if self.featurizer is None else clone(self.featurizer).fit(Xe)
+        Phi = self._design(Xe)
+        fits = [self._final_ols(Phi, phi, sample_weight, groups) for phi in self._repeat_phis]
+        self._coefs, self._covs = [f[0] for f in fits], [f[1] for f in fits]
+        self.coef_full_ = _aggregate(self._coefs, None, self.repeat_aggregation)[0]
         return self
 
     def _design(self, Xe):

@@ -58,6 +58,13 @@ class Nuisances:
         The fitted models per fold: ``"propensity"`` and ``"marginal"`` map to a
         list with one model per fold, ``"outcome"`` to a list with, per fold,
         either one pooled model or a list of one model per arm.
+    scores : dict
+        Held-out score of every fitted model on its test fold, recorded only
+        when :func:`cross_fit` is called with ``score=True``: each name of
+        ``models`` maps to a list with one entry per fold, the model's own
+        ``score`` (R^2 of a regressor, accuracy of a classifier) on the test
+        rows (econml's ``nuisance_scores_*``); per-arm outcome models give a
+        list per fold, one score per arm on that arm's test rows.
     n_clipped : int
         Number of units whose propensity was clipped.
     n_arms : int
@@ -91,6 +98,7 @@ class Nuisances:
     treatment: np.ndarray | None = None
     folds: list = field(default_factory=list)
     models: dict = field(default_factory=dict)
+    scores: dict = field(default_factory=dict)
     n_clipped: int = 0
     n_arms: int = 0
     pooled_outcome: bool = False
@@ -440,9 +448,33 @@ def _predict_arms(model, X, n, n_arms, pooled, arms=None):
     return [_predict_outcome(model[a], X) for a in arms]
 
 
+def _score_fold(models, test, X, y, t, n_arms, pooled_outcome, sample_weight):
+    """Each fitted model's own ``score`` on the test rows (econml's ``nuisance_scores_``)."""
+
+    def score(model, rows, target, idx):
+        if sample_weight is None:
+            return float(model.score(rows, target))
+        return float(model.score(rows, target, sample_weight=sample_weight[idx]))
+
+    X_test = _safe_indexing(X, test)
+    out = {}
+    for name, model in models.items():
+        if name == "outcome" and pooled_outcome:
+            out[name] = score(model, _pooled_design(X[test], t[test], n_arms), y[test], test)
+        elif name == "outcome":
+            out[name] = [
+                score(model[a], _safe_indexing(X, test[t[test] == a]), y[test[t[test] == a]],
+                      test[t[test] == a])
+                for a in range(n_arms)
+            ]
+        else:
+            out[name] = score(model, X_test, y[test] if name == "marginal" else t[test], test)
+    return out
+
+
 def _fit_fold(
     train, test, X, y, t, n_arms, propensity_model, outcome_model, marginal_model,
-    pooled_outcome, sample_weight, inner_threads, treatment_model=None,
+    pooled_outcome, sample_weight, inner_threads, treatment_model=None, score=False,
 ):
     sw = (lambda idx: None) if sample_weight is None else (lambda idx: sample_weight[idx])
     rows = lambda idx: _safe_indexing(X, idx)  # noqa: E731 (arrays and DataFrames)
@@ -472,7 +504,10 @@ def _fit_fold(
             model = _fit_model(treatment_model, rows(train), t[train], sw(train))
             pred = np.asarray(model.predict(rows(test)), dtype=np.float64)
             preds["treatment"], models["treatment"] = pred.reshape((-1,) + t.shape[1:]), model
-    return test, preds, models
+        scores = _score_fold(
+            models, test, X, y, t, n_arms, pooled_outcome, sample_weight
+        ) if score else {}
+    return test, preds, models, scores
 
 
 def _predict_outcome_into(out, model, X_test, test, n):
@@ -496,7 +531,7 @@ def _predict_outcome_into(out, model, X_test, test, n):
 def _cross_fit(
     X, y, treatment, n_arms, folds, propensity_model, outcome_model, marginal_model,
     pooled_outcome, sample_weight, min_propensity, n_jobs, code_key=None,
-    treatment_model=None,
+    treatment_model=None, score=False,
 ):
     # code_key only enters the cache key (see _code_key). One inner thread per
     # fit whether the folds run in parallel or not: OpenMP threads that spin
@@ -508,7 +543,7 @@ def _cross_fit(
     results = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_fit_fold)(
             train, test, X, y, treatment, n_arms, propensity_model, outcome_model,
-            marginal_model, pooled_outcome, sample_weight, inner, treatment_model,
+            marginal_model, pooled_outcome, sample_weight, inner, treatment_model, score,
         )
         for train, test in folds
     )
@@ -517,7 +552,7 @@ def _cross_fit(
         folds=list(folds), n_arms=n_arms, pooled_outcome=pooled_outcome,
         min_propensity=min_propensity,
     )
-    for test, preds, models in results:
+    for test, preds, models, scores in results:
         for name, pred in preds.items():
             if getattr(out, name) is None:
                 setattr(out, name, np.empty((n,) + pred.shape[1:], dtype=np.float64))
@@ -526,7 +561,18 @@ def _cross_fit(
             _predict_outcome_into(out, models["outcome"], _safe_indexing(X, test), test, n)
         for name, model in models.items():
             out.models.setdefault(name, []).append(model)
+        for name, value in scores.items():
+            out.scores.setdefault(name, []).append(value)
         del preds
+    covered = np.zeros(n, dtype=bool)
+    for _, test in folds:
+        covered[test] = True
+    if not covered.all():
+        # A held-out design (folds that leave rows out): those rows have no
+        # prediction, and NaN says so instead of uninitialised memory.
+        for name in ("propensity", "outcome", "marginal", "treatment"):
+            if getattr(out, name) is not None:
+                getattr(out, name)[~covered] = np.nan
     if out.propensity is not None:
         out.propensity, out.n_clipped = _clip_propensity(out.propensity, min_propensity)
     return out
@@ -540,12 +586,15 @@ def _clip_propensity(proba, min_propensity, clipping="renormalise"):
     below ``c`` (at most ``n_arms`` rounds). With two arms this is clipping to
     ``[c, 1 - c]``. ``clipping="clip"`` is econml's rule instead: every entry
     clipped to ``[c, 1 - c]``, rows not renormalised (the two agree with two
-    arms).
+    arms); ``clipping="floor"`` (econml's ``DRTester``) only raises entries
+    below ``c`` to ``c``.
     """
     if min_propensity <= 0:
         return proba, 0
     low = proba < min_propensity
     n_clipped = int(np.sum(low.any(axis=1)))
+    if clipping == "floor":
+        return np.maximum(proba, min_propensity), n_clipped
     if clipping == "clip":
         high = proba > 1 - min_propensity
         n_clipped = int(np.sum((low | high).any(axis=1)))
@@ -671,6 +720,7 @@ def cross_fit(
     n_jobs=None,
     memory=None,
     warn=True,
+    score=False,
 ):
     """Fit every requested nuisance once per fold and predict it out of fold.
 
@@ -706,7 +756,9 @@ def cross_fit(
     n_arms : int, default=None
         Number of arms; ``None`` means ``treatment.max() + 1``.
     folds : list of (train, test)
-        From :func:`make_folds`.
+        From :func:`make_folds`. A single pair is a held-out design: the
+        models are fitted on its train rows and predict its test rows only
+        (every other row is NaN).
     propensity_model, outcome_model, marginal_model, treatment_model : estimator or None
         The nuisances to fit; ``None`` skips one.
     pooled_outcome : bool, default=False
@@ -728,6 +780,9 @@ def cross_fit(
         (with a warning).
     warn : bool, default=True
         Warn how many units had their propensity clipped.
+    score : bool, default=False
+        Record each fitted model's own ``score`` on its test fold in
+        ``Nuisances.scores`` (one extra prediction per model and fold).
 
     Returns
     -------
@@ -785,8 +840,8 @@ def cross_fit(
         n_arms = int(n_arms)
     if n_arms < 2 and not continuous:
         raise ValueError(f"cross_fit needs at least two arms; got n_arms={n_arms}.")
-    if not isinstance(folds, (list, tuple)) or len(folds) < 2:
-        raise ValueError("folds must be a list of at least two (train, test) pairs.")
+    if not isinstance(folds, (list, tuple)) or len(folds) < 1:
+        raise ValueError("folds must be a non-empty list of (train, test) pairs.")
     checked = []
     for train, test in folds:
         train, test = np.asarray(train, dtype=np.intp), np.asarray(test, dtype=np.intp)
@@ -829,7 +884,7 @@ def cross_fit(
     out = fn(
         X, y, treatment, n_arms, folds, *models[:3],
         bool(pooled_outcome), sample_weight, float(min_propensity), n_jobs, key,
-        treatment_model=models[3],
+        treatment_model=models[3], score=bool(score),
     )
     if warn and out.n_clipped:
         _warn(

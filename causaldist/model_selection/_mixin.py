@@ -184,6 +184,9 @@ def _shared_stage(
             sample_weight=sample_weight,
             min_propensity=owner.min_propensity if clipping == "renormalise" else 0.0,
             n_jobs=getattr(owner, "n_jobs", None), memory=owner.memory, warn=False,
+            # Another private switch of the econml adapters: record each
+            # nuisance model's held-out score (econml's nuisance_scores_*).
+            score=getattr(owner, "_score_nuisances", False),
             **models,
         )
         if clipping != "renormalise":

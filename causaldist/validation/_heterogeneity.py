@@ -54,6 +54,8 @@ class GATESResult(Estimate):
         Mean CATE prediction in each group (the calibration plot's x axis).
     share : ndarray of shape (n_arms - 1, n_groups)
         Weighted share of units in each group.
+    mean_prediction_stderr : ndarray of shape (n_arms - 1, n_groups), default=None
+        Standard error of ``mean_prediction`` (``sd / sqrt(n_g)``).
     arms : ndarray
         The treated arms, one row each.
     ate : ndarray of shape (n_arms - 1,)
@@ -65,9 +67,11 @@ class GATESResult(Estimate):
         Top minus bottom GATE per arm, ``stderr`` from the two independent groups.
     """
 
-    def __init__(self, value, stderr, *, names, mean_prediction, share, arms, ate, n=None):
+    def __init__(self, value, stderr, *, names, mean_prediction, share, arms, ate, n=None,
+                 mean_prediction_stderr=None):
         super().__init__(value, stderr, n=n, names=names, method="GATES")
         self.mean_prediction = mean_prediction
+        self.mean_prediction_stderr = mean_prediction_stderr
         self.share = share
         self.arms = arms
         self.ate = ate
@@ -516,6 +520,114 @@ class HeterogeneityValidator(_CrossFitMixin, BaseCausalEstimator):
             for k, arm in enumerate(self._arms)
         }
 
+    def targeting_curve(self, target="AUTOC", percentiles=None, *, reference=None,
+                        n_bootstrap=1000, random_state=None):
+        """TOC or Qini curve at quantile thresholds, its integral and uniform bands.
+
+        The form of econml's ``DRTester.evaluate_uplift`` (Chernozhukov et
+        al.'s GenericML curves; Yadlowsky et al. 2021 for the TOC). For each
+        percentile ``p`` let ``q_p`` be the ``p``-th percentile of the
+        ``reference`` predictions (``cate_`` when None), ``G_p = {S >= q_p}``
+        and ``pi_p = P_n(G_p)``. Then
+
+        ``TOC(p) = E_n[phi | G_p] - E_n[phi]`` and ``QINI(p) = pi_p TOC(p)``,
+
+        with influence functions
+        ``psi_TOC = (phi - ATE)(1{G_p} / pi_p - 1) - TOC(p)`` and
+        ``psi_QINI = (phi - ATE)(1{G_p} - pi_p) - QINI(p)``, standard errors
+        ``sqrt(E_n[psi^2] / n)``, and the integral the left Riemann sum
+        ``sum_j value(p_j) (p_{j+1} - p_j) / 100`` with the same sum of
+        influence functions. Uniform critical values come from the multiplier
+        bootstrap of ``max_p |sum_i xi_i psi_i(p)| / (n se(p))``,
+        ``xi_i ~ N(0, 1)``: its 95th percentile (two-sided band) and the
+        absolute 5th percentile of the minimum (one-sided band).
+
+        Parameters
+        ----------
+        target : {"AUTOC", "QINI"}, default="AUTOC"
+            ``"AUTOC"`` is econml's ``metric="toc"``, ``"QINI"`` its ``"qini"``.
+        percentiles : array-like of float in [0, 100], default=None
+            ``None`` means ``np.linspace(5, 95, 50)`` (econml's).
+        reference : array-like of shape (n_reference,) or (n_reference, n_arms - 1), default=None
+            Predictions whose percentiles set the thresholds (econml: the
+            training predictions).
+        n_bootstrap : int, default=1000
+            Multiplier bootstrap draws of the uniform bands.
+        random_state : int, RandomState or None, default=None
+            ``None`` draws from numpy's global random state (econml's
+            ``np.random.normal``), so a ``np.random.seed`` reproduces it.
+
+        Returns
+        -------
+        integral : Estimate
+            The area under each arm's curve (one entry per treated arm).
+        curves : dict of arm label to DataFrame
+            Columns ``percentile, value, stderr, uniform_critical_value,
+            uniform_one_side_critical_value``.
+        """
+        # imported here: main replaces the module's warnings import by base._warn
+        import warnings
+
+        from sklearn.utils import check_random_state
+
+        check_is_fitted(self, "scores_")
+        if self.sample_weight_ is not None:
+            raise ValueError("targeting_curve does not take sample weights.")
+        target = str(target).upper()
+        if target not in ("AUTOC", "QINI"):
+            raise ValueError(f"target must be 'AUTOC' or 'QINI'; got {target!r}.")
+        p = np.linspace(5, 95, 50) if percentiles is None else np.asarray(
+            percentiles, dtype=np.float64)
+        if p.ndim != 1 or p.size < 2 or np.any((p < 0) | (p > 100)) or np.any(np.diff(p) <= 0):
+            raise ValueError("percentiles must be at least two increasing numbers in [0, 100].")
+        ref = self.cate_ if reference is None else np.asarray(reference, dtype=np.float64)
+        ref = ref.reshape(ref.shape[0], -1)
+        rng = check_random_state(random_state)
+        n = self.scores_.shape[0]
+        values, errors, curves = [], [], {}
+        for k, arm in enumerate(self.categories_[1:]):
+            phi, s = self.scores_[:, k], self.cate_[:, k]
+            ate = phi.mean()
+            qs = np.percentile(ref[:, k], p)
+            curve = np.zeros(p.size)
+            psi = np.zeros((p.size, n))
+            empty = p[qs > s.max()]
+            if empty.size:
+                warnings.warn(
+                    f"arm {arm}: no unit has a prediction at or above the reference's "
+                    f"percentile(s) {empty.tolist()}; the curve is NaN there (and so is "
+                    "its integral).", UserWarning, stacklevel=2,
+                )
+            for j, q in enumerate(qs):
+                g = q <= s
+                share = g.mean()
+                if share == 0:
+                    curve[j], psi[j] = np.nan, np.nan
+                    continue
+                toc = phi[g].mean() - ate
+                if target == "QINI":
+                    curve[j] = share * toc
+                    psi[j] = (phi - ate) * (g - share) - curve[j]
+                else:
+                    curve[j] = toc
+                    psi[j] = (phi - ate) * (g / share - 1) - curve[j]
+            se = np.sqrt(np.mean(psi**2, axis=1) / n)
+            xi = rng.normal(0, 1, size=(n, n_bootstrap))
+            boot = (psi / se[:, None]) @ xi / n
+            two_sided = np.percentile(np.max(np.abs(boot), axis=0), 95)
+            one_sided = np.abs(np.percentile(np.min(boot, axis=0), 5))
+            step = np.diff(p) / 100
+            values.append(np.sum(curve[:-1] * step))
+            errors.append(np.sqrt(np.mean(np.sum(psi[:-1] * step[:, None], axis=0) ** 2) / n))
+            curves[arm] = pd.DataFrame({
+                "percentile": p, "value": curve, "stderr": se,
+                "uniform_critical_value": two_sided,
+                "uniform_one_side_critical_value": one_sided,
+            })
+        integral = Estimate(np.array(values), np.array(errors), n=n, names=self._arms,
+                            method=f"{target} integral")
+        return integral, curves
+
     # -- surface -------------------------------------------------------------------
     def calibration_score(self, n_groups=None, reference=None):
         """econml's calibration ``R^2`` (Dwivedi et al. 2020) on CATE quantile groups.
@@ -582,6 +694,7 @@ class HeterogeneityValidator(_CrossFitMixin, BaseCausalEstimator):
         value = np.full((K1, n_groups), np.nan)
         stderr = np.full((K1, n_groups), np.nan)
         mean_pred = np.full((K1, n_groups), np.nan)
+        mean_pred_se = np.full((K1, n_groups), np.nan)
         share = np.zeros((K1, n_groups))
         ate = np.zeros(K1)
         for k in range(K1):
@@ -598,11 +711,14 @@ class HeterogeneityValidator(_CrossFitMixin, BaseCausalEstimator):
                 n_j = idx.sum()
                 stderr[k, j] = np.sqrt(var / n_j)
                 mean_pred[k, j] = np.average(self.cate_[idx, k], weights=wj)
+                mean_pred_se[k, j] = np.sqrt(np.average(
+                    (self.cate_[idx, k] - mean_pred[k, j]) ** 2, weights=wj) / n_j)
                 share[k, j] = wj.sum() / w.sum()
         names = [f"{a}: G{j + 1}" for a in self._arms for j in range(n_groups)]
         return GATESResult(
             value, stderr, names=names, mean_prediction=mean_pred, share=share,
             arms=np.array(self._arms), ate=ate, n=int(np.sum(w > 0)),
+            mean_prediction_stderr=mean_pred_se,
         )
 
     # -- characterise --------------------------------------------------------------

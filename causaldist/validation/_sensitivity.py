@@ -45,6 +45,42 @@ def _ovb_interval(theta, sigma2, nu2, cov, alpha, c_y, c_t, rho, interval_type):
     return float(lb), float(ub)
 
 
+def _dr_params(y, t, gamma, outcome, propensity, Z, coef_names, categories, sample_weight):
+    """``(theta, sigma^2, nu^2)`` and their covariance per (treated arm, coefficient).
+
+    ``theta`` is the coefficient of the best linear projection of the DR
+    pseudo-outcome on ``Z`` (the ATE for ``Z = 1``), ``sigma^2`` the mean of
+    ``(Y - mu_A(X))^2`` over the units of the two arms compared and ``nu^2``
+    the mean of ``2 l^2 (1/e_a + 1/e_0) - (l alpha)^2``; the covariance is
+    that of their orthogonal scores over ``n``.
+    """
+    n = y.shape[0]
+    w = np.ones(n) if sample_weight is None else sample_weight
+    w = w / w.mean()
+    M_inv = np.linalg.pinv((Z * w[:, None]).T @ Z / n)
+    ell = Z @ M_inv  # l(X_i), one column per coefficient
+    e = propensity
+    rows = np.arange(n)
+    resid2 = (y - outcome[rows, t]) ** 2
+    params, covs, names = [], [], []
+    for k in range(1, len(categories)):
+        phi = gamma[:, k] - gamma[:, 0]
+        beta = np.sum(w[:, None] * ell * phi[:, None], axis=0) / n
+        # influence of the projection coefficients (the Gram matrix estimated too)
+        theta_if = ell * (phi - Z @ beta)[:, None] + beta
+        sigma_score = np.where(np.isin(t, [0, k]), resid2, 0.0)
+        a = (t == k) / e[:, k] - (t == 0) / e[:, 0]
+        for j, cname in enumerate(coef_names):
+            nu_score = 2 * ell[:, j] ** 2 * (1 / e[:, k] + 1 / e[:, 0]) - (ell[:, j] * a) ** 2
+            S = np.column_stack([theta_if[:, j], sigma_score, nu_score])
+            est = np.average(S, axis=0, weights=w)
+            D = (S - est) * w[:, None]
+            covs.append(D.T @ D / n / n)
+            params.append(est)
+            names.append(f"{categories[k]}: {cname}")
+    return params, covs, names, n
+
+
 @_fill_cross_fit_doc
 class OmittedVariableSensitivity(_CrossFitMixin, BaseCausalEstimator):
     """Omitted-variable-bias bounds and robustness values of the ATE or a linear CATE.
@@ -125,32 +161,13 @@ class OmittedVariableSensitivity(_CrossFitMixin, BaseCausalEstimator):
             X, y, t, sample_weight, groups=groups, propensity=propensity,
             propensity_model=True, outcome_model=True,
         )
-        n = X.shape[0]
-        w = np.ones(n) if sample_weight is None else sample_weight
-        w = w / w.mean()
         Z, coef_names = _effect_design(self, X)
-        M_inv = np.linalg.pinv((Z * w[:, None]).T @ Z / n)
-        ell = Z @ M_inv  # l(X_i), one column per coefficient
         gamma = nuis.dr_scores(y, t)
-        e = nuis.propensity
-        rows = np.arange(n)
-        resid2 = (y - nuis.outcome[rows, t]) ** 2
-        params, covs, names = [], [], []
-        for k in range(1, len(self.categories_)):
-            phi = gamma[:, k] - gamma[:, 0]
-            beta = np.sum(w[:, None] * ell * phi[:, None], axis=0) / n
-            # influence of the projection coefficients (the Gram matrix estimated too)
-            theta_if = ell * (phi - Z @ beta)[:, None] + beta
-            sigma_score = np.where(np.isin(t, [0, k]), resid2, 0.0)
-            a = (t == k) / e[:, k] - (t == 0) / e[:, 0]
-            for j, cname in enumerate(coef_names):
-                nu_score = 2 * ell[:, j] ** 2 * (1 / e[:, k] + 1 / e[:, 0]) - (ell[:, j] * a) ** 2
-                S = np.column_stack([theta_if[:, j], sigma_score, nu_score])
-                est = np.average(S, axis=0, weights=w)
-                D = (S - est) * w[:, None]
-                covs.append(D.T @ D / n / n)
-                params.append(est)
-                names.append(f"{self.categories_[k]}: {cname}")
+        self._set_params(*_dr_params(y, t, gamma, nuis.outcome, nuis.propensity, Z, coef_names,
+                                     self.categories_, sample_weight))
+        return self
+
+    def _set_params(self, params, covs, names, n):
         params = np.array(params)
         self.cov_ = np.array(covs)
         self.params_ = pd.DataFrame(params, columns=["theta", "sigma2", "nu2"], index=names)
@@ -158,6 +175,92 @@ class OmittedVariableSensitivity(_CrossFitMixin, BaseCausalEstimator):
             params[:, 0], np.sqrt(self.cov_[:, 0, 0]), names=names, n=n,
             method="OVB sensitivity",
         )
+
+    @classmethod
+    def from_nuisances(cls, y, treatment, outcome, propensity, *, categories=None):
+        """ATE bounds from nuisances fitted elsewhere (a DR learner's, an adapter's).
+
+        The same orthogonal scores as :meth:`fit` with ``effect_features=None``
+        (econml's ``dr_sensitivity_values``: ``DRLearner.sensitivity_interval``).
+
+        Parameters
+        ----------
+        y : array-like of shape (n_samples,)
+        treatment : array-like of shape (n_samples,)
+            Integer codes ``0..K-1`` (0 the control).
+        outcome : array-like of shape (n_samples, K)
+            Out-of-fold ``mu_a(X_i)``.
+        propensity : array-like of shape (n_samples, K)
+            Out-of-fold ``e_a(X_i)``, clipped as the estimator used them.
+        categories : array-like of shape (K,), default=None
+            Arm labels (``None``: ``0..K-1``).
+
+        Returns
+        -------
+        sensitivity : OmittedVariableSensitivity
+            Fitted: ``params_``, ``cov_``, ``estimate_``, one row per treated arm.
+        """
+        from ..model_selection import Nuisances
+
+        y = np.asarray(y, dtype=np.float64).ravel()
+        t = np.asarray(treatment).ravel().astype(np.intp)
+        outcome = np.asarray(outcome, dtype=np.float64)
+        propensity = np.asarray(propensity, dtype=np.float64)
+        if outcome.shape != propensity.shape or outcome.shape[0] != y.shape[0]:
+            raise ValueError(
+                f"outcome {outcome.shape} and propensity {propensity.shape} must both be "
+                f"(n_samples, n_arms) with n_samples = {y.shape[0]}."
+            )
+        self = cls()
+        self.categories_ = np.arange(outcome.shape[1]) if categories is None else np.asarray(
+            categories)
+        gamma = Nuisances(outcome=outcome, propensity=propensity).dr_scores(y, t)
+        self._set_params(*_dr_params(y, t, gamma, outcome, propensity,
+                                     np.ones((y.shape[0], 1)), ["ATE"], self.categories_, None))
+        return self
+
+    @classmethod
+    def from_residuals(cls, y_res, t_res):
+        """Bounds on the constant effect of a partially linear model (DML residuals).
+
+        For ``Y~ = theta T~ + e``: ``theta = E[Y~ T~] / E[T~^2]``,
+        ``sigma^2 = E[(Y~ - theta T~)^2]`` and ``nu^2 = 1 / E[T~^2]`` (the
+        Riesz representer ``T~ / E[T~^2]``), with the sandwich covariance
+        ``G^{-1} Omega G^{-1} / n`` of the three moment conditions,
+        ``G = diag(E[T~^2], 1, E[T~^2])`` (Chernozhukov et al. 2022;
+        econml's ``dml_sensitivity_values`` behind
+        ``LinearDML.sensitivity_interval``). One treatment column and one
+        outcome.
+
+        Parameters
+        ----------
+        y_res, t_res : array-like of shape (n_samples,) or (n_samples, 1)
+            Cross-fitted residuals ``Y - q(X)`` and ``T - f(X)``.
+
+        Returns
+        -------
+        sensitivity : OmittedVariableSensitivity
+            Fitted, with one target (``"theta"``).
+        """
+        y = np.asarray(y_res, dtype=np.float64)
+        t = np.asarray(t_res, dtype=np.float64)
+        if y.size != y.shape[0] or t.size != t.shape[0] or y.shape[0] != t.shape[0]:
+            raise ValueError(
+                "from_residuals needs one outcome and one treatment column of equal "
+                f"length; got y_res {y.shape} and t_res {t.shape}."
+            )
+        y, t = y.ravel(), t.ravel()
+        n = y.shape[0]
+        tt = np.mean(t**2)
+        theta = np.mean(y * t) / tt
+        sigma2 = np.mean((y - theta * t) ** 2)
+        nu2 = 1 / tt
+        G_inv = np.diag(1 / np.array([tt, 1.0, tt]))
+        R = np.column_stack([y * t - theta * t**2, (y - theta * t) ** 2 - sigma2,
+                             t**2 * nu2 - 1])
+        cov = G_inv @ (R.T @ R / n) @ G_inv / n
+        self = cls()
+        self._set_params([[theta, sigma2, nu2]], [cov], ["theta"], n)
         return self
 
     def _target(self, target):

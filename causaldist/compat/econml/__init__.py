@@ -17,9 +17,15 @@ from ._dml import DML, LinearDML, NonParamDML, SparseLinearDML
 from ._dr import DRLearner, LinearDRLearner
 from ._metalearners import SLearner, TLearner, XLearner
 from ._policy import DRPolicyTree, PolicyTree
-from ._score import RScorer
+from ._score import EnsembleCateEstimator, RScorer
+from ._validate import (
+    BLPEvaluationResults, CalibrationEvaluationResults, DRTester, EvaluationResults,
+    UpliftEvaluationResults,
+)
 
 __all__ = [
-    "DML", "DRLearner", "DRPolicyTree", "LinearDML", "LinearDRLearner", "NonParamDML",
-    "PolicyTree", "RScorer", "SLearner", "SparseLinearDML", "TLearner", "XLearner",
+    "BLPEvaluationResults", "CalibrationEvaluationResults", "DML", "DRLearner",
+    "DRPolicyTree", "DRTester", "EnsembleCateEstimator", "EvaluationResults", "LinearDML",
+    "LinearDRLearner", "NonParamDML", "PolicyTree", "RScorer", "SLearner", "SparseLinearDML",
+    "TLearner", "UpliftEvaluationResults", "XLearner",
 ]

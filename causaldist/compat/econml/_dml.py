@@ -7,6 +7,7 @@ from ...dml import DML as _NativeDML
 from ...dml import LinearDML as _NativeLinearDML
 from ...dml import SparseLinearDML as _NativeSparseLinearDML
 from ...model_selection._crossfit import _econml_folds
+from ...validation import OmittedVariableSensitivity
 from ._base import _EconmlAdapter, _auto_warning, _model
 
 __all__ = ["LinearDML", "DML", "NonParamDML", "SparseLinearDML"]
@@ -72,7 +73,8 @@ class _DMLAdapter(_EconmlAdapter):
         groups : array-like of shape (n,), default=None
             Grouped folds (no group in two folds), as econml.
         cache_values : bool, default=False
-            Ignored (the native estimator keeps its residuals).
+            Keep ``X``, ``W`` and the weights for :meth:`refit_final` (the
+            native estimator keeps its residuals).
         inference : {"auto", "bootstrap", None}, default="auto"
 
         Returns
@@ -86,6 +88,8 @@ class _DMLAdapter(_EconmlAdapter):
         native = self._native(T, groups, n, inference)
         # econml reads sample_weight as analytic weights in its sandwich.
         native._sandwich_weights = "analytic"
+        # econml scores every nuisance model on its test fold.
+        native._score_nuisances = True
         kw = {}
         if self.mc_iters is not None and self.mc_iters > 1 and groups is not None:
             kw["groups"] = groups
@@ -93,7 +97,44 @@ class _DMLAdapter(_EconmlAdapter):
             Xf, np.asarray(Y, dtype=np.float64), treatment=np.asarray(T),
             sample_weight=sample_weight, **kw,
         )
+        # econml keeps the data for refit_final only when asked to.
+        self._cached_values = dict(X=Xf, sample_weight=sample_weight, **kw) if (
+            cache_values) else None
         return self
+
+    def refit_final(self, inference=None):
+        """Refit only the final stage with the current final-stage parameters.
+
+        Needs ``fit(..., cache_values=True)``; the native estimator's stored
+        residuals are reused (its ``refit_final``), the nuisances are not
+        refitted. Final-stage parameters: ``featurizer``,
+        ``fit_cate_intercept``, ``model_final`` and the sparse model's
+        ``alpha`` / ``alpha_cov``.
+
+        Parameters
+        ----------
+        inference : None or "auto", default=None
+            ``"bootstrap"`` is refused (it would refit the nuisances), as in econml.
+
+        Returns
+        -------
+        self : object
+        """
+        native = self._check()
+        cached = getattr(self, "_cached_values", None)
+        if cached is None:
+            raise ValueError("Refit can only be called if values were cached during the "
+                             "original fit (fit(..., cache_values=True)).")
+        if isinstance(inference, str) and inference == "bootstrap":
+            raise ValueError("The chosen inference method does not allow only for model "
+                             "final re-fitting.")
+        native.set_params(**self._final_params())
+        native.refit_final(cached["X"], sample_weight=cached["sample_weight"],
+                           groups=cached.get("groups"))
+        return self
+
+    def _final_params(self):
+        return dict(featurizer=self.featurizer, fit_cate_intercept=self.fit_cate_intercept)
 
     # -- effects ----------------------------------------------------------------
     def const_marginal_effect(self, X=None):
@@ -299,9 +340,172 @@ class _DMLAdapter(_EconmlAdapter):
         models = self._check().nuisances_.models
         return [list(models.get("treatment", models.get("propensity", [])))]
 
+    @property
+    def nuisance_scores_y(self):
+        """Held-out score of each outcome model: ``[[score per fold]]``.
+
+        The model's own ``score`` (R^2 for a regressor) on its test fold,
+        with the test rows' sample weights, as econml.
+        """
+        return [list(self._check().nuisances_.scores["marginal"])]
+
+    @property
+    def nuisance_scores_t(self):
+        """Held-out score of each treatment model: ``[[score per fold]]``.
+
+        R^2 of a regressor, accuracy of a classifier (``discrete_treatment``),
+        on its test fold, as econml.
+        """
+        scores = self._check().nuisances_.scores
+        return [list(scores.get("treatment", scores.get("propensity", [])))]
+
 
 class _LinearAdapterMixin:
-    """The linear final stage's coefficients and summary."""
+    """The linear final stage's coefficients and summary, and OVB sensitivity."""
+
+    # -- omitted-variable sensitivity (econml's DML, LinearDML, SparseLinearDML) ----
+    def _sensitivity(self):
+        native = self._check()
+        y_res, t_res = native.residuals_
+        if y_res.shape[1] > 1 or t_res.shape[1] > 1:
+            raise ValueError(
+                "Sensitivity analysis for DML is not supported for multi-dimensional "
+                "outcomes or treatments."
+            )
+        return OmittedVariableSensitivity.from_residuals(y_res, t_res)
+
+    def sensitivity_interval(self, alpha=0.05, c_y=0.05, c_t=0.05, rho=1.0, interval_type="ci"):
+        """Bounds on the ATE under confounding of strength ``(c_y, c_t, rho)``.
+
+        Chernozhukov et al. (2022), from the cross-fitted residuals
+        (:meth:`causaldist.validation.OmittedVariableSensitivity.from_residuals`).
+        One outcome and one treatment column.
+
+        Parameters
+        ----------
+        alpha : float, default=0.05
+        c_y, c_t : float in [0, 1), default=0.05
+            Confounding of the outcome and of the treatment.
+        rho : float in [-1, 1], default=1.0
+        interval_type : {"ci", "theta"}, default="ci"
+
+        Returns
+        -------
+        lower, upper : float
+        """
+        return self._sensitivity().sensitivity_interval(
+            c_y=c_y, c_t=c_t, rho=rho, alpha=alpha, interval_type=interval_type)
+
+    def robustness_value(self, null_hypothesis=0, alpha=0.05, interval_type="ci"):
+        """Confounding ``c_y = c_t`` at which the ATE's bound reaches ``null_hypothesis``.
+
+        Parameters
+        ----------
+        null_hypothesis : float, default=0
+        alpha : float, default=0.05
+        interval_type : {"ci", "theta"}, default="ci"
+
+        Returns
+        -------
+        rv : float
+            Bisection to 1e-10 (econml stops within 1e-6 of the null).
+        """
+        return self._sensitivity().robustness_value(
+            null=null_hypothesis, alpha=alpha, interval_type=interval_type)
+
+    def sensitivity_summary(self, null_hypothesis=0, alpha=0.05, c_y=0.05, c_t=0.05,
+                            rho=1.0, decimals=3):
+        """Bounds and robustness values in one table (a DataFrame; econml's is a ``Summary``).
+
+        Parameters
+        ----------
+        null_hypothesis : float, default=0
+        alpha : float, default=0.05
+        c_y, c_t : float, default=0.05
+        rho : float, default=1.0
+        decimals : int, default=3
+
+        Returns
+        -------
+        table : DataFrame
+            ``ci_lower, theta_lower, theta, theta_upper, ci_upper, rv_theta, rv_ci``.
+        """
+        return self._sensitivity().summary(
+            c_y=c_y, c_t=c_t, rho=rho, alpha=alpha, null=null_hypothesis).round(decimals)
+
+    def shap_values(self, X, *, feature_names=None, treatment_names=None, output_names=None,
+                    background_samples=100):
+        """Exact SHAP values of the linear CATE: ``coef_j (phi_j(x) - mean_bg phi_j)``.
+
+        For a CATE linear in the featurised ``phi(x)``, the interventional
+        SHAP value of feature ``j`` is its coefficient times its deviation
+        from the background mean (Lundberg & Lee 2017; shap's
+        ``LinearExplainer``), the base value the CATE at the background mean.
+        The background is econml's: the rows of ``X`` itself, subsampled to
+        ``background_samples`` with shap's sampler
+        (``sklearn.utils.resample(..., replace=False, random_state=0)``).
+        No ``shap`` dependency: with ``shap`` importable each entry is a
+        ``shap.Explanation`` as econml returns; without it, the values
+        array.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x)
+        feature_names : list of str, default=None
+            Names of the featurised columns (``cate_feature_names()``).
+        treatment_names : list of str, default=None
+            ``T0, T1, ...`` (``T0_<arm>`` for a discrete treatment).
+        output_names : list of str, default=None
+            ``Y0, Y1, ...``.
+        background_samples : int or None, default=100
+            ``None`` uses every row.
+
+        Returns
+        -------
+        shap_outs : dict of dict
+            ``shap_outs[output][treatment]``: a ``shap.Explanation`` (values
+            of shape ``(m, n_features)``, ``base_values``, ``data``) or,
+            without shap, the values array.
+        """
+        from sklearn.utils import resample
+
+        native = self._check()
+        Xa = np.asarray(self._full(X))[:, :self._n_x]
+        phi = Xa if native.featurizer_ is None else np.asarray(
+            native.featurizer_.transform(Xa), dtype=np.float64)
+        m, d_f = phi.shape
+        d_y = native._d_y[0] if native._d_y else 1
+        d_t = native._n_t()
+        coef = np.asarray(native.coef_, dtype=np.float64).reshape(d_y, d_t, d_f)
+        intercept = (np.asarray(native.intercept_, dtype=np.float64).reshape(d_y, d_t)
+                     if self.fit_cate_intercept else np.zeros((d_y, d_t)))
+        n_bg = m if background_samples is None else min(int(background_samples), m)
+        bg = phi if n_bg >= m else resample(phi, n_samples=n_bg, replace=False, random_state=0)
+        mean = bg.mean(axis=0)
+        if feature_names is None:
+            feature_names = list(self.cate_feature_names())
+        if treatment_names is None:
+            named = native._treatment_names(keep_binary=True)
+            treatment_names = [f"T{j}" for j in range(d_t)] if named is None else list(named)
+        if output_names is None:
+            output_names = [f"Y{j}" for j in range(d_y)]
+        try:
+            import shap
+        except ImportError:
+            shap = None
+        out = {}
+        for i, yname in enumerate(output_names):
+            out[yname] = {}
+            for k, tname in enumerate(treatment_names):
+                values = coef[i, k] * (phi - mean)
+                if shap is None:
+                    out[yname][tname] = values
+                else:
+                    base = np.full(m, intercept[i, k] + coef[i, k] @ mean)
+                    out[yname][tname] = shap.Explanation(
+                        values, base_values=base, data=phi, main_effects=values,
+                        feature_names=feature_names)
+        return out
 
     @property
     def coef_(self):
@@ -517,6 +721,9 @@ class SparseLinearDML(_LinearAdapterMixin, _DMLAdapter):
         self.use_ray = use_ray
         self.ray_remote_func_options = ray_remote_func_options
 
+    def _final_params(self):
+        return dict(super()._final_params(), alpha=self.alpha, alpha_cov=self.alpha_cov)
+
     def _native(self, T, groups, n, inference):
         return _NativeSparseLinearDML(
             outcome_model=_model(self.model_y), treatment_model=_model(self.model_t),
@@ -582,6 +789,18 @@ class DML(_LinearAdapterMixin, _DMLAdapter):
         self.use_ray = use_ray
         self.ray_remote_func_options = ray_remote_func_options
 
+    def _final_params(self):
+        self._check_final()
+        return super()._final_params()
+
+    def _check_final(self):
+        if not _is_ols_without_intercept(self.model_final):
+            raise NotImplementedError(
+                "DML adapter: model_final must be an OLS without intercept "
+                "(LinearRegression(fit_intercept=False)); use NonParamDML or "
+                "causaldist.dml.DML(final_model=...) for other final models."
+            )
+
     def _native(self, T, groups, n, inference):
         if not _is_ols_without_intercept(self.model_final):
             raise NotImplementedError(
@@ -640,6 +859,9 @@ class NonParamDML(_DMLAdapter):
         self.allow_missing = allow_missing
         self.use_ray = use_ray
         self.ray_remote_func_options = ray_remote_func_options
+
+    def _final_params(self):
+        return dict(final_model=self.model_final, featurizer=self.featurizer)
 
     def _native(self, T, groups, n, inference):
         return _NativeDML(

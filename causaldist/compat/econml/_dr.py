@@ -9,6 +9,7 @@ from sklearn.utils import check_random_state
 from ...metalearners import DRLearner as _NativeDRLearner
 from ...metalearners import LinearDRLearner as _NativeLinearDRLearner
 from ...model_selection._crossfit import _econml_folds
+from ...validation import OmittedVariableSensitivity
 from ._base import _EconmlAdapter, _auto_warning, _model
 
 __all__ = ["DRLearner", "LinearDRLearner"]
@@ -78,7 +79,7 @@ class _DRAdapter(_EconmlAdapter):
         groups : array-like of shape (n,), default=None
             Grouped folds, as econml.
         cache_values : bool, default=False
-            Ignored.
+            Keep ``X``, ``W`` and the weights for :meth:`refit_final`.
         inference : str or None, default="auto"
             Analytic inference of the linear final stage (``"auto"``);
             ``"bootstrap"`` is not supported.
@@ -106,8 +107,46 @@ class _DRAdapter(_EconmlAdapter):
         native._propensity_clipping = "clip"
         # ... and reads sample_weight as analytic weights in its sandwich.
         native._sandwich_weights = "analytic"
+        # ... and scores every nuisance model on its test fold.
+        native._score_nuisances = True
         self.native_ = native.fit(Xf, Y, treatment=np.asarray(T).ravel(),
                                   sample_weight=sample_weight)
+        self._cached_values = dict(X=Xf, sample_weight=sample_weight) if cache_values else None
+        # econml forms its sensitivity parameters in fit, from Y and the nuisances.
+        nuis = self.native_.nuisances_
+        self._sensitivity_ = OmittedVariableSensitivity.from_nuisances(
+            Y, self.native_._codes_of(np.asarray(T).ravel(), "T"), nuis.outcome,
+            nuis.propensity, categories=self.native_.categories_,
+        )
+        return self
+
+    def refit_final(self, inference=None):
+        """Refit only the final stage with the current final-stage parameters.
+
+        Needs ``fit(..., cache_values=True)``; the native estimator's stored
+        pseudo-outcomes are reused (its ``refit_final``), the nuisances are
+        not refitted. Final-stage parameters: ``model_final``,
+        ``featurizer`` and ``fit_cate_intercept``.
+
+        Parameters
+        ----------
+        inference : None or "auto", default=None
+            ``"bootstrap"`` is refused, as in econml.
+
+        Returns
+        -------
+        self : object
+        """
+        native = self._check()
+        cached = getattr(self, "_cached_values", None)
+        if cached is None:
+            raise ValueError("Refit can only be called if values were cached during the "
+                             "original fit (fit(..., cache_values=True)).")
+        if isinstance(inference, str) and inference == "bootstrap":
+            raise ValueError("The chosen inference method does not allow only for model "
+                             "final re-fitting.")
+        native.set_params(**self._final_params())
+        native.refit_final(cached["X"], sample_weight=cached["sample_weight"])
         return self
 
     def _arms(self, m, T0, T1):
@@ -202,6 +241,92 @@ class _DRAdapter(_EconmlAdapter):
         """Fitted pooled outcome models, ``[[fold models]]``."""
         return [list(self._check().nuisances_.models["outcome"])]
 
+    # -- omitted-variable sensitivity (econml's DRLearner family) --------------------
+    def _sensitivity_row(self, T):
+        self._check()
+        cats = self.native_.categories_.tolist()
+        if T not in cats[1:]:
+            raise ValueError(f"T must be a treated arm of {cats[1:]}; got {T!r}.")
+        return cats.index(T) - 1
+
+    def sensitivity_interval(self, T, alpha=0.05, c_y=0.05, c_t=0.05, rho=1.0,
+                             interval_type="ci"):
+        """Bounds on the ATE of arm ``T`` under confounding ``(c_y, c_t, rho)``.
+
+        Chernozhukov et al. (2022) from the fitted nuisances
+        (:meth:`causaldist.validation.OmittedVariableSensitivity.from_nuisances`;
+        sample weights are not used, as in econml).
+
+        Parameters
+        ----------
+        T : label
+            A treated arm.
+        alpha : float, default=0.05
+        c_y, c_t : float in [0, 1), default=0.05
+        rho : float in [-1, 1], default=1.0
+        interval_type : {"ci", "theta"}, default="ci"
+
+        Returns
+        -------
+        lower, upper : float
+        """
+        return self._sensitivity_.sensitivity_interval(
+            c_y=c_y, c_t=c_t, rho=rho, alpha=alpha, interval_type=interval_type,
+            target=self._sensitivity_row(T))
+
+    def robustness_value(self, T, null_hypothesis=0, alpha=0.05, interval_type="ci"):
+        """Confounding ``c_y = c_t`` at which the bound on arm ``T``'s ATE reaches the null.
+
+        Parameters
+        ----------
+        T : label
+        null_hypothesis : float, default=0
+        alpha : float, default=0.05
+        interval_type : {"ci", "theta"}, default="ci"
+
+        Returns
+        -------
+        rv : float
+        """
+        return self._sensitivity_.robustness_value(
+            null=null_hypothesis, alpha=alpha, interval_type=interval_type,
+            target=self._sensitivity_row(T))
+
+    def sensitivity_summary(self, T, null_hypothesis=0, alpha=0.05, c_y=0.05, c_t=0.05,
+                            rho=1.0, decimals=3):
+        """Bounds and robustness values of arm ``T`` (a DataFrame row; econml's ``Summary``).
+
+        Parameters
+        ----------
+        T : label
+        null_hypothesis : float, default=0
+        alpha : float, default=0.05
+        c_y, c_t : float, default=0.05
+        rho : float, default=1.0
+        decimals : int, default=3
+
+        Returns
+        -------
+        table : DataFrame
+        """
+        k = self._sensitivity_row(T)
+        frame = self._sensitivity_.summary(c_y=c_y, c_t=c_t, rho=rho, alpha=alpha,
+                                           null=null_hypothesis)
+        return frame.iloc[[k]].round(decimals)
+
+    @property
+    def nuisance_scores_propensity(self):
+        """Held-out accuracy of each propensity model: ``[[score per fold]]`` (econml's)."""
+        return [list(self._check().nuisances_.scores["propensity"])]
+
+    @property
+    def nuisance_scores_regression(self):
+        """Held-out R^2 of each pooled outcome model: ``[[score per fold]]`` (econml's).
+
+        Scored on ``[X, W, one-hot(T)]`` of its test fold.
+        """
+        return [list(self._check().nuisances_.scores["outcome"])]
+
 
 _COMMON_DOC = """
     model_propensity : classifier or "auto", default="auto"
@@ -288,6 +413,10 @@ class DRLearner(_DRAdapter):
             final_model=_select(range(self._n_x), self.featurizer, final), **common
         )
 
+    def _final_params(self):
+        final = LinearRegression() if self.model_final is None else self.model_final
+        return dict(final_model=_select(range(self._n_x), self.featurizer, final))
+
     @property
     def models_cate(self):
         """The fitted final models, one per treated arm."""
@@ -348,6 +477,9 @@ class LinearDRLearner(_DRAdapter):
         self.enable_federation = enable_federation
         self.use_ray = use_ray
         self.ray_remote_func_options = ray_remote_func_options
+
+    def _final_params(self):
+        return dict(featurizer=self.featurizer, fit_cate_intercept=self.fit_cate_intercept)
 
     def _native(self, T, groups, n):
         common, mc = self._common(T, groups, n)

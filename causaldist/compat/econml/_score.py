@@ -1,18 +1,110 @@
 """econml's ``RScorer`` on the residuals of the native :class:`causaldist.dml.LinearDML`."""
 
 import numpy as np
+from scipy.special import softmax
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ._dml import LinearDML
 
-__all__ = ["RScorer"]
+__all__ = ["EnsembleCateEstimator", "RScorer"]
 
 
 def _r_loss(y_res, t_res, effects, sample_weight):
     """econml's R-loss: ``mean_y average_i (Y~_iy - theta_i(y) . T~_i)^2``."""
     pred = np.einsum("ijk,ik->ij", effects, t_res)
     return float(np.mean(np.average((y_res - pred) ** 2, weights=sample_weight, axis=0)))
+
+
+class EnsembleCateEstimator:
+    """econml's ``EnsembleCateEstimator``: a weighted average of fitted CATE models.
+
+    Returned by :meth:`RScorer.ensemble`. The models are kept by reference
+    (econml's rule: refitting one changes the ensemble).
+
+    Parameters
+    ----------
+    cate_models : list of estimator
+        Fitted models with econml's ``effect`` / ``marginal_effect`` /
+        ``const_marginal_effect`` (econml's classes or these adapters).
+    weights : array-like of shape (len(cate_models),)
+        Non-negative weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from causaldist.compat.econml import EnsembleCateEstimator, LinearDML
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 1)); T = rng.normal(size=300)
+    >>> Y = (1 + X[:, 0]) * T + rng.normal(size=300)
+    >>> m = LinearDML(model_y=LinearRegression(), model_t=LinearRegression()).fit(Y, T, X=X)
+    >>> ens = EnsembleCateEstimator(cate_models=[m, m], weights=[0.3, 0.7])
+    >>> bool(np.allclose(ens.effect(X[:3]), m.effect(X[:3])))
+    True
+    """
+
+    def __init__(self, *, cate_models, weights):
+        if not isinstance(cate_models, list) or not all(
+            hasattr(m, "effect") for m in cate_models
+        ):
+            raise ValueError("cate_models must be a list of fitted CATE models with effect().")
+        weights = np.asarray(weights, dtype=np.float64)
+        if weights.shape != (len(cate_models),) or not np.all(np.isfinite(weights)) or np.any(
+            weights < 0
+        ):
+            raise ValueError(
+                f"weights must be {len(cate_models)} finite non-negative numbers; "
+                f"got {weights!r}."
+            )
+        self.cate_models = cate_models
+        self.weights = weights
+
+    def effect(self, X=None, *, T0=0, T1=1):
+        """Weighted average of the models' ``effect``.
+
+        Parameters
+        ----------
+        X : array-like, default=None
+        T0, T1 : as the models' ``effect``
+
+        Returns
+        -------
+        effect : ndarray
+        """
+        return np.average([m.effect(X=X, T0=T0, T1=T1) for m in self.cate_models],
+                          weights=self.weights, axis=0)
+
+    def marginal_effect(self, T, X=None):
+        """Weighted average of the models' ``marginal_effect``.
+
+        Parameters
+        ----------
+        T : array-like
+        X : array-like, default=None
+
+        Returns
+        -------
+        effect : ndarray
+        """
+        return np.average([m.marginal_effect(T, X=X) for m in self.cate_models],
+                          weights=self.weights, axis=0)
+
+    def const_marginal_effect(self, X=None):
+        """Weighted average of the models' ``const_marginal_effect``.
+
+        Parameters
+        ----------
+        X : array-like, default=None
+
+        Returns
+        -------
+        effect : ndarray
+        """
+        if not all(hasattr(m, "const_marginal_effect") for m in self.cate_models):
+            raise ValueError("a model in cate_models has no const_marginal_effect.")
+        return np.average([m.const_marginal_effect(X=X) for m in self.cate_models],
+                          weights=self.weights, axis=0)
 
 
 class RScorer(BaseEstimator):
@@ -133,3 +225,37 @@ class RScorer(BaseEstimator):
         if return_scores:
             return cate_models[best], scores[best], scores
         return cate_models[best], scores[best]
+
+    def ensemble(self, cate_models, eta=1000.0, return_scores=False):
+        """A softmax-weighted ensemble of the models by their :meth:`score` (econml's).
+
+        Weights ``softmax(eta * score)`` over the models with a finite score;
+        the others are left out.
+
+        Parameters
+        ----------
+        cate_models : list of estimator
+        eta : float, default=1000.0
+            Softmax temperature: large values approach :meth:`best_model`.
+        return_scores : bool, default=False
+
+        Returns
+        -------
+        ensemble : EnsembleCateEstimator
+        ensemble_score : float
+            :meth:`score` of the ensemble.
+        scores : ndarray of shape (len(cate_models),)
+            Only with ``return_scores=True``.
+        """
+        scores = np.array([self.score(m) for m in cate_models])
+        good = np.isfinite(scores)
+        if not good.any():
+            raise ValueError("no model in cate_models has a finite score.")
+        ens = EnsembleCateEstimator(
+            cate_models=[m for m, g in zip(cate_models, good) if g],
+            weights=softmax(eta * scores[good]),
+        )
+        ens_score = self.score(ens)
+        if return_scores:
+            return ens, ens_score, scores
+        return ens, ens_score
