@@ -15,6 +15,7 @@ import numbers
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2, norm, t as student_t
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseCausalEstimator, _warn
@@ -565,11 +566,6 @@ class HeterogeneityValidator(_CrossFitMixin, BaseCausalEstimator):
             Columns ``percentile, value, stderr, uniform_critical_value,
             uniform_one_side_critical_value``.
         """
-        # imported here: main replaces the module's warnings import by base._warn
-        import warnings
-
-        from sklearn.utils import check_random_state
-
         check_is_fitted(self, "scores_")
         if self.sample_weight_ is not None:
             raise ValueError("targeting_curve does not take sample weights.")
@@ -593,10 +589,10 @@ class HeterogeneityValidator(_CrossFitMixin, BaseCausalEstimator):
             psi = np.zeros((p.size, n))
             empty = p[qs > s.max()]
             if empty.size:
-                warnings.warn(
+                _warn(
                     f"arm {arm}: no unit has a prediction at or above the reference's "
                     f"percentile(s) {empty.tolist()}; the curve is NaN there (and so is "
-                    "its integral).", UserWarning, stacklevel=2,
+                    "its integral)."
                 )
             for j, q in enumerate(qs):
                 g = q <= s
