@@ -120,7 +120,7 @@ class DistributionalPolicyLearner(_DistributionalY, _CrossFitMixin, BaseCausalEs
     def __init__(
         self, *, policy=None, utility=None, method="dr", outcome_model=None,
         propensity_model=None, grid=None, max_iter=20, cv=5, n_jobs=None, memory=None,
-        min_propensity=1e-3, random_state=None, control=None,
+        min_propensity=1e-3, random_state=None, verbose=0, control=None,
     ):
         self.policy = policy
         self.utility = utility
@@ -134,6 +134,7 @@ class DistributionalPolicyLearner(_DistributionalY, _CrossFitMixin, BaseCausalEs
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     def _base_policy(self):
@@ -290,7 +291,7 @@ class DistributionalPolicyTree(DistributionalPolicyLearner):
     max_depth : int, default=2
     min_node_size : int, default=1
     utility, method, outcome_model, propensity_model, grid, max_iter, cv, n_jobs, \
-memory, min_propensity, random_state, control
+memory, min_propensity, random_state, verbose, control
         As in :class:`DistributionalPolicyLearner`.
 
     Attributes
@@ -319,7 +320,8 @@ memory, min_propensity, random_state, control
     def __init__(
         self, *, max_depth=2, min_node_size=1, utility=None, method="dr",
         outcome_model=None, propensity_model=None, grid=None, max_iter=20, cv=5,
-        n_jobs=None, memory=None, min_propensity=1e-3, random_state=None, control=None,
+        n_jobs=None, memory=None, min_propensity=1e-3, random_state=None, verbose=0,
+        control=None,
     ):
         self.max_depth = max_depth
         self.min_node_size = min_node_size
@@ -334,6 +336,7 @@ memory, min_propensity, random_state, control
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     def _base_policy(self):

@@ -232,7 +232,7 @@ class CausalForest(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
         max_samples=0.5, honest=True, honesty_fraction=0.5, min_samples_leaf=5,
         max_depth=None, max_features=None, alpha=0.05, ci_group_size=2, max_bins=255,
         cv=5, n_jobs=None, memory=None, min_propensity=1e-3, random_state=None,
-        control=None,
+        verbose=0, control=None,
     ):
         self.outcome_model = outcome_model
         self.propensity_model = propensity_model
@@ -253,6 +253,7 @@ class CausalForest(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):

@@ -191,14 +191,14 @@ class DRPolicyForest(DRPolicyTree):
         self, *, outcome_model=None, propensity_model=None, n_estimators=100,
         max_samples=0.5, max_depth=2, min_node_size=1, split_step=1, search_depth=None,
         pooled_outcome=False, cv=5, n_jobs=None, memory=None, min_propensity=1e-3,
-        random_state=None, control=None,
+        random_state=None, verbose=0, control=None,
     ):
         super().__init__(
             outcome_model=outcome_model, propensity_model=propensity_model,
             max_depth=max_depth, min_node_size=min_node_size, split_step=split_step,
             search_depth=search_depth, pooled_outcome=pooled_outcome, cv=cv,
             n_jobs=n_jobs, memory=memory, min_propensity=min_propensity,
-            random_state=random_state, control=control,
+            random_state=random_state, verbose=verbose, control=control,
         )
         self.n_estimators = n_estimators
         self.max_samples = max_samples

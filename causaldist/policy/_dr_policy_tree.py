@@ -91,7 +91,7 @@ class DRPolicyTree(_CrossFitMixin, BaseCausalEstimator):
     def __init__(
         self, *, outcome_model=None, propensity_model=None, max_depth=2, min_node_size=1,
         split_step=1, search_depth=None, pooled_outcome=False, cv=5, n_jobs=None,
-        memory=None, min_propensity=1e-3, random_state=None, control=None,
+        memory=None, min_propensity=1e-3, random_state=None, verbose=0, control=None,
     ):
         self.outcome_model = outcome_model
         self.propensity_model = propensity_model
@@ -105,6 +105,7 @@ class DRPolicyTree(_CrossFitMixin, BaseCausalEstimator):
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     def _models_seeing_X(self):

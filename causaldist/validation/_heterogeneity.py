@@ -234,7 +234,7 @@ class HeterogeneityValidator(_CrossFitMixin, BaseCausalEstimator):
     def __init__(
         self, estimator=None, *, propensity_model=None, outcome_model=None, n_groups=4,
         cv=5, n_jobs=None, memory=None, min_propensity=1e-3, random_state=None,
-        control=None,
+        verbose=0, control=None,
     ):
         self.estimator = estimator
         self.propensity_model = propensity_model
@@ -245,6 +245,7 @@ class HeterogeneityValidator(_CrossFitMixin, BaseCausalEstimator):
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):
