@@ -69,7 +69,8 @@ class Counter:
         self.level = level
         self.done = 0
         self._lock = threading.Lock()
-        self._next = 0
+        self._step = 1 if progress.on(level + 1) else max(1, self.total // 10)
+        self._next = self._step
         self._silent = False
 
     def update(self, k=1):
@@ -78,9 +79,8 @@ class Counter:
             return
         with self._lock:
             self.done += k
-            step = 1 if self.progress.on(self.level + 1) else max(1, self.total // 10)
             if self.done >= self._next or self.done >= self.total:
-                self._next = (self.done // step + 1) * step
+                self._next = (self.done // self._step + 1) * self._step
                 self.progress(
                     self.level,
                     f"{self.what} {self.done}/{self.total} done, "

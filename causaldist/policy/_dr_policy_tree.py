@@ -115,6 +115,7 @@ class DRPolicyTree(_CrossFitMixin, BaseCausalEstimator):
         return PolicyTree(
             max_depth=self.max_depth, min_node_size=self.min_node_size,
             split_step=self.split_step, search_depth=self.search_depth,
+            verbose=self.verbose,
         )
 
     def _evaluator(self):
@@ -122,7 +123,7 @@ class DRPolicyTree(_CrossFitMixin, BaseCausalEstimator):
             outcome_model=self.outcome_model, propensity_model=self.propensity_model, cv=self.cv,
             n_jobs=self.n_jobs, memory=self.memory, min_propensity=self.min_propensity,
             random_state=self.random_state, control=self.control,
-            pooled_outcome=self.pooled_outcome,
+            pooled_outcome=self.pooled_outcome, verbose=self.verbose,
         )
 
     def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):
