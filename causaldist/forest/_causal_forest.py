@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
+from .._progress import Progress
 from ..base import BaseCausalEstimator, CATEMixin, _as_label_array
 from ..evaluation._ate import _att_terms
 from ..evaluation._inference import Estimate, _check_alpha, _linearised_ratio
@@ -90,6 +91,7 @@ def _forest_kwargs(est):
         honesty_fraction=est.honesty_fraction, min_leaf=est.min_samples_leaf,
         max_depth=est.max_depth, max_features=est.max_features, alpha=est.alpha,
         max_bins=est.max_bins,
+        progress=Progress(getattr(est, "verbose", 0), type(est).__name__),
     )
 
 
