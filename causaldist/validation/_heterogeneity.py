@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseCausalEstimator
 from ..evaluation._inference import Estimate, _check_alpha
+from .._progress import Progress
 from ..metrics import rank_average_treatment_effect
 from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
 from ._common import _cate_against, _cross_fit_cate, _is_fitted, _ols
@@ -514,6 +515,7 @@ class HeterogeneityValidator(_CrossFitMixin, BaseCausalEstimator):
                 self.cate_[:, k], self.scores_[:, k], target=target,
                 sample_weight=self.sample_weight_, n_bootstrap=n_bootstrap,
                 random_state=random_state,
+                verbose=Progress(self.verbose, f"{type(self).__name__} RATE of {arm}"),
             )
             for k, arm in enumerate(self._arms)
         }
