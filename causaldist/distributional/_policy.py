@@ -7,6 +7,7 @@ from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
+from .._progress import Progress
 from ..base import BaseCausalEstimator, _missing_treatment, _one_inner_thread
 from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
 from ._base import _DistributionalY
@@ -152,7 +153,7 @@ class DistributionalPolicyLearner(_DistributionalY, _CrossFitMixin, BaseCausalEs
         common = dict(
             propensity_model=self.propensity_model, grid=self.grid, cv=self.cv,
             n_jobs=self.n_jobs, memory=self.memory, min_propensity=self.min_propensity,
-            random_state=self.random_state, control=self.control,
+            random_state=self.random_state, control=self.control, verbose=self.verbose,
         )
         if self.method == "dr":
             return DistributionalDREvaluator(outcome_model=self.outcome_model, **common)
@@ -207,9 +208,15 @@ class DistributionalPolicyLearner(_DistributionalY, _CrossFitMixin, BaseCausalEs
             self.policy_, codes, terms, value = fit_policy(Mean().weights(ev.grid_))
             self.objective_path_ = [value]
             self.n_iter_ = 0
+            progress = Progress(self.verbose, type(self).__name__)
+            progress(1, f"linearisation start (the mean's policy): utility {value:.6g}")
             for _ in range(self.max_iter):
                 self.n_iter_ += 1
                 step = fit_policy(utility.gradient(terms.theta, ev.grid_))
+                progress(
+                    1, f"linearisation step {self.n_iter_}/{self.max_iter}: utility "
+                       f"{step[3]:.6g}, incumbent {value:.6g}, elapsed {progress.elapsed()}",
+                )
                 if np.array_equal(step[1], codes) or step[3] <= value:
                     break
                 self.policy_, codes, terms, value = step
