@@ -153,8 +153,11 @@ def test_policy_tree_plot_shows_every_node():
 
 
 def _dense_display_points(line, ax, per_segment=25):
-    """Points along a drawn line, in display coordinates (segments sampled)."""
-    xy = ax.transData.transform(np.asarray(line.get_xydata(), dtype=float))
+    """Points along a drawn line, in display coordinates (segments sampled).
+
+    Through the line's own transform: an ``axhline`` has its x in axes
+    coordinates."""
+    xy = line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float))
     if len(xy) < 2:
         return xy
     t = np.linspace(0.0, 1.0, per_segment)[:, None, None]
@@ -223,6 +226,26 @@ def test_legend_never_covers_the_curves(kind):
         UpliftCurveDisplay.from_predictions(y, sign * u, t, kind=kind, name=f"m{k}",
                                             ax=axes[0, 0])
     _assert_legend_clear(axes[0, 0])
+
+
+def test_toc_legend_never_covers_the_curves():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=800)
+    scores = np.maximum(x, 0) + rng.normal(size=800)
+    good = rank_average_treatment_effect(x, scores, random_state=0)
+    bad = rank_average_treatment_effect(-x, scores, random_state=0)
+    for res in (good, bad):  # a TOC above zero, one below
+        ax = plot_toc(res)
+        assert ax.get_legend()._loc != 0  # not "best"
+        _assert_legend_clear(ax)
+        plt.close("all")
+    # two TOCs sharing small axes: the legend moves up with the second
+    fig, axes = plt.subplots(2, 2, figsize=(9, 6))
+    plot_toc(good, ax=axes[0, 0])
+    plot_toc(bad, ax=axes[0, 0])
+    assert len(axes[0, 0].get_legend().get_texts()) == 2
+    _assert_legend_clear(axes[0, 0])
+    plt.close("all")
 
 
 def test_y_label_follows_the_outcome():

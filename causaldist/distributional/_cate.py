@@ -297,7 +297,7 @@ class DistributionalDRLearner(_DistributionalCATE):
     def __init__(
         self, *, outcome_model=None, propensity_model=None, final_model=None,
         featurizer=None, grid=None, cv=5, n_jobs=None, memory=None, min_propensity=1e-3,
-        random_state=None, control=None,
+        random_state=None, verbose=0, control=None,
     ):
         self.outcome_model = outcome_model
         self.propensity_model = propensity_model
@@ -309,6 +309,7 @@ class DistributionalDRLearner(_DistributionalCATE):
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     def _models_seeing_X(self):
@@ -493,7 +494,7 @@ class DistributionalTLearner(_DistributionalCATE):
 
     def __init__(
         self, *, outcome_model=None, grid=None, cv=5, n_jobs=None, memory=None,
-        min_propensity=1e-3, random_state=None, control=None,
+        min_propensity=1e-3, random_state=None, verbose=0, control=None,
     ):
         self.outcome_model = outcome_model
         self.grid = grid
@@ -502,6 +503,7 @@ class DistributionalTLearner(_DistributionalCATE):
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):

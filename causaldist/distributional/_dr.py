@@ -89,7 +89,8 @@ class DistributionalDREvaluator(_BarycenterEvaluator):
 
     def __init__(
         self, *, outcome_model=None, propensity_model=None, grid=None, cv=5,
-        n_jobs=None, memory=None, min_propensity=1e-3, random_state=None, control=None,
+        n_jobs=None, memory=None, min_propensity=1e-3, random_state=None, verbose=0,
+        control=None,
     ):
         self.outcome_model = outcome_model
         self.propensity_model = propensity_model
@@ -99,6 +100,7 @@ class DistributionalDREvaluator(_BarycenterEvaluator):
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     def _unit_terms(self, nuisances, y, t):

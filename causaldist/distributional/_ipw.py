@@ -86,7 +86,7 @@ class DistributionalIPWEvaluator(_BarycenterEvaluator):
 
     def __init__(
         self, *, propensity_model=None, normalize=False, grid=None, cv=5, n_jobs=None,
-        memory=None, min_propensity=1e-3, random_state=None, control=None,
+        memory=None, min_propensity=1e-3, random_state=None, verbose=0, control=None,
     ):
         self.propensity_model = propensity_model
         self.normalize = normalize
@@ -96,6 +96,7 @@ class DistributionalIPWEvaluator(_BarycenterEvaluator):
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     @property

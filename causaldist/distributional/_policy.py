@@ -7,6 +7,7 @@ from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
+from .._progress import Progress
 from ..base import BaseCausalEstimator, _missing_treatment, _one_inner_thread
 from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
 from ._base import _DistributionalY
@@ -120,7 +121,7 @@ class DistributionalPolicyLearner(_DistributionalY, _CrossFitMixin, BaseCausalEs
     def __init__(
         self, *, policy=None, utility=None, method="dr", outcome_model=None,
         propensity_model=None, grid=None, max_iter=20, cv=5, n_jobs=None, memory=None,
-        min_propensity=1e-3, random_state=None, control=None,
+        min_propensity=1e-3, random_state=None, verbose=0, control=None,
     ):
         self.policy = policy
         self.utility = utility
@@ -134,6 +135,7 @@ class DistributionalPolicyLearner(_DistributionalY, _CrossFitMixin, BaseCausalEs
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     def _base_policy(self):
@@ -151,7 +153,7 @@ class DistributionalPolicyLearner(_DistributionalY, _CrossFitMixin, BaseCausalEs
         common = dict(
             propensity_model=self.propensity_model, grid=self.grid, cv=self.cv,
             n_jobs=self.n_jobs, memory=self.memory, min_propensity=self.min_propensity,
-            random_state=self.random_state, control=self.control,
+            random_state=self.random_state, control=self.control, verbose=self.verbose,
         )
         if self.method == "dr":
             return DistributionalDREvaluator(outcome_model=self.outcome_model, **common)
@@ -206,9 +208,15 @@ class DistributionalPolicyLearner(_DistributionalY, _CrossFitMixin, BaseCausalEs
             self.policy_, codes, terms, value = fit_policy(Mean().weights(ev.grid_))
             self.objective_path_ = [value]
             self.n_iter_ = 0
+            progress = Progress(self.verbose, type(self).__name__)
+            progress(1, f"linearisation start (the mean's policy): utility {value:.6g}")
             for _ in range(self.max_iter):
                 self.n_iter_ += 1
                 step = fit_policy(utility.gradient(terms.theta, ev.grid_))
+                progress(
+                    1, f"linearisation step {self.n_iter_}/{self.max_iter}: utility "
+                       f"{step[3]:.6g}, incumbent {value:.6g}, elapsed {progress.elapsed()}",
+                )
                 if np.array_equal(step[1], codes) or step[3] <= value:
                     break
                 self.policy_, codes, terms, value = step
@@ -290,7 +298,7 @@ class DistributionalPolicyTree(DistributionalPolicyLearner):
     max_depth : int, default=2
     min_node_size : int, default=1
     utility, method, outcome_model, propensity_model, grid, max_iter, cv, n_jobs, \
-memory, min_propensity, random_state, control
+memory, min_propensity, random_state, verbose, control
         As in :class:`DistributionalPolicyLearner`.
 
     Attributes
@@ -319,7 +327,8 @@ memory, min_propensity, random_state, control
     def __init__(
         self, *, max_depth=2, min_node_size=1, utility=None, method="dr",
         outcome_model=None, propensity_model=None, grid=None, max_iter=20, cv=5,
-        n_jobs=None, memory=None, min_propensity=1e-3, random_state=None, control=None,
+        n_jobs=None, memory=None, min_propensity=1e-3, random_state=None, verbose=0,
+        control=None,
     ):
         self.max_depth = max_depth
         self.min_node_size = min_node_size
@@ -334,6 +343,7 @@ memory, min_propensity, random_state, control
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     def _base_policy(self):

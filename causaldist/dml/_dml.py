@@ -26,6 +26,7 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted
 
+from .._progress import Progress
 from ..base import BaseCausalEstimator, _as_label_array, _effect_columns, _fit_model
 from ..evaluation._inference import EffectInference, _check_alpha
 from ..model_selection._mixin import REGRESSOR, _CrossFitMixin, _fill_cross_fit_doc
@@ -611,7 +612,16 @@ class _Bootstrap:
             sw = None if sample_weight is None else sample_weight[rows]
             return owner._fit_final(F[rows], y_res[rows], t_res[rows], sw, None)
 
-        self.draws = Parallel(n_jobs=owner.n_jobs)(delayed(draw)(s) for s in seeds)
+        progress = Progress(getattr(owner, "verbose", 0), type(owner).__name__)
+        progress(1, f"bootstrapping the final stage: {owner.n_bootstraps} refits")
+        counter = progress.counter(owner.n_bootstraps, "bootstrap refits")
+        # Refits come back in order; the caller counts them, workers print nothing.
+        self.draws = []
+        for refit in Parallel(
+            n_jobs=owner.n_jobs, return_as="generator", verbose=progress.joblib_verbose
+        )(delayed(draw)(s) for s in seeds):
+            self.draws.append(refit)
+            counter.update()
 
     def theta(self, F):
         return self.point.theta(F)
@@ -723,7 +733,7 @@ class DML(_BaseDML):
         featurizer=None, fit_cate_intercept=True, effect_features=None,
         discrete_treatment=False, inference=None, n_bootstraps=100, n_repeats=1,
         repeat_aggregation="mean", cv=5, n_jobs=None, memory=None, min_propensity=1e-3,
-        random_state=None, control=None,
+        random_state=None, verbose=0, control=None,
     ):
         self.outcome_model = outcome_model
         self.treatment_model = treatment_model
@@ -741,6 +751,7 @@ class DML(_BaseDML):
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     def _fit_final(self, F, y_res, t_res, sample_weight, groups):

@@ -304,7 +304,7 @@ class LinearDML(_LinearFinalMixin, _BaseDML):
         fit_cate_intercept=True, effect_features=None, discrete_treatment=False,
         cov_type="HC1", inference="auto", n_bootstraps=100, n_repeats=1,
         repeat_aggregation="mean", cv=5, n_jobs=None, memory=None, min_propensity=1e-3,
-        random_state=None, control=None,
+        random_state=None, verbose=0, control=None,
     ):
         self.outcome_model = outcome_model
         self.treatment_model = treatment_model
@@ -322,6 +322,7 @@ class LinearDML(_LinearFinalMixin, _BaseDML):
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     def _fit_final(self, F, y_res, t_res, sample_weight, groups):

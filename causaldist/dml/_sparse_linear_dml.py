@@ -135,7 +135,8 @@ class SparseLinearDML(_LinearFinalMixin, _BaseDML):
         self, *, outcome_model=None, treatment_model=None, featurizer=None,
         fit_cate_intercept=True, effect_features=None, discrete_treatment=False,
         alpha="auto", alpha_cov="auto", n_repeats=1, repeat_aggregation="mean", cv=5,
-        n_jobs=None, memory=None, min_propensity=1e-3, random_state=None, control=None,
+        n_jobs=None, memory=None, min_propensity=1e-3, random_state=None, verbose=0,
+        control=None,
     ):
         self.outcome_model = outcome_model
         self.treatment_model = treatment_model
@@ -152,6 +153,7 @@ class SparseLinearDML(_LinearFinalMixin, _BaseDML):
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     def _fit_final(self, F, y_res, t_res, sample_weight, groups):

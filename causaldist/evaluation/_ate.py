@@ -169,7 +169,7 @@ class AverageTreatmentEffect(_CrossFitMixin, BaseCausalEstimator):
         memory=None,
         min_propensity=1e-3,
         random_state=None,
-        control=None,
+        verbose=0, control=None,
     ):
         self.method = method
         self.target = target
@@ -180,6 +180,7 @@ class AverageTreatmentEffect(_CrossFitMixin, BaseCausalEstimator):
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     @property

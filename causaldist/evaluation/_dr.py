@@ -102,7 +102,7 @@ class DREvaluator(_BasePolicyEvaluator):
         memory=None,
         min_propensity=1e-3,
         random_state=None,
-        control=None,
+        verbose=0, control=None,
         pooled_outcome=False,
     ):
         self.outcome_model = outcome_model
@@ -112,6 +112,7 @@ class DREvaluator(_BasePolicyEvaluator):
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
         self.pooled_outcome = pooled_outcome
 

@@ -87,7 +87,7 @@ class IPWEvaluator(_BasePolicyEvaluator):
         memory=None,
         min_propensity=1e-3,
         random_state=None,
-        control=None,
+        verbose=0, control=None,
     ):
         self.propensity_model = propensity_model
         self.normalize = normalize
@@ -96,6 +96,7 @@ class IPWEvaluator(_BasePolicyEvaluator):
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     @property

@@ -76,10 +76,11 @@ class SNIPWEvaluator(IPWEvaluator):
         memory=None,
         min_propensity=1e-3,
         random_state=None,
+        verbose=0,
         control=None,
     ):
         super().__init__(
             propensity_model=propensity_model, normalize=normalize, cv=cv,
             n_jobs=n_jobs, memory=memory, min_propensity=min_propensity,
-            random_state=random_state, control=control,
+            random_state=random_state, verbose=verbose, control=control,
         )

@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
+from .._progress import Progress
 from ..base import BaseCausalEstimator, CATEMixin, _as_label_array
 from ..evaluation._ate import _att_terms
 from ..evaluation._inference import Estimate, _check_alpha, _linearised_ratio
@@ -90,6 +91,7 @@ def _forest_kwargs(est):
         honesty_fraction=est.honesty_fraction, min_leaf=est.min_samples_leaf,
         max_depth=est.max_depth, max_features=est.max_features, alpha=est.alpha,
         max_bins=est.max_bins,
+        progress=Progress(getattr(est, "verbose", 0), type(est).__name__),
     )
 
 
@@ -232,7 +234,7 @@ class CausalForest(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
         max_samples=0.5, honest=True, honesty_fraction=0.5, min_samples_leaf=5,
         max_depth=None, max_features=None, alpha=0.05, ci_group_size=2, max_bins=255,
         cv=5, n_jobs=None, memory=None, min_propensity=1e-3, random_state=None,
-        control=None,
+        verbose=0, control=None,
     ):
         self.outcome_model = outcome_model
         self.propensity_model = propensity_model
@@ -253,6 +255,7 @@ class CausalForest(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):

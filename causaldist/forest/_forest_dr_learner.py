@@ -60,7 +60,7 @@ class ForestDRLearner(DRLearner):
             rs = self.random_state
             if isinstance(rs, np.random.RandomState):
                 rs = rs.randint(np.iinfo(np.int32).max)
-            return RegressionForest(random_state=rs)
+            return RegressionForest(random_state=rs, verbose=self.verbose)
         return super()._default_model(param)
 
     def _model(self, param):

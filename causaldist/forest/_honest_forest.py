@@ -10,6 +10,8 @@ import pickle
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 
+from .._progress import Progress
+
 from ._kernels import grow_tree, oob_accumulate, predict_forest
 
 __all__ = []
@@ -92,9 +94,13 @@ def _draw_group(rng, n_units, units, group_size, n_sub, honest, honesty_fraction
 
 def _grow_chunk(
     seeds, Xb, n_bins, Y, T, w, mode, n_units, units, group_size, n_sub, honest,
-    honesty_fraction, min_leaf, max_depth, mtry, alpha, oob,
+    honesty_fraction, min_leaf, max_depth, mtry, alpha, oob, counter=None,
 ):
-    """Grow the trees of the little bags seeded by ``seeds`` (one joblib task)."""
+    """Grow the trees of the little bags seeded by ``seeds`` (one joblib task).
+
+    ``counter`` (a :class:`causaldist._progress.Counter`) counts each tree
+    grown; a copy sent to another process stays silent.
+    """
     n = Xb.shape[1]
     trees = []
     split_counts = np.zeros((4, Xb.shape[0]))
@@ -121,6 +127,8 @@ def _grow_chunk(
                 oob_accumulate(Xb, feat, sbin, left, right, root, stats, in_bag, acc, cnt)
                 in_bag[s_idx] = False
                 in_bag[e_idx] = False
+            if counter is not None:
+                counter.update()
     return trees, split_counts, acc, cnt
 
 
@@ -212,13 +220,14 @@ class _Forest:
 def grow_forest(
     X, Y, T, w, *, mode, n_estimators, group_size, max_samples, honest, honesty_fraction,
     min_leaf, max_depth, max_features, alpha, max_bins, clusters, random_state, n_jobs,
-    oob=True,
+    oob=True, progress=None,
 ):
     """Grow ``n_estimators`` honest trees in little bags of ``group_size``.
 
     Returns the flat forest, the grf split-frequency importances, and the
     out-of-bag sums of the leaf statistics with their tree counts (None
-    when ``oob`` is false).
+    when ``oob`` is false). ``progress`` (a
+    :class:`causaldist._progress.Progress`) reports the trees grown.
     """
     n, p = X.shape
     rs = np.random.RandomState(random_state) if not isinstance(
@@ -252,10 +261,18 @@ def grow_forest(
     Y = np.ascontiguousarray(Y, dtype=np.float64)
     w = np.ascontiguousarray(w, dtype=np.float64)
     jobs = effective_n_jobs(n_jobs)
-    results = Parallel(n_jobs=jobs, prefer="threads")(
+    progress = Progress(0) if progress is None else progress
+    progress(
+        1, f"growing {n_groups * group_size} trees ({n_groups} little bags of "
+           f"{group_size}) on subsamples of {n_sub} of {n_units} units",
+    )
+    # The threads count the trees as they grow them: a chunk is a thread's
+    # whole share, so counting finished chunks would report only at the end.
+    counter = progress.counter(n_groups * group_size, "trees") if progress.on(1) else None
+    results = Parallel(n_jobs=jobs, prefer="threads", verbose=progress.joblib_verbose)(
         delayed(_grow_chunk)(
             chunk, Xb, n_bins, Y, T, w, mode, n_units, units, group_size, n_sub, honest,
-            honesty_fraction, int(min_leaf), depth, mtry, float(alpha), oob,
+            honesty_fraction, int(min_leaf), depth, mtry, float(alpha), oob, counter,
         )
         for chunk in _chunks(seeds, jobs)
     )

@@ -8,6 +8,7 @@ from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._progress import Progress
 from ..policy import DRPolicyTree, PolicyTree
 from ..policy._reward_policy import _RewardPolicy
 from ..model_selection._mixin import _fill_cross_fit_doc
@@ -41,6 +42,11 @@ class PolicyForest(_RewardPolicy):
     n_jobs : int, default=None
         Trees fitted in parallel with joblib.
     random_state : int, RandomState instance or None, default=None
+    verbose : int, default=0
+        Progress on standard output: 1 the trees fitted at every tenth of
+        ``n_estimators`` with the elapsed time, 2 every tree, 3 and more also
+        joblib's own messages. Worker processes print nothing; the trees do
+        not depend on it.
 
     Attributes
     ----------
@@ -72,11 +78,12 @@ class PolicyForest(_RewardPolicy):
         "search_depth": [Interval(Integral, 1, 3, closed="both"), None],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     def __init__(
         self, n_estimators=100, max_samples=0.5, max_depth=2, min_node_size=1,
-        split_step=1, search_depth=None, n_jobs=None, random_state=None,
+        split_step=1, search_depth=None, n_jobs=None, random_state=None, verbose=0,
     ):
         self.n_estimators = n_estimators
         self.max_samples = max_samples
@@ -86,6 +93,7 @@ class PolicyForest(_RewardPolicy):
         self.search_depth = search_depth
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, rewards, sample_weight=None):
@@ -112,9 +120,18 @@ class PolicyForest(_RewardPolicy):
             max_depth=self.max_depth, min_node_size=self.min_node_size,
             split_step=self.split_step, search_depth=self.search_depth,
         )
-        self.estimators_ = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_tree)(params, X, R, sw, rows) for rows in subsamples
-        )
+        progress = Progress(self.verbose, type(self).__name__)
+        progress(1, f"fitting {self.n_estimators} depth-{self.max_depth} trees on "
+                    f"subsamples of {size} units")
+        counter = progress.counter(self.n_estimators, "trees")
+        # Trees come back in order as they finish; the caller counts them, so
+        # that workers print nothing.
+        self.estimators_ = []
+        for tree in Parallel(
+            n_jobs=self.n_jobs, return_as="generator", verbose=progress.joblib_verbose
+        )(delayed(_fit_tree)(params, X, R, sw, rows) for rows in subsamples):
+            self.estimators_.append(tree)
+            counter.update()
         self.welfare_ = self._welfare(X, R, sw)
         return self
 
@@ -191,14 +208,14 @@ class DRPolicyForest(DRPolicyTree):
         self, *, outcome_model=None, propensity_model=None, n_estimators=100,
         max_samples=0.5, max_depth=2, min_node_size=1, split_step=1, search_depth=None,
         pooled_outcome=False, cv=5, n_jobs=None, memory=None, min_propensity=1e-3,
-        random_state=None, control=None,
+        random_state=None, verbose=0, control=None,
     ):
         super().__init__(
             outcome_model=outcome_model, propensity_model=propensity_model,
             max_depth=max_depth, min_node_size=min_node_size, split_step=split_step,
             search_depth=search_depth, pooled_outcome=pooled_outcome, cv=cv,
             n_jobs=n_jobs, memory=memory, min_propensity=min_propensity,
-            random_state=random_state, control=control,
+            random_state=random_state, verbose=verbose, control=control,
         )
         self.n_estimators = n_estimators
         self.max_samples = max_samples
@@ -208,7 +225,7 @@ class DRPolicyForest(DRPolicyTree):
             n_estimators=self.n_estimators, max_samples=self.max_samples,
             max_depth=self.max_depth, min_node_size=self.min_node_size,
             split_step=self.split_step, search_depth=self.search_depth,
-            n_jobs=self.n_jobs, random_state=self.random_state,
+            n_jobs=self.n_jobs, random_state=self.random_state, verbose=self.verbose,
         )
 
     def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):

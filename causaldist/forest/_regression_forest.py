@@ -38,6 +38,10 @@ class RegressionForest(RegressorMixin, BaseEstimator):
         Trees grown (and rows predicted) in parallel with joblib threads
         (the compiled kernels release the GIL).
     random_state : int, RandomState instance or None, default=None
+    verbose : int, default=0
+        Progress on standard output: 1 the trees grown at every tenth of
+        the forest with the elapsed time, 2 every tree, 3 and more also
+        joblib's own messages. The forest does not depend on it.
 
     Attributes
     ----------
@@ -68,12 +72,13 @@ class RegressionForest(RegressorMixin, BaseEstimator):
         **_FOREST_CONSTRAINTS,
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     def __init__(
         self, *, n_estimators=200, max_samples=0.5, honest=True, honesty_fraction=0.5,
         min_samples_leaf=5, max_depth=None, max_features=None, alpha=0.05,
-        ci_group_size=2, max_bins=255, n_jobs=None, random_state=None,
+        ci_group_size=2, max_bins=255, n_jobs=None, random_state=None, verbose=0,
     ):
         self.n_estimators = n_estimators
         self.max_samples = max_samples
@@ -87,6 +92,7 @@ class RegressionForest(RegressorMixin, BaseEstimator):
         self.max_bins = max_bins
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, groups=None):

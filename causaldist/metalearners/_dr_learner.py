@@ -101,7 +101,7 @@ class DRLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
     def __init__(
         self, *, outcome_model=None, propensity_model=None, final_model=None,
         pooled_outcome=False, effect_features=None, cv=5, n_jobs=None, memory=None,
-        min_propensity=1e-3, random_state=None, control=None,
+        min_propensity=1e-3, random_state=None, verbose=0, control=None,
     ):
         self.outcome_model = outcome_model
         self.propensity_model = propensity_model
@@ -113,6 +113,7 @@ class DRLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):

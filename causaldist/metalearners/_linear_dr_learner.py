@@ -94,7 +94,7 @@ class LinearDRLearner(DRLearner):
         self, *, outcome_model=None, propensity_model=None, featurizer=None,
         fit_cate_intercept=True, effect_features=None, cov_type="HC1", n_repeats=1,
         repeat_aggregation="mean", pooled_outcome=False, cv=5, n_jobs=None, memory=None,
-        min_propensity=1e-3, random_state=None, control=None,
+        min_propensity=1e-3, random_state=None, verbose=0, control=None,
     ):
         self.outcome_model = outcome_model
         self.propensity_model = propensity_model
@@ -110,6 +110,7 @@ class LinearDRLearner(DRLearner):
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     def _allows_nan(self):

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 from joblib import Parallel, delayed
 
+from .._progress import Progress, progress_of
 from ..evaluation._inference import Estimate
 from ._checks import _binary_treatment, _check_1d
 
@@ -238,7 +239,7 @@ def _rate_score(
 def rank_average_treatment_effect(
     priorities, scores=None, *, y=None, treatment=None, propensity=None, target="AUTOC",
     q=None, sample_weight=None, n_bootstrap=200, control=None, random_state=None,
-    n_jobs=None,
+    n_jobs=None, verbose=0,
 ):
     """Rank-weighted average treatment effect of a prioritisation rule (RATE).
 
@@ -285,6 +286,11 @@ def rank_average_treatment_effect(
     random_state : int, Generator or None, default=None
     n_jobs : int, default=None
         Parallel bootstrap chunks (joblib).
+    verbose : int, default=0
+        Progress on standard output: 1 a line when the bootstrap starts and
+        when it ends (the estimate and its standard error, the elapsed
+        time), 2 a line per chunk of replicates, 3 and more also joblib's own
+        messages. The result does not depend on it.
 
     Returns
     -------
@@ -314,6 +320,8 @@ def rank_average_treatment_effect(
         raise ValueError(f"target must be 'AUTOC' or 'QINI'; got {target!r}.")
     if not isinstance(n_bootstrap, numbers.Integral) or n_bootstrap < 2:
         raise ValueError(f"n_bootstrap must be an integer >= 2; got {n_bootstrap!r}.")
+    if not isinstance(verbose, (numbers.Integral, Progress)):
+        raise TypeError(f"verbose must be an int; got {type(verbose).__name__}.")
     s, g, sw, name = _prepare(
         priorities, scores, y, treatment, propensity, sample_weight, control
     )
@@ -347,10 +355,24 @@ def rank_average_treatment_effect(
         seeds = np.random.SeedSequence(
             np.random.default_rng(random_state).integers(2**63)
         ).spawn(len(sizes))
-        parts = Parallel(n_jobs=n_jobs)(
+        progress = progress_of(verbose, "rank_average_treatment_effect")
+        progress(
+            1, f"bootstrapping the {target}: {n_bootstrap} replicates of {g.size} "
+               f"units in {len(sizes)} chunk(s)",
+        )
+        parts = []
+        # Chunks come back in order; the caller reports them, workers print nothing.
+        for part in Parallel(
+            n_jobs=n_jobs, return_as="generator", verbose=progress.joblib_verbose
+        )(
             delayed(_bootstrap_chunk)(g, sw, starts, q, target, seed, size)
             for seed, size in zip(seeds, sizes)
-        )
+        ):
+            parts.append(part)
+            progress(
+                2, f"chunk {len(parts)}/{len(sizes)} ({sizes[len(parts) - 1]} "
+                   f"replicates), elapsed {progress.elapsed()}",
+            )
         boot = np.concatenate([p[0] for p in parts])
         boot_toc = np.concatenate([p[1] for p in parts])
         stderr = np.std(boot, ddof=1)
@@ -366,6 +388,10 @@ def rank_average_treatment_effect(
             f"{g.size} units and n_bootstrap={n_bootstrap}: too few units or "
             "replicates for inference."
         )
+    progress(
+        1, f"bootstrap done in {progress.elapsed()}: {target} {float(estimate[0]):.6g} "
+           f"(stderr {float(stderr):.6g})",
+    )
     return RATEResult(
         float(estimate[0]), float(stderr), target=target, q=q, toc=toc[0],
         toc_stderr=toc_stderr, n_bootstrap=n_bootstrap, n=int(g.size),

@@ -11,6 +11,7 @@ nuisance.
 import hashlib
 import inspect
 import marshal
+import time
 from dataclasses import dataclass, field
 from numbers import Integral
 
@@ -28,6 +29,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_memory
 from threadpoolctl import threadpool_limits
 
+from .._progress import progress_of, seconds
 from ..base import _fit_model, _warn
 
 __all__ = ["Nuisances", "make_folds", "cross_fit"]
@@ -478,13 +480,15 @@ def _fit_fold(
 ):
     sw = (lambda idx: None) if sample_weight is None else (lambda idx: sample_weight[idx])
     rows = lambda idx: _safe_indexing(X, idx)  # noqa: E731 (arrays and DataFrames)
-    preds, models = {}, {}
+    preds, models, times = {}, {}, {}
     # Workers beside each other must not each start a thread per core.
     with threadpool_limits(inner_threads):
+        start = time.perf_counter()
         if propensity_model is not None:
             model = _fit_model(propensity_model, rows(train), t[train], sw(train))
             preds["propensity"] = _predict_proba(model, rows(test), n_arms)
             models["propensity"] = model
+            times["propensity"], start = time.perf_counter() - start, time.perf_counter()
         if outcome_model is not None:
             if pooled_outcome:
                 model = _fit_model(
@@ -497,17 +501,22 @@ def _fit_fold(
                     idx = train[t[train] == a]
                     model.append(_fit_model(outcome_model, rows(idx), y[idx], sw(idx)))
             models["outcome"] = model
+            times["outcome"], start = time.perf_counter() - start, time.perf_counter()
         if marginal_model is not None:
             model = _fit_model(marginal_model, rows(train), y[train], sw(train))
             preds["marginal"], models["marginal"] = _predict_outcome(model, rows(test)), model
+            times["marginal"], start = time.perf_counter() - start, time.perf_counter()
         if treatment_model is not None:
             model = _fit_model(treatment_model, rows(train), t[train], sw(train))
             pred = np.asarray(model.predict(rows(test)), dtype=np.float64)
             preds["treatment"], models["treatment"] = pred.reshape((-1,) + t.shape[1:]), model
+            times["treatment"] = time.perf_counter() - start
         scores = _score_fold(
             models, test, X, y, t, n_arms, pooled_outcome, sample_weight
         ) if score else {}
-    return test, preds, models, scores
+    # The fit times travel back with the results: the caller reports them, so
+    # that worker processes print nothing.
+    return test, preds, models, scores, times
 
 
 def _predict_outcome_into(out, model, X_test, test, n):
@@ -531,16 +540,19 @@ def _predict_outcome_into(out, model, X_test, test, n):
 def _cross_fit(
     X, y, treatment, n_arms, folds, propensity_model, outcome_model, marginal_model,
     pooled_outcome, sample_weight, min_propensity, n_jobs, code_key=None,
-    treatment_model=None, score=False,
+    treatment_model=None, score=False, progress=None,
 ):
     # code_key only enters the cache key (see _code_key). One inner thread per
     # fit whether the folds run in parallel or not: OpenMP threads that spin
     # beside other work made a DR-learner fit 16x slower on a busy 2-core
     # machine; parallelism comes from n_jobs.
     inner = 1
+    progress = progress_of(progress, "cross_fit")
     # Folds come back one at a time and their predictions go straight into the
     # output arrays, so the out-of-fold predictions exist once, not twice.
-    results = Parallel(n_jobs=n_jobs, return_as="generator")(
+    results = Parallel(
+        n_jobs=n_jobs, return_as="generator", verbose=progress.joblib_verbose
+    )(
         delayed(_fit_fold)(
             train, test, X, y, treatment, n_arms, propensity_model, outcome_model,
             marginal_model, pooled_outcome, sample_weight, inner, treatment_model, score,
@@ -552,7 +564,9 @@ def _cross_fit(
         folds=list(folds), n_arms=n_arms, pooled_outcome=pooled_outcome,
         min_propensity=min_propensity,
     )
-    for test, preds, models, scores in results:
+    for fold, (test, preds, models, scores, times) in enumerate(results, 1):
+        if progress.on(2):
+            _report_fold(progress, fold, folds, times, outcome_model, pooled_outcome, n_arms)
         for name, pred in preds.items():
             if getattr(out, name) is None:
                 setattr(out, name, np.empty((n,) + pred.shape[1:], dtype=np.float64))
@@ -576,6 +590,21 @@ def _cross_fit(
     if out.propensity is not None:
         out.propensity, out.n_clipped = _clip_propensity(out.propensity, min_propensity)
     return out
+
+
+def _report_fold(progress, fold, folds, times, outcome_model, pooled_outcome, n_arms):
+    """One line per fold: its sizes and the fit time of every nuisance role."""
+    parts = []
+    for role, took in times.items():
+        per_arm = role == "outcome" and not pooled_outcome and n_arms
+        what = f"outcome ({n_arms} arms)" if per_arm else role
+        parts.append(f"{what} {seconds(took)}")
+    train, test = folds[fold - 1]
+    progress(
+        2,
+        f"fold {fold}/{len(folds)} (train {train.size}, test {test.size}): "
+        + ", ".join(parts),
+    )
 
 
 def _clip_propensity(proba, min_propensity, clipping="renormalise"):
@@ -721,6 +750,7 @@ def cross_fit(
     memory=None,
     warn=True,
     score=False,
+    verbose=0,
 ):
     """Fit every requested nuisance once per fold and predict it out of fold.
 
@@ -783,6 +813,11 @@ def cross_fit(
     score : bool, default=False
         Record each fitted model's own ``score`` on its test fold in
         ``Nuisances.scores`` (one extra prediction per model and fold).
+    verbose : int, default=0
+        Progress on standard output: 1 a line for the stage (the roles
+        fitted, the folds, the elapsed time, whether ``memory`` had it
+        cached), 2 a line per fold with each role's fit time, 3 and more also
+        joblib's own messages. Worker processes print nothing.
 
     Returns
     -------
@@ -880,12 +915,26 @@ def cross_fit(
                 "faithfully, so its cross-fitting is not cached."
             )
         else:
-            fn = memory.cache(_cross_fit, ignore=["n_jobs"])
-    out = fn(
+            fn = memory.cache(_cross_fit, ignore=["n_jobs", "progress"])
+    progress, start = progress_of(verbose, "cross_fit"), time.perf_counter()
+    args = (
         X, y, treatment, n_arms, folds, *models[:3],
         bool(pooled_outcome), sample_weight, float(min_propensity), n_jobs, key,
-        treatment_model=models[3], score=bool(score),
     )
+    roles = [r for r, m in zip(("propensity", "outcome", "marginal", "treatment"), models)
+             if m is not None]
+    if progress.on(1):
+        cached = fn is not _cross_fit and fn.check_call_in_cache(
+            *args, treatment_model=models[3], score=bool(score)
+        )
+        progress(
+            1,
+            f"cross-fitting {', '.join(roles)} on {len(folds)} folds of {n} units"
+            + (" (memory: cached, loading)" if cached else
+               " (memory: not cached, fitting)" if fn is not _cross_fit else ""),
+        )
+    out = fn(*args, treatment_model=models[3], score=bool(score), progress=progress)
+    progress(1, f"cross-fitting done in {seconds(time.perf_counter() - start)}")
     if warn and out.n_clipped:
         _warn(
             f"{out.n_clipped} of {n} units had an estimated propensity "

@@ -13,6 +13,7 @@ from sklearn.preprocessing import SplineTransformer, StandardScaler
 from sklearn.linear_model import Ridge
 from sklearn.utils._param_validation import HasMethods, Interval
 
+from .._progress import Progress
 from ._crossfit import Nuisances, cross_fit, make_folds
 
 __all__ = []
@@ -179,6 +180,9 @@ def _shared_stage(
         # A private instance switch (set by causaldist.compat.econml): econml's
         # clipping of each propensity to [c, 1 - c] without renormalising.
         clipping = getattr(owner, "_propensity_clipping", "renormalise")
+        progress = Progress(getattr(owner, "verbose", 0), type(owner).__name__)
+        if repeat:
+            progress(1, f"cross-fitting repetition {repeat + 1}")
         nuis = cross_fit(
             X, y, t, n_arms=n_arms, folds=folds, pooled_outcome=pooled_outcome,
             sample_weight=sample_weight,
@@ -187,7 +191,7 @@ def _shared_stage(
             # Another private switch of the econml adapters: record each
             # nuisance model's held-out score (econml's nuisance_scores_*).
             score=getattr(owner, "_score_nuisances", False),
-            **models,
+            verbose=progress, **models,
         )
         if clipping != "renormalise":
             from ._crossfit import _clip_propensity
@@ -217,8 +221,9 @@ class _CrossFitMixin:
     :class:`~causaldist.base.BaseCausalEstimator`. It owns ``cv``, ``n_jobs``,
     ``memory``, ``min_propensity`` and ``random_state`` with their
     constraints, the routed ``groups`` and known ``propensity`` fit
-    parameters, the default models (``DEFAULT_MODELS``) and the overlap
-    report and warning. Subclasses call :meth:`_cross_fit` from ``_fit``.
+    parameters, the default models (``DEFAULT_MODELS``), ``verbose`` and the
+    overlap report and warning. Subclasses call :meth:`_cross_fit` from
+    ``_fit``.
     """
 
     __metadata_request__fit = {"treatment": True, "groups": True, "propensity": True}
@@ -229,6 +234,7 @@ class _CrossFitMixin:
         "memory": [None, str, HasMethods(["cache"])],
         "min_propensity": [Interval(Real, 0, 0.5, closed="left")],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     _fit_params = ("groups", "propensity")
@@ -309,6 +315,13 @@ _CROSS_FIT_PARAMS_DOC = """cv : int, cross-validation generator or iterable, def
     random_state : int, RandomState instance or None, default=None
         Shuffling of the folds and seed of the default models (``None``:
         unshuffled, deterministic folds).
+    verbose : int, default=0
+        Progress on standard output, as scikit-learn's ``verbose``: 0 silent,
+        1 a line per stage (cross-fitting with its elapsed time and
+        ``memory`` cache hits; bootstraps, searches and forests where the
+        estimator has them), 2 a line per fold with each nuisance's fit time
+        (per search, chunk or tree elsewhere), 3 and more also joblib's own
+        messages. Results do not depend on it.
     control : label, default=None
         The control arm ``categories_[0]``; ``None`` means a 0/False label
         or an arm named "control", else the smallest label with a warning."""

@@ -295,6 +295,9 @@ def plot_uplift_curve(y_true, uplift, treatment, *, ax=None, **kwargs):
 def plot_toc(result, *, ax=None, alpha=0.05, label=None, **kwargs):
     """Draw the TOC curve of a RATE result with its pointwise bootstrap band.
 
+    The legend goes in a band above the curves and bands, never over them
+    (as on :class:`UpliftCurveDisplay`).
+
     Parameters
     ----------
     result : RATEResult
@@ -344,5 +347,7 @@ def plot_toc(result, *, ax=None, alpha=0.05, label=None, **kwargs):
     ax.set_xlabel("treated fraction q")
     ax.set_ylabel("TOC(q)")
     ax.set_title("Targeting operator characteristic")
-    ax.legend(loc="best")
+    # As the uplift curves': a band above the curves and their bands (re-done
+    # when another TOC is drawn on the same axes), never over the data.
+    _legend_clear_of_data(ax)
     return ax

@@ -92,7 +92,7 @@ class DRPolicyTree(_CrossFitMixin, BaseCausalEstimator):
     def __init__(
         self, *, outcome_model=None, propensity_model=None, max_depth=2, min_node_size=1,
         split_step=1, search_depth=None, pooled_outcome=False, cv=5, n_jobs=None,
-        memory=None, min_propensity=1e-3, random_state=None, control=None,
+        memory=None, min_propensity=1e-3, random_state=None, verbose=0, control=None,
     ):
         self.outcome_model = outcome_model
         self.propensity_model = propensity_model
@@ -106,6 +106,7 @@ class DRPolicyTree(_CrossFitMixin, BaseCausalEstimator):
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     def _models_seeing_X(self):
@@ -115,6 +116,7 @@ class DRPolicyTree(_CrossFitMixin, BaseCausalEstimator):
         return PolicyTree(
             max_depth=self.max_depth, min_node_size=self.min_node_size,
             split_step=self.split_step, search_depth=self.search_depth,
+            verbose=self.verbose,
         )
 
     def _evaluator(self):
@@ -122,7 +124,7 @@ class DRPolicyTree(_CrossFitMixin, BaseCausalEstimator):
             outcome_model=self.outcome_model, propensity_model=self.propensity_model, cv=self.cv,
             n_jobs=self.n_jobs, memory=self.memory, min_propensity=self.min_propensity,
             random_state=self.random_state, control=self.control,
-            pooled_outcome=self.pooled_outcome,
+            pooled_outcome=self.pooled_outcome, verbose=self.verbose,
         )
 
     def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):

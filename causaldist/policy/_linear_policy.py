@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._progress import Progress
 from ._reward_policy import _RewardPolicy
 
 __all__ = ["LinearPolicy"]
@@ -113,6 +114,11 @@ class LinearPolicy(_RewardPolicy):
     random_state : int, RandomState instance or None, default=0
         Seed of the random starts; the default fixes it, so that ``fit`` is
         deterministic.
+    verbose : int, default=0
+        Progress on standard output: 1 a line per start (its hard-rule
+        welfare, the best so far, the elapsed time), 2 also a line per
+        temperature of each start's annealing. The policy does not depend
+        on it.
 
     Attributes
     ----------
@@ -170,16 +176,19 @@ class LinearPolicy(_RewardPolicy):
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "n_restarts": [Interval(Integral, 0, None, closed="left")],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     def __init__(
-        self, alpha=1e-3, temperature=None, max_iter=100, n_restarts=2, random_state=0
+        self, alpha=1e-3, temperature=None, max_iter=100, n_restarts=2, random_state=0,
+        verbose=0,
     ):
         self.alpha = alpha
         self.temperature = temperature
         self.max_iter = max_iter
         self.n_restarts = n_restarts
         self.random_state = random_state
+        self.verbose = verbose
 
     def _schedule(self):
         if self.temperature is None:
@@ -228,12 +237,22 @@ class LinearPolicy(_RewardPolicy):
             G = G / scale
 
         starts = self._starts(Xs, G, R, w, sw)
+        progress = Progress(self.verbose, type(self).__name__)
         best = None
-        for name, theta in starts:
-            for theta, n_iter in self._anneal(theta, Xs, G, w, schedule):
+        for j, (name, theta) in enumerate(starts, 1):
+            for step, (theta, n_iter) in enumerate(self._anneal(theta, Xs, G, w, schedule)):
                 welfare = w @ R[np.arange(n), _codes(Xs, theta, k)]
                 if best is None or welfare > best[0]:
                     best = (welfare, theta, name, n_iter)
+                if step:
+                    progress(
+                        2, f"start {name}, temperature {schedule[step - 1]:g}: welfare "
+                           f"{welfare:.6g} after {n_iter} iterations",
+                    )
+            progress(
+                1, f"start {j}/{len(starts)} ({name}) done: welfare {welfare:.6g}, best "
+                   f"{best[0]:.6g} (start {best[2]}), elapsed {progress.elapsed()}",
+            )
         _, theta, self.start_, self.n_iter_ = best
 
         B = theta[: p * k].reshape(p, k) / sd[:, None]

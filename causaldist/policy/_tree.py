@@ -1,5 +1,6 @@
 """Exact (exhaustive) policy trees on a reward matrix."""
 
+import time
 from numbers import Integral
 
 import numpy as np
@@ -7,6 +8,7 @@ from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._progress import Progress, seconds
 from ._reward_policy import _RewardPolicy, check_rewards
 from ._tree_kernels import best_depth1, best_depth2_root, best_depth3_root
 
@@ -58,6 +60,13 @@ class PolicyTree(_RewardPolicy):
         (depth 2 and 3) in parallel; the tree is the same for any value.
         ``None`` means 1 unless in a :obj:`joblib.parallel_backend` context,
         ``-1`` means all processors.
+    verbose : int, default=0
+        Progress on standard output: 1 a line when the search starts and
+        when it ends (the tree's value, the elapsed time), 2 also a line per
+        exact search (the node, its units, the best value found, the
+        incumbent a depth-3 search must beat, its time). The searches over
+        root features run inside compiled kernels, so a line comes per
+        search, not per feature. The tree does not depend on it.
 
     Attributes
     ----------
@@ -94,16 +103,19 @@ class PolicyTree(_RewardPolicy):
         "split_step": [Interval(Integral, 1, None, closed="left")],
         "search_depth": [Interval(Integral, 1, 3, closed="both"), None],
         "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
     }
 
     def __init__(
-        self, max_depth=2, min_node_size=1, split_step=1, search_depth=None, n_jobs=None
+        self, max_depth=2, min_node_size=1, split_step=1, search_depth=None, n_jobs=None,
+        verbose=0,
     ):
         self.max_depth = max_depth
         self.min_node_size = min_node_size
         self.split_step = split_step
         self.search_depth = search_depth
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, rewards, sample_weight=None):
@@ -136,12 +148,27 @@ class PolicyTree(_RewardPolicy):
         nodes = {
             k: [] for k in ("feature", "threshold", "left", "right", "action", "value", "n_samples")
         }
-        self._grow(R, ranks, G, np.arange(X.shape[0], dtype=np.int64), self.max_depth, nodes)
+        progress = Progress(self.verbose, type(self).__name__)
+        progress(
+            1,
+            f"searching a depth-{self.max_depth} tree (exact searches of depth "
+            f"{self._search_depth}) on {X.shape[0]} units, {X.shape[1]} features, "
+            f"{R.shape[1]} actions",
+        )
+        self._grow(
+            R, ranks, G, np.arange(X.shape[0], dtype=np.int64), self.max_depth, nodes,
+            progress,
+        )
         self.tree_ = {k: np.asarray(v) for k, v in nodes.items()}
         self.welfare_ = self._welfare(X, rewards, sw)
+        progress(
+            1,
+            f"search done in {progress.elapsed()}: {len(nodes['feature'])} nodes, "
+            f"welfare (mean reward) {self.welfare_:.6g}",
+        )
         return self
 
-    def _grow(self, R, ranks, G, sel, depth, nodes):
+    def _grow(self, R, ranks, G, sel, depth, nodes, progress):
         """Append the subtree for the units ``sel`` and return its node id."""
         m = self.min_node_size
         node = len(nodes["feature"])
@@ -152,18 +179,34 @@ class PolicyTree(_RewardPolicy):
         feature, rank = -1, -1
         search = min(depth, self._search_depth)
         if search >= 2 and sel.size >= 2 * m:
+            clock = time.perf_counter()
             values, splits = best_depth2_root(
                 R, ranks, sel, G, m, self.split_step, n_jobs=self.n_jobs
             )
             if np.isfinite(values).any():
                 feature = int(np.argmax(values))
                 rank = int(splits[feature])
+            if progress.on(2):
+                best = f"total reward {values[feature]:.6g}" if feature >= 0 else "no split"
+                progress(
+                    2,
+                    f"node {node} ({sel.size} units): depth-2 search over "
+                    f"{ranks.shape[0]} root features, {best}, "
+                    f"{seconds(time.perf_counter() - clock)}",
+                )
             if search >= 3 and feature >= 0:
                 # Exact depth 3: start from the depth-2 root, whose children's
                 # exact depth-2 value is the bar a better root must clear.
                 go_left = ranks[feature, sel] <= rank
                 start = self._value2(R, ranks, G, sel[go_left]) + self._value2(
                     R, ranks, G, sel[~go_left]
+                )
+                clock = time.perf_counter()
+                progress(
+                    2,
+                    f"node {node} ({sel.size} units): depth-3 search over "
+                    f"{ranks.shape[0]} root features, incumbent total reward {start:.6g} "
+                    "(the depth-2 root's split)",
                 )
                 values3, splits3 = best_depth3_root(
                     R, ranks, sel, G, m, self.split_step, start, seeds=splits,
@@ -172,6 +215,16 @@ class PolicyTree(_RewardPolicy):
                 if (splits3 >= 0).any():
                     feature = int(np.argmax(np.where(splits3 >= 0, values3, -np.inf)))
                     rank = int(splits3[feature])
+                if progress.on(2):
+                    won = (
+                        f"total reward {values3[feature]:.6g}" if (splits3 >= 0).any()
+                        else "the incumbent stands"
+                    )
+                    progress(
+                        2,
+                        f"node {node}: depth-3 search done, {won}, "
+                        f"{seconds(time.perf_counter() - clock)}",
+                    )
         elif search == 1:
             _, feature, rank, _, _ = best_depth1(R, ranks, sel, m)
         if feature < 0:
@@ -185,8 +238,10 @@ class PolicyTree(_RewardPolicy):
         nodes["threshold"][node] = (u[rank] + u[rank + 1]) / 2
         nodes["action"][node] = -1
         go_left = ranks[feature, sel] <= rank
-        nodes["left"][node] = self._grow(R, ranks, G, sel[go_left], depth - 1, nodes)
-        nodes["right"][node] = self._grow(R, ranks, G, sel[~go_left], depth - 1, nodes)
+        nodes["left"][node] = self._grow(R, ranks, G, sel[go_left], depth - 1, nodes, progress)
+        nodes["right"][node] = self._grow(
+            R, ranks, G, sel[~go_left], depth - 1, nodes, progress
+        )
         return node
 
     def _value2(self, R, ranks, G, sel):

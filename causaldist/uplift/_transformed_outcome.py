@@ -107,7 +107,7 @@ class TransformedOutcome(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
 
     def __init__(
         self, *, final_model=None, propensity_model=None, cv=5, n_jobs=None,
-        memory=None, min_propensity=1e-3, random_state=None, control=None,
+        memory=None, min_propensity=1e-3, random_state=None, verbose=0, control=None,
     ):
         self.final_model = final_model
         self.propensity_model = propensity_model
@@ -116,6 +116,7 @@ class TransformedOutcome(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):

@@ -136,7 +136,8 @@ class CausalIsotonicCalibration(CATEMixin, _CrossFitMixin, BaseCausalEstimator):
 
     def __init__(
         self, estimator=None, *, propensity_model=None, outcome_model=None, cv=5,
-        n_jobs=None, memory=None, min_propensity=1e-3, random_state=None, control=None,
+        n_jobs=None, memory=None, min_propensity=1e-3, random_state=None, verbose=0,
+        control=None,
     ):
         self.estimator = estimator
         self.propensity_model = propensity_model
@@ -146,6 +147,7 @@ class CausalIsotonicCalibration(CATEMixin, _CrossFitMixin, BaseCausalEstimator):
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     def _base_estimator(self):

@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseCausalEstimator, _warn
 from ..evaluation._inference import Estimate, _check_alpha
+from .._progress import Progress
 from ..metrics import rank_average_treatment_effect
 from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
 from ._common import _cate_against, _cross_fit_cate, _is_fitted, _ols
@@ -238,7 +239,7 @@ class HeterogeneityValidator(_CrossFitMixin, BaseCausalEstimator):
     def __init__(
         self, estimator=None, *, propensity_model=None, outcome_model=None, n_groups=4,
         cv=5, n_jobs=None, memory=None, min_propensity=1e-3, random_state=None,
-        control=None,
+        verbose=0, control=None,
     ):
         self.estimator = estimator
         self.propensity_model = propensity_model
@@ -249,6 +250,7 @@ class HeterogeneityValidator(_CrossFitMixin, BaseCausalEstimator):
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):
@@ -517,6 +519,7 @@ class HeterogeneityValidator(_CrossFitMixin, BaseCausalEstimator):
                 self.cate_[:, k], self.scores_[:, k], target=target,
                 sample_weight=self.sample_weight_, n_bootstrap=n_bootstrap,
                 random_state=random_state,
+                verbose=Progress(self.verbose, f"{type(self).__name__} RATE of {arm}"),
             )
             for k, arm in enumerate(self._arms)
         }

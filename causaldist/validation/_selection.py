@@ -264,7 +264,7 @@ class StackedCATE(CATEMixin, _CrossFitMixin, BaseCausalEstimator):
     def __init__(
         self, estimators=None, *, metric="dr", include_ate=True, propensity_model=None,
         outcome_model=None, cv=5, n_jobs=None, memory=None, min_propensity=1e-3,
-        random_state=None, control=None,
+        random_state=None, verbose=0, control=None,
     ):
         self.estimators = estimators
         self.metric = metric
@@ -276,6 +276,7 @@ class StackedCATE(CATEMixin, _CrossFitMixin, BaseCausalEstimator):
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     def _candidates(self):

@@ -144,7 +144,8 @@ class OmittedVariableSensitivity(_CrossFitMixin, BaseCausalEstimator):
 
     def __init__(
         self, *, propensity_model=None, outcome_model=None, effect_features=None, cv=5,
-        n_jobs=None, memory=None, min_propensity=1e-3, random_state=None, control=None,
+        n_jobs=None, memory=None, min_propensity=1e-3, random_state=None, verbose=0,
+        control=None,
     ):
         self.propensity_model = propensity_model
         self.outcome_model = outcome_model
@@ -154,6 +155,7 @@ class OmittedVariableSensitivity(_CrossFitMixin, BaseCausalEstimator):
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):
@@ -459,7 +461,8 @@ class ConfoundingBounds(_CrossFitMixin, BaseCausalEstimator):
 
     def __init__(
         self, *, gammas=(1.0, 1.5, 2.0, 3.0), propensity_model=None, outcome_model=None,
-        cv=5, n_jobs=None, memory=None, min_propensity=1e-3, random_state=None, control=None,
+        cv=5, n_jobs=None, memory=None, min_propensity=1e-3, random_state=None, verbose=0,
+        control=None,
     ):
         self.gammas = gammas
         self.propensity_model = propensity_model
@@ -469,6 +472,7 @@ class ConfoundingBounds(_CrossFitMixin, BaseCausalEstimator):
         self.memory = memory
         self.min_propensity = min_propensity
         self.random_state = random_state
+        self.verbose = verbose
         self.control = control
 
     def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):
