@@ -139,11 +139,7 @@ class LinearDRLearner(DRLearner):
             phi = gamma[:, 1:] - gamma[:, [0]]
             if first is None:
                 first = (self.folds_, nuis, phi)
-            coef, cov = ols_sandwich(
-                Phi, phi, sample_weight, cov_type=self.cov_type, groups=groups,
-                # private switch of causaldist.compat.econml (econml's weights)
-                weights=getattr(self, "_sandwich_weights", "frequency"),
-            )
+            coef, cov = self._fit_final(Phi, phi, sample_weight, groups)
             coefs.append(coef)
             covs.append(cov)
         self.folds_, self.nuisances_, phi = first
@@ -158,6 +154,14 @@ class LinearDRLearner(DRLearner):
             names=self.categories_[1:], method="AIPW ATE",
         )
         return self
+
+    def _fit_final(self, Phi, phi, sample_weight, groups):
+        """Coefficients ``(p, n_arms - 1)`` and their covariance (arm-major)."""
+        return ols_sandwich(
+            Phi, phi, sample_weight, cov_type=self.cov_type, groups=groups,
+            # private switch of causaldist.compat.econml (econml's weights)
+            weights=getattr(self, "_sandwich_weights", "frequency"),
+        )
 
     def _design(self, Xe):
         F = Xe if self.featurizer_ is None else np.asarray(
