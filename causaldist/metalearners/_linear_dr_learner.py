@@ -229,6 +229,32 @@ class LinearDRLearner(DRLearner):
         _, mean_se = self._combo(L.mean(axis=0, keepdims=True))
         return EffectInference(value, se, mean_stderr=float(mean_se[0]), method="LinearDRLearner")
 
+    def const_marginal_effect_inference(self, X):
+        """:meth:`const_marginal_effect` with standard errors (econml's verb).
+
+        Parameters
+        ----------
+        X : array-like of shape (m, n_features)
+
+        Returns
+        -------
+        inference : EffectInference
+            Values of shape ``(m, n_arms - 1)``, columns named ``T0_<arm>``;
+            its population summary's standard errors are exact.
+        """
+        from sklearn.utils.validation import _num_samples
+
+        check_is_fitted(self, "coef_full_")
+        m = _num_samples(X)
+        control = np.full(m, self.categories_[0], dtype=self.categories_.dtype)
+        arms = [self.effect_inference(X, control, np.full(m, a, dtype=self.categories_.dtype))
+                for a in self.categories_[1:]]
+        return EffectInference(
+            np.column_stack([r.value for r in arms]), np.column_stack([r.stderr for r in arms]),
+            mean_stderr=np.array([r.mean_stderr for r in arms]),
+            treatment_names=[f"T0_{a}" for a in self.categories_[1:]], method=arms[0].method,
+        )
+
     def effect_interval(self, X, T0=None, T1=None, *, alpha=0.05):
         """Pointwise ``1 - alpha`` intervals of :meth:`effect`.
 
