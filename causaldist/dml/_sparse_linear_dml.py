@@ -18,19 +18,19 @@ __all__ = ["SparseLinearDML"]
 _ALPHAS_COUNT = "n_alphas" not in inspect.signature(LassoCV).parameters or sklearn.__version__ >= "1.7"
 
 
-def _lasso(alpha, Z, y, w, random_state, n_alphas):
-    """A lasso without intercept (residuals are centred), ``alpha="auto"`` by 3-fold CV."""
+def _lasso(alpha, Z, y, w, random_state, n_alphas, cv=3):
+    """A lasso without intercept (residuals are centred), ``alpha="auto"`` by CV over ``cv``."""
     if alpha == "auto":
         # ``alphas`` takes a count from scikit-learn 1.7 (``n_alphas`` before).
         grid = {"alphas": n_alphas} if _ALPHAS_COUNT else {"n_alphas": n_alphas}
-        model = LassoCV(fit_intercept=False, cv=3, random_state=random_state, **grid)
+        model = LassoCV(fit_intercept=False, cv=cv, random_state=random_state, **grid)
     else:
         model = Lasso(alpha=alpha, fit_intercept=False)
     return model.fit(Z, y, sample_weight=w).coef_
 
 
 def debiased_lasso(Z, Y, sample_weight=None, *, alpha="auto", alpha_cov="auto",
-                   groups=None, random_state=None):
+                   groups=None, random_state=None, cv=3):
     """Debiased (desparsified) lasso with a sandwich covariance.
 
     van de Geer, Buhlmann, Ritov & Dezeure (2014), "On asymptotically optimal
@@ -41,7 +41,8 @@ def debiased_lasso(Z, Y, sample_weight=None, *, alpha="auto", alpha_cov="auto",
     ``b_d = b + M Z'W(Y - Z b) / N``,
     ``cov(b_d) = M (sum_i w_i e_i^2 z_i z_i' / N) M' / N``
 
-    (clustered scores with ``groups``). Row ``j`` of ``M`` is
+    (clustered scores with ``groups``); the penalties ``"auto"`` are chosen by
+    ``LassoCV`` over the folds ``cv`` (an int: unshuffled ``KFold``). Row ``j`` of ``M`` is
     ``(e_j - gamma_j) / tau_j^2`` with ``gamma_j`` the lasso of column ``j`` on
     the others and ``tau_j^2 = (Z_j - Z_{-j} gamma_j)' W Z_j / N``.
 
@@ -58,7 +59,7 @@ def debiased_lasso(Z, Y, sample_weight=None, *, alpha="auto", alpha_cov="auto",
     M = np.zeros((k, k))
     for j in range(k):
         others = np.delete(np.arange(k), j)
-        gamma = _lasso(alpha_cov, Z[:, others], Z[:, j], w, random_state, 10) if k > 1 else (
+        gamma = _lasso(alpha_cov, Z[:, others], Z[:, j], w, random_state, 10, cv) if k > 1 else (
             np.zeros(0))
         resid = Z[:, j] - Z[:, others] @ gamma
         tau2 = np.sum(w * resid * Z[:, j]) / N
@@ -69,7 +70,7 @@ def debiased_lasso(Z, Y, sample_weight=None, *, alpha="auto", alpha_cov="auto",
     coef = np.empty((k, d))
     scores = np.empty((n, d * k))
     for c in range(d):
-        b = _lasso(alpha, Z, Y[:, c], w, random_state, 100)
+        b = _lasso(alpha, Z, Y[:, c], w, random_state, 100, cv)
         e = Y[:, c] - Z @ b
         coef[:, c] = b + M @ (Z.T @ (w * e)) / N
         scores[:, c * k:(c + 1) * k] = (Z * e[:, None]) @ M.T

@@ -38,7 +38,8 @@ class SparseLinearDRLearner(LinearDRLearner):
     effect_features : list of str or int, bool mask or None, default=None
         Columns of ``X`` the effect varies with; the others are controls.
     alpha : "auto" or float, default="auto"
-        Lasso penalty; ``"auto"`` chooses it by 3-fold CV.
+        Lasso penalty; ``"auto"`` chooses it by cross-validation over the
+        cross-fitting folds ``folds_``.
     alpha_cov : "auto" or float, default="auto"
         Penalty of the nodewise lassos.
     n_repeats : int, default=1
@@ -116,7 +117,9 @@ class SparseLinearDRLearner(LinearDRLearner):
                 alpha=self.alpha, alpha_cov=self.alpha_cov, **econml,
             )
         rs = self.random_state if isinstance(self.random_state, numbers.Integral) else 0
+        # The penalties are searched over the cross-fitting folds, which move
+        # with the rows: the fit does not depend on the order of the rows.
         return debiased_lasso(
             Phi, phi, sample_weight, alpha=self.alpha, alpha_cov=self.alpha_cov,
-            groups=groups, random_state=rs,
+            groups=groups, random_state=rs, cv=self.folds_,
         )
