@@ -364,6 +364,23 @@ def test_s_and_t_learner_parity():
     close(e.effect(X, T0="a", T1="c"), c.effect(X, T0="a", T1="c"))
 
 
+@pytest.mark.parametrize("t_kind", ["binary", "multi"])
+@pytest.mark.parametrize("model", [
+    LinearRegression(), GradientBoostingRegressor(n_estimators=20, max_depth=2, random_state=0),
+], ids=["ols", "gbr"])
+def test_domain_adaptation_learner_parity(t_kind, model):
+    """The native learner's econml switch: econml's exact algorithm (no cross-fitting)."""
+    X, _, T, Y = _data(24, t_kind)
+    e = EM.DomainAdaptationLearner(models=model, final_models=model).fit(Y, T, X=X)
+    c = C.DomainAdaptationLearner(models=model, final_models=model).fit(Y, T, X=X)
+    close(e.const_marginal_effect(X), c.const_marginal_effect(X))
+    arms = np.unique(T)
+    close(e.effect(X, T0=arms[0], T1=arms[-1]), c.effect(X, T0=arms[0], T1=arms[-1]))
+    close(e.ate(X, T0=arms[0], T1=arms[-1]), c.ate(X, T0=arms[0], T1=arms[-1]))
+    close(e.const_marginal_ate(X), c.const_marginal_ate(X))
+    close(e.marginal_ate(T, X), c.marginal_ate(T, X))
+
+
 def test_x_learner_close_not_equal():
     """Cross-fitted nuisances (ours) vs in-sample (econml): close, not equal."""
     X, _, T, Y = _data(14, "binary")
@@ -414,6 +431,7 @@ ADAPTERS = [
     C.SLearner(overall_model=LinearRegression()),
     C.TLearner(models=LinearRegression()),
     C.XLearner(models=LinearRegression()),
+    C.DomainAdaptationLearner(models=LinearRegression(), final_models=LinearRegression()),
     C.DRPolicyTree(model_regression=LinearRegression(), model_propensity=LogisticRegression(),
                    max_depth=1),
 ]
@@ -424,7 +442,7 @@ def test_clone_get_params_pickle(est):
     twin = clone(est)
     assert twin.get_params().keys() == est.get_params().keys()
     X, W, T, Y = _data(17, "binary", n=200)
-    if isinstance(est, (C.SLearner, C.TLearner, C.XLearner)):
+    if isinstance(est, (C.SLearner, C.TLearner, C.XLearner, C.DomainAdaptationLearner)):
         fitted = twin.fit(Y, T, X=X)
     else:
         if type(est).__name__ in ("LinearDML", "DML", "NonParamDML", "SparseLinearDML"):

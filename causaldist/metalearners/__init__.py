@@ -1,5 +1,6 @@
 """CATE meta-learners: S, T, X, R, DR and domain adaptation, binary and multi-valued treatments."""
 
+from ._domain_adaptation_learner import DomainAdaptationLearner
 from ._dr_learner import DRLearner
 from ._linear_dr_learner import LinearDRLearner
 from ._r_learner import RLearner
@@ -9,6 +10,6 @@ from ._t_learner import TLearner
 from ._x_learner import XLearner
 
 __all__ = [
-    "DRLearner", "LinearDRLearner", "RLearner", "SLearner", "SparseLinearDRLearner",
+    "DomainAdaptationLearner", "DRLearner", "LinearDRLearner", "RLearner", "SLearner", "SparseLinearDRLearner",
     "TLearner", "XLearner",
 ]

@@ -15,12 +15,12 @@ equal econml's where the algorithm is the same (see
 
 from ._dml import DML, LinearDML, NonParamDML, SparseLinearDML
 from ._dr import DRLearner, LinearDRLearner, SparseLinearDRLearner
-from ._metalearners import SLearner, TLearner, XLearner
+from ._metalearners import DomainAdaptationLearner, SLearner, TLearner, XLearner
 from ._policy import DRPolicyTree, PolicyTree
 from ._score import RScorer
 
 __all__ = [
-    "DML", "DRLearner", "DRPolicyTree", "LinearDML", "LinearDRLearner", "NonParamDML",
+    "DML", "DomainAdaptationLearner", "DRLearner", "DRPolicyTree", "LinearDML", "LinearDRLearner", "NonParamDML",
     "PolicyTree", "RScorer", "SLearner", "SparseLinearDML", "SparseLinearDRLearner",
     "TLearner", "XLearner",
 ]
