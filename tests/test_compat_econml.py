@@ -352,6 +352,27 @@ def test_dr_ate_verbs_parity(t_kind):
     close(e.marginal_ate(T, X), c.marginal_ate(T, X))
 
 
+@pytest.mark.parametrize("agg", ["mean", "median"])
+@pytest.mark.parametrize("cls", ["LinearDRLearner", "SparseLinearDRLearner", "DRLearner"])
+def test_dr_mc_iters_parity(cls, agg):
+    """econml's mc_iters: folds of every repetition from one RandomState, the AIPW
+    scores aggregated before one final fit."""
+    X, W, T, Y = _sparse_data(25, "multi")
+    args = dict(model_regression=LinearRegression(), model_propensity=LogisticRegression(),
+                cv=3, mc_iters=3, mc_agg=agg, random_state=5)
+    if cls == "DRLearner":
+        args["model_final"] = GradientBoostingRegressor(n_estimators=20, random_state=0)
+    e = getattr(EDR, cls)(**args).fit(Y, T, X=X, W=W)
+    c = getattr(C, cls)(**args).fit(Y, T, X=X, W=W)
+    close(e.const_marginal_effect(X), c.const_marginal_effect(X))
+    if cls != "DRLearner":
+        close(e.const_marginal_effect_interval(X), c.const_marginal_effect_interval(X))
+        close(e.coef__interval("c"), c.coef__interval("c"))
+    # a single repetition is not the aggregate
+    one = getattr(C, cls)(**{**args, "mc_iters": None}).fit(Y, T, X=X, W=W)
+    assert np.max(np.abs(one.const_marginal_effect(X) - c.const_marginal_effect(X))) > 1e-6
+
+
 # -- metalearners ------------------------------------------------------------------
 def test_s_and_t_learner_parity():
     X, _, T, Y = _data(13, "multi")

@@ -121,7 +121,9 @@ class LinearDRLearner(DRLearner):
     def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):
         from ..dml._dml import _aggregate
 
-        if self.n_repeats > 1 and not isinstance(self.cv, numbers.Integral):
+        # econml's repetitions (DRLearner._aipw_scores) end in one final fit.
+        econml = getattr(self, "_econml_repeats", None) is not None
+        if self.n_repeats > 1 and not econml and not isinstance(self.cv, numbers.Integral):
             raise ValueError("n_repeats > 1 draws new folds for every repetition and needs an int cv.")
         self.effect_features_ = _effect_columns(self, self.effect_features)
         Xe = self._effect_X(X)
@@ -129,16 +131,11 @@ class LinearDRLearner(DRLearner):
         Phi = self._design(Xe)
         groups = None if groups is None else np.asarray(groups)
         coefs, covs, first = [], [], None
-        for r in range(self.n_repeats):
-            nuis = self._cross_fit(
-                X, y, t, sample_weight, groups=groups, propensity=propensity,
-                propensity_model=True, outcome_model=True, pooled_outcome=self.pooled_outcome,
-                repeat=r,
-            )
-            gamma = nuis.dr_scores(y, t)
+        for r in range(1 if econml else self.n_repeats):
+            gamma = self._aipw_scores(X, y, t, sample_weight, groups, propensity, repeat=r)
             phi = gamma[:, 1:] - gamma[:, [0]]
             if first is None:
-                first = (self.folds_, nuis, phi)
+                first = (self.folds_, self.nuisances_, phi)
             coef, cov = self._fit_final(Phi, phi, sample_weight, groups)
             coefs.append(coef)
             covs.append(cov)

@@ -24,6 +24,13 @@ def _select(cols, featurizer, model):
     return Pipeline(steps)
 
 
+def _with_repeats(native, repeats):
+    """Switch on econml's ``mc_iters`` rule (``DRLearner._aipw_scores``) when asked."""
+    if repeats is not None:
+        native._econml_repeats = repeats
+    return native
+
+
 class _DRAdapter(_EconmlAdapter):
     """fit and the verbs of econml's DR learners."""
 
@@ -45,21 +52,19 @@ class _DRAdapter(_EconmlAdapter):
             control = np.unique(T)[0]
         else:
             control = list(self.categories)[0]
-        mc = 1 if self.mc_iters is None else int(self.mc_iters)
         rs = check_random_state(self.random_state)
-        if mc > 1:
-            if not isinstance(self.cv, (int, np.integer)):
-                raise ValueError("mc_iters > 1 needs an int cv (new folds per repetition).")
-            cv, seed = self.cv, rs.randint(np.iinfo(np.int32).max)
-        else:
-            cv = _econml_folds(self.cv, T, n, rs, stratify=True, groups=groups)
-            seed = self.random_state if not isinstance(
-                self.random_state, np.random.RandomState) else 0
+        # econml draws the folds of every mc_iters repetition from one RandomState
+        # and aggregates the repetitions' AIPW scores before the final stage.
+        folds = [_econml_folds(self.cv, T, n, rs, stratify=True, groups=groups)
+                 for _ in range(1 if self.mc_iters is None else int(self.mc_iters))]
+        seed = self.random_state if not isinstance(
+            self.random_state, np.random.RandomState) else 0
+        repeats = None if self.mc_iters is None else (folds, self.mc_agg)
         return dict(
             outcome_model=_model(self.model_regression),
             propensity_model=_model(self.model_propensity), pooled_outcome=True,
-            cv=cv, min_propensity=self.min_propensity, random_state=seed, control=control,
-        ), mc
+            cv=folds[0], min_propensity=self.min_propensity, random_state=seed, control=control,
+        ), repeats
 
     def fit(self, Y, T, *, X=None, W=None, sample_weight=None, freq_weight=None,
             sample_var=None, groups=None, cache_values=False, inference="auto"):
@@ -248,8 +253,9 @@ _COMMON_DOC = """
         econml's folds: an int is a shuffled ``StratifiedKFold`` on ``T``
         seeded from ``random_state``.
     mc_iters : int, default=None
-        Repetitions; causaldist aggregates the final estimates (econml the
-        nuisances), so no parity when > 1 (LinearDRLearner only).
+        Cross-fitting repetitions, their folds drawn from one RandomState and
+        their AIPW scores aggregated by ``mc_agg`` before the one final fit
+        (econml's rule; ``folds_``/``models_*`` are the first repetition's).
     mc_agg : {"mean", "median"}, default="mean"
     random_state : int, RandomState or None, default=None
     allow_missing : bool, default=False
@@ -308,13 +314,11 @@ class DRLearner(_DRAdapter):
             raise NotImplementedError(
                 "DRLearner adapter with X=None: use LinearDRLearner (a constant effect)."
             )
-        common, mc = self._common(T, groups, n)
-        if mc > 1:
-            raise NotImplementedError("mc_iters > 1 is supported by LinearDRLearner only.")
+        common, repeats = self._common(T, groups, n)
         final = LinearRegression() if self.model_final is None else self.model_final
-        return _NativeDRLearner(
+        return _with_repeats(_NativeDRLearner(
             final_model=_select(range(self._n_x), self.featurizer, final), **common
-        )
+        ), repeats)
 
     @property
     def models_cate(self):
@@ -378,12 +382,11 @@ class LinearDRLearner(_DRAdapter):
         self.ray_remote_func_options = ray_remote_func_options
 
     def _native(self, T, groups, n):
-        common, mc = self._common(T, groups, n)
-        return _NativeLinearDRLearner(
+        common, repeats = self._common(T, groups, n)
+        return _with_repeats(_NativeLinearDRLearner(
             featurizer=self.featurizer, fit_cate_intercept=self.fit_cate_intercept,
-            effect_features=self._effect_features(), n_repeats=mc,
-            repeat_aggregation=self.mc_agg, **common,
-        )
+            effect_features=self._effect_features(), **common,
+        ), repeats)
 
     def effect_inference(self, X=None, *, T0=0, T1=1):
         """:meth:`effect` with standard errors.
@@ -686,16 +689,16 @@ class SparseLinearDRLearner(LinearDRLearner):
     def _native(self, T, groups, n):
         if self._n_x == 0:
             raise ValueError("SparseLinearDRLearner needs X (the lasso's features).")
-        common, mc = self._common(T, groups, n)
+        common, repeats = self._common(T, groups, n)
         native = _NativeSparseLinearDRLearner(
             featurizer=self.featurizer, fit_cate_intercept=self.fit_cate_intercept,
             effect_features=self._effect_features(), alpha=self.alpha,
-            alpha_cov=self.alpha_cov, n_repeats=mc, repeat_aggregation=self.mc_agg, **common,
+            alpha_cov=self.alpha_cov, **common,
         )
         # econml's DebiasedLasso, with its path lengths and solver settings.
         native._econml_lasso = dict(n_alphas=self.n_alphas, n_alphas_cov=self.n_alphas_cov,
                                     max_iter=self.max_iter, tol=self.tol)
-        return native
+        return _with_repeats(native, repeats)
 
 
 for _cls in (DRLearner, LinearDRLearner, SparseLinearDRLearner):
