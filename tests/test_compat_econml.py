@@ -161,6 +161,26 @@ def test_sparse_linear_dml_runs():
     assert abs(c.coef_[1] - 1) < 0.3
 
 
+def test_sparse_linear_dml_econml_lasso_switch():
+    """The native SparseLinearDML's private econml-lasso switch reproduces econml's
+    SparseLinearDML (the adapter does not set it yet)."""
+    X, W, _, _ = _sparse_data(26, "binary")
+    rng = np.random.default_rng(26)
+    T = X[:, 0] + W[:, 0] + rng.normal(size=N)
+    Y = (1 + X[:, 1]) * T + X[:, 0] + W[:, 1] + rng.normal(size=N)
+    args = dict(model_y=LinearRegression(), model_t=LinearRegression(), cv=_folds(T))
+    e = ED.SparseLinearDML(**args).fit(Y, T, X=X, W=W)
+
+    class Switched(C.SparseLinearDML):
+        def _native(self, *a, **k):
+            native = super()._native(*a, **k)
+            native._econml_lasso = dict(n_alphas=100, n_alphas_cov=10, max_iter=1000, tol=1e-4)
+            return native
+
+    c = Switched(**args).fit(Y, T, X=X, W=W)
+    _check_dml_pair(e, c, X)
+
+
 def test_dml_pandas_names():
     X, W, T, Y = _data(8, "continuous")
     Xd = pd.DataFrame(X, columns=["age", "income"])

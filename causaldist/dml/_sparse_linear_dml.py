@@ -276,6 +276,18 @@ class SparseLinearDML(_LinearFinalMixin, _BaseDML):
 
     def _fit_final(self, F, y_res, t_res, sample_weight, groups):
         Z = _kron_rows(t_res, self._design(F))
+        # A private switch for causaldist.compat.econml: econml's DebiasedLasso
+        # (its final lasso has no intercept of its own here: the CATE intercept
+        # is the column t_res of Z).
+        econml = getattr(self, "_econml_lasso", None)
+        if econml is not None:
+            if groups is not None:
+                raise ValueError("econml's debiased lasso has no cluster-robust covariance.")
+            coef, cov = debiased_lasso_homoskedastic(
+                Z, y_res, sample_weight, fit_intercept=False, alpha=self.alpha,
+                alpha_cov=self.alpha_cov, **econml,
+            )
+            return _LinearFit(coef, cov, self._design, t_res.shape[1])
         rs = self.random_state if isinstance(self.random_state, Integral) else 0
         coef, cov = debiased_lasso(
             Z, y_res, sample_weight, alpha=self.alpha, alpha_cov=self.alpha_cov,
