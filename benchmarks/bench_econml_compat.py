@@ -11,7 +11,8 @@ Data: ``X ~ N(0, I_5)``, ``W ~ N(0, I_5)``; a binary treatment with
 ``T = x0 + w0 + N(0, 1)`` (LinearDML, NonParamDML); ``Y = (1 + x1) T + x0 + w1 +
 N(0, 1)``. Models: LinearRegression / LogisticRegression nuisances,
 GradientBoostingRegressor(max_depth=2, 50 trees, random_state=0) for the
-non-linear final stages.
+non-linear final stages and the T-learner's and domain adaptation learner's
+models. The meta-learners see X only.
 
 Usage::
 
@@ -70,6 +71,8 @@ def tasks(n):
 
     yield ("LinearDRLearner", lambda m: m.LinearDRLearner(
         model_regression=lin, model_propensity=log, cv=sfolds), (Yb, Tb), dr_verbs)
+    yield ("SparseLinearDRLearner", lambda m: m.SparseLinearDRLearner(
+        model_regression=lin, model_propensity=log, cv=sfolds), (Yb, Tb), dr_verbs)
     yield ("DRLearner (GBR final)", lambda m: m.DRLearner(
         model_regression=lin, model_propensity=log, model_final=gbr(), cv=sfolds),
         (Yb, Tb), lambda e: [e.effect(X)])
@@ -84,6 +87,8 @@ def tasks(n):
            lambda e: [e.effect(X)])
     yield ("SLearner (OLS)", lambda m: m.SLearner(overall_model=lin), (Yb, Tb),
            lambda e: [e.effect(X)])
+    yield ("DomainAdaptationLearner (GBR)", lambda m: m.DomainAdaptationLearner(
+        models=gbr(), final_models=gbr()), (Yb, Tb), lambda e: [e.effect(X)])
     yield ("XLearner (OLS)", lambda m: m.XLearner(models=lin), (Yb, Tb),
            lambda e: [e.effect(X)])
     R = np.column_stack([np.zeros(n), Yb * (2 * Tb - 1)])
@@ -106,9 +111,9 @@ def main():
 
     from causaldist.compat import econml as C
 
-    mods = {"LinearDRLearner": EDR, "DRLearner": EDR, "LinearDML": ED, "NonParamDML": ED,
-            "TLearner": EM, "SLearner": EM, "XLearner": EM, "PolicyTree": EP,
-            "DRPolicyTree": EP}
+    mods = {"LinearDRLearner": EDR, "SparseLinearDRLearner": EDR, "DRLearner": EDR,
+            "LinearDML": ED, "NonParamDML": ED, "TLearner": EM, "SLearner": EM, "XLearner": EM,
+            "DomainAdaptationLearner": EM, "PolicyTree": EP, "DRPolicyTree": EP}
     X, W = data(args.n)[:2]
     rows = []
     for task in tasks(args.n):
@@ -124,7 +129,8 @@ def main():
                     est = make(mod)
                     if yt is None:
                         est.fit(X, task[4])
-                    elif name.startswith(("TLearner", "SLearner", "XLearner")):
+                    elif name.startswith(("TLearner", "SLearner", "XLearner",
+                                          "DomainAdaptationLearner")):
                         est.fit(*yt, X=X)
                     else:
                         est.fit(*yt, X=X, W=W)

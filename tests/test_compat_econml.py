@@ -161,6 +161,22 @@ def test_sparse_linear_dml_runs():
     assert abs(c.coef_[1] - 1) < 0.3
 
 
+def test_sparse_linear_dml_parity():
+    """The adapter sets the native SparseLinearDML's econml-lasso switch."""
+    X, W, _, _ = _sparse_data(26, "binary")
+    rng = np.random.default_rng(26)
+    T = X[:, 0] + W[:, 0] + rng.normal(size=N)
+    Y = (1 + X[:, 1]) * T + X[:, 0] + W[:, 1] + rng.normal(size=N)
+    args = dict(model_y=LinearRegression(), model_t=LinearRegression(), cv=_folds(T))
+    e = ED.SparseLinearDML(**args).fit(Y, T, X=X, W=W)
+    c = C.SparseLinearDML(**args).fit(Y, T, X=X, W=W)
+    _check_dml_pair(e, c, X)
+    args.update(n_alphas=20, n_alphas_cov=5, tol=1e-6)
+    e = ED.SparseLinearDML(**args).fit(Y, T, X=X, W=W)
+    c = C.SparseLinearDML(**args).fit(Y, T, X=X, W=W)
+    _check_dml_pair(e, c, X)
+
+
 def test_dml_pandas_names():
     X, W, T, Y = _data(8, "continuous")
     Xd = pd.DataFrame(X, columns=["age", "income"])
@@ -247,6 +263,132 @@ def test_propensity_clipping_is_econml_rule():
     close(e.coef_("b"), c.coef_("b"))
 
 
+def _sparse_data(seed, t_kind, n=N):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 6))
+    W = rng.normal(size=(n, 2))
+    if t_kind == "binary":
+        T = (rng.uniform(size=n) < 1 / (1 + np.exp(-X[:, 0] - W[:, 0]))).astype(int)
+        eff = (1 + X[:, 1]) * T
+    else:
+        T = rng.choice(["a", "b", "c"], size=n)
+        eff = X[:, 1] * (T == "b") + (T == "c")
+    Y = eff + X[:, 0] + W[:, 1] + rng.normal(size=n)
+    return X, W, T, Y
+
+
+@pytest.mark.filterwarnings("ignore:Setting a suboptimal alpha")
+@pytest.mark.parametrize(
+    "t_kind, alpha, weights, intercept",
+    [
+        ("binary", "auto", False, True),
+        ("multi", "auto", False, True),
+        ("binary", 0.01, True, True),  # fixed penalties: weighted parity too
+        ("binary", 0.02, False, False),
+    ],
+)
+def test_sparse_linear_dr_learner_parity(t_kind, alpha, weights, intercept):
+    X, W, T, Y = _sparse_data(21, t_kind)
+    sw = np.random.default_rng(3).uniform(0.5, 2, N) if weights else None
+    args = dict(model_regression=LinearRegression(), model_propensity=LogisticRegression(),
+                cv=_folds(T, stratify=True), alpha=alpha, fit_cate_intercept=intercept)
+    if alpha != "auto":
+        args["alpha_cov"] = alpha
+    e = EDR.SparseLinearDRLearner(**args).fit(Y, T, X=X, W=W, sample_weight=sw)
+    c = C.SparseLinearDRLearner(**args).fit(Y, T, X=X, W=W, sample_weight=sw)
+    arms = np.unique(T)
+    for t1 in arms[1:]:
+        close(e.coef_(t1), c.coef_(t1))
+        close(e.coef__interval(t1), c.coef__interval(t1))
+        if intercept:
+            close(e.intercept_(t1), c.intercept_(t1))
+            close(e.intercept__interval(t1), c.intercept__interval(t1))
+        close(e.effect(X, T0=arms[0], T1=t1), c.effect(X, T0=arms[0], T1=t1))
+        close(e.effect_interval(X, T0=arms[0], T1=t1), c.effect_interval(X, T0=arms[0], T1=t1))
+        close(e.ate_interval(X, T0=arms[0], T1=t1), c.ate_interval(X, T0=arms[0], T1=t1))
+    close(e.const_marginal_effect_interval(X), c.const_marginal_effect_interval(X))
+    close(e.const_marginal_ate_interval(X), c.const_marginal_ate_interval(X))
+
+
+def test_sparse_linear_dr_learner_native_differs_documented():
+    """The native debiased lasso (penalised intercept column, sandwich errors) is another
+    estimator of the same coefficients: close to econml's, not equal."""
+    from causaldist.metalearners import SparseLinearDRLearner
+
+    X, W, T, Y = _sparse_data(22, "binary", n=2000)
+    e = EDR.SparseLinearDRLearner(model_regression=LinearRegression(),
+                                  model_propensity=LogisticRegression(), cv=3,
+                                  random_state=0).fit(Y, T, X=X, W=W)
+    nat = SparseLinearDRLearner(outcome_model=LinearRegression(),
+                                propensity_model=LogisticRegression(), cv=3, random_state=0,
+                                effect_features=np.arange(6)).fit(np.hstack([X, W]), Y,
+                                                                   treatment=T)
+    lo, hi = e.coef__interval(1)
+    se = (hi - lo) / (2 * 1.959964)
+    # two consistent estimators of the same coefficients: within two standard errors
+    assert np.all(np.abs(nat.coef_ - e.coef_(1)) < 2 * se)
+    assert np.max(np.abs(nat.coef_ - e.coef_(1))) > 1e-6
+
+
+@pytest.mark.parametrize("t_kind", ["binary", "multi"])
+def test_dr_ate_verbs_parity(t_kind):
+    """const_marginal_ate*, marginal_ate, ate_inference(...).summary() as econml's."""
+    X, W, T, Y = _data(23, t_kind)
+    args = dict(model_regression=LinearRegression(), model_propensity=LogisticRegression(),
+                cv=_folds(T, stratify=True))
+    e = EDR.LinearDRLearner(**args).fit(Y, T, X=X, W=W)
+    c = C.LinearDRLearner(**args).fit(Y, T, X=X, W=W)
+    close(e.const_marginal_ate(X), c.const_marginal_ate(X))
+    close(e.marginal_ate(T, X), c.marginal_ate(T, X))
+    close(e.const_marginal_ate_interval(X, alpha=0.1), c.const_marginal_ate_interval(X, alpha=0.1))
+    close(e.const_marginal_effect_interval(X), c.const_marginal_effect_interval(X))
+    er, cr = e.const_marginal_ate_inference(X), c.const_marginal_ate_inference(X)
+    close(er.mean_point, cr.mean_point)
+    close(er.stderr_mean, cr.stderr_mean)
+    close(er.zstat(), cr.zstat())
+    close(er.pvalue(), cr.pvalue())
+    close(er.conf_int_mean(), cr.conf_int_mean())
+    close(er.std_point, cr.std_point)
+    close(er.percentile_point(), cr.percentile_point())
+    close(er.stderr_point, cr.stderr_point)
+    close(er.conf_int_point(), cr.conf_int_point())
+    arms = np.unique(T)
+    ep = e.effect_inference(X, T0=arms[0], T1=arms[-1]).population_summary()
+    cp = c.effect_inference(X, T0=arms[0], T1=arms[-1]).population_summary()
+    table = cp.summary()
+    close(table.loc[:, ["mean_point", "stderr_mean", "ci_mean_lower", "ci_mean_upper",
+                        "std_point", "stderr_point", "ci_point_lower"]].to_numpy().ravel(),
+          np.round(np.r_[ep.mean_point, ep.stderr_mean, *ep.conf_int_mean(), ep.std_point,
+                         ep.stderr_point, ep.conf_int_point()[0].ravel()], 3))
+    # the DR learner with a non-linear final stage has the point verbs
+    g = GradientBoostingRegressor(n_estimators=20, max_depth=2, random_state=0)
+    e = EDR.DRLearner(**args, model_final=g).fit(Y, T, X=X, W=W)
+    c = C.DRLearner(**args, model_final=g).fit(Y, T, X=X, W=W)
+    close(e.const_marginal_ate(X), c.const_marginal_ate(X))
+    close(e.marginal_ate(T, X), c.marginal_ate(T, X))
+
+
+@pytest.mark.parametrize("agg", ["mean", "median"])
+@pytest.mark.parametrize("cls", ["LinearDRLearner", "SparseLinearDRLearner", "DRLearner"])
+def test_dr_mc_iters_parity(cls, agg):
+    """econml's mc_iters: folds of every repetition from one RandomState, the AIPW
+    scores aggregated before one final fit."""
+    X, W, T, Y = _sparse_data(25, "multi")
+    args = dict(model_regression=LinearRegression(), model_propensity=LogisticRegression(),
+                cv=3, mc_iters=3, mc_agg=agg, random_state=5)
+    if cls == "DRLearner":
+        args["model_final"] = GradientBoostingRegressor(n_estimators=20, random_state=0)
+    e = getattr(EDR, cls)(**args).fit(Y, T, X=X, W=W)
+    c = getattr(C, cls)(**args).fit(Y, T, X=X, W=W)
+    close(e.const_marginal_effect(X), c.const_marginal_effect(X))
+    if cls != "DRLearner":
+        close(e.const_marginal_effect_interval(X), c.const_marginal_effect_interval(X))
+        close(e.coef__interval("c"), c.coef__interval("c"))
+    # a single repetition is not the aggregate
+    one = getattr(C, cls)(**{**args, "mc_iters": None}).fit(Y, T, X=X, W=W)
+    assert np.max(np.abs(one.const_marginal_effect(X) - c.const_marginal_effect(X))) > 1e-6
+
+
 # -- metalearners ------------------------------------------------------------------
 def test_s_and_t_learner_parity():
     X, _, T, Y = _data(13, "multi")
@@ -257,6 +399,23 @@ def test_s_and_t_learner_parity():
     e = EM.TLearner(models=model).fit(Y, T, X=X)
     c = C.TLearner(models=model).fit(Y, T, X=X)
     close(e.effect(X, T0="a", T1="c"), c.effect(X, T0="a", T1="c"))
+
+
+@pytest.mark.parametrize("t_kind", ["binary", "multi"])
+@pytest.mark.parametrize("model", [
+    LinearRegression(), GradientBoostingRegressor(n_estimators=20, max_depth=2, random_state=0),
+], ids=["ols", "gbr"])
+def test_domain_adaptation_learner_parity(t_kind, model):
+    """The native learner's econml switch: econml's exact algorithm (no cross-fitting)."""
+    X, _, T, Y = _data(24, t_kind)
+    e = EM.DomainAdaptationLearner(models=model, final_models=model).fit(Y, T, X=X)
+    c = C.DomainAdaptationLearner(models=model, final_models=model).fit(Y, T, X=X)
+    close(e.const_marginal_effect(X), c.const_marginal_effect(X))
+    arms = np.unique(T)
+    close(e.effect(X, T0=arms[0], T1=arms[-1]), c.effect(X, T0=arms[0], T1=arms[-1]))
+    close(e.ate(X, T0=arms[0], T1=arms[-1]), c.ate(X, T0=arms[0], T1=arms[-1]))
+    close(e.const_marginal_ate(X), c.const_marginal_ate(X))
+    close(e.marginal_ate(T, X), c.marginal_ate(T, X))
 
 
 def test_x_learner_close_not_equal():
@@ -304,9 +463,12 @@ ADAPTERS = [
     C.LinearDRLearner(model_regression=LinearRegression(),
                       model_propensity=LogisticRegression()),
     C.DRLearner(model_regression=LinearRegression(), model_propensity=LogisticRegression()),
+    C.SparseLinearDRLearner(model_regression=LinearRegression(),
+                            model_propensity=LogisticRegression()),
     C.SLearner(overall_model=LinearRegression()),
     C.TLearner(models=LinearRegression()),
     C.XLearner(models=LinearRegression()),
+    C.DomainAdaptationLearner(models=LinearRegression(), final_models=LinearRegression()),
     C.DRPolicyTree(model_regression=LinearRegression(), model_propensity=LogisticRegression(),
                    max_depth=1),
 ]
@@ -317,7 +479,7 @@ def test_clone_get_params_pickle(est):
     twin = clone(est)
     assert twin.get_params().keys() == est.get_params().keys()
     X, W, T, Y = _data(17, "binary", n=200)
-    if isinstance(est, (C.SLearner, C.TLearner, C.XLearner)):
+    if isinstance(est, (C.SLearner, C.TLearner, C.XLearner, C.DomainAdaptationLearner)):
         fitted = twin.fit(Y, T, X=X)
     else:
         if type(est).__name__ in ("LinearDML", "DML", "NonParamDML", "SparseLinearDML"):

@@ -15,10 +15,17 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeRegressor
 
 from causaldist.datasets import make_heterogeneous
-from causaldist.metalearners import DRLearner, RLearner, SLearner, TLearner, XLearner
+from causaldist.metalearners import (
+    DomainAdaptationLearner,
+    DRLearner,
+    RLearner,
+    SLearner,
+    TLearner,
+    XLearner,
+)
 from causaldist.model_selection import DRMSEScorer
 
-LEARNERS = [SLearner, TLearner, XLearner, RLearner, DRLearner]
+LEARNERS = [SLearner, TLearner, XLearner, RLearner, DRLearner, DomainAdaptationLearner]
 
 
 def _fast(cls, **kw):
@@ -42,7 +49,8 @@ def _pehe(pred, tau):
 # ratios sit between what the learner reaches at these seeds (0.23-0.67 of the
 # baseline, printed by the tests' -s output) and 1 (no heterogeneity learned);
 # the T-learner's is looser because its arm models regularise separately.
-RATIOS = {SLearner: 0.6, TLearner: 0.85, XLearner: 0.5, RLearner: 0.6, DRLearner: 0.65}
+RATIOS = {SLearner: 0.6, TLearner: 0.85, XLearner: 0.5, RLearner: 0.6, DRLearner: 0.65,
+          DomainAdaptationLearner: 0.5}
 
 
 @pytest.mark.parametrize("cls", LEARNERS)
@@ -93,6 +101,43 @@ def test_dr_ate_interval_and_stderr():
     # econml's habit ate_interval(X) gets a clear message, not numpy's
     with pytest.raises(TypeError, match="keyword arguments only"):
         est.ate_interval(X)
+
+
+@pytest.mark.parametrize("econml_exact", [False, True])
+def test_domain_adaptation_unbiased_with_correct_models(econml_exact):
+    # Confounded treatment, linear outcome and effect: over seeds, the mean
+    # fitted effect and slope are within 3 SE (their spread over seeds) of truth.
+    ate, slope = [], []
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        X = rng.normal(size=(600, 3))
+        t = (rng.uniform(size=600) < 1 / (1 + np.exp(-X[:, 0]))).astype(int)
+        y = X[:, 0] - X[:, 2] + t * (1 + X[:, 1]) + rng.normal(size=600)
+        est = DomainAdaptationLearner(
+            outcome_model=LinearRegression(), final_model=LinearRegression(),
+            propensity_model=LogisticRegression(), cv=3, random_state=seed,
+        )
+        est._econml_exact = econml_exact
+        est.fit(X, y, treatment=t)
+        ate.append(est.predict(X).mean() - (1 + X[:, 1].mean()))
+        slope.append(est.final_models_[0].coef_[1] - 1)
+    for diff in (np.array(ate), np.array(slope)):
+        assert abs(diff.mean()) < 3 * diff.std(ddof=1) / np.sqrt(diff.size)
+
+
+def test_domain_adaptation_imputations_are_out_of_fold():
+    X, y, t, _ = make_heterogeneous(600, 4, random_state=2)
+    est = DomainAdaptationLearner(outcome_model=DecisionTreeRegressor(random_state=0),
+                                  final_model=LinearRegression(), cv=3, random_state=0)
+    est.fit(X, y, treatment=t)
+    D = est.imputed_effects_[:, 0]
+    assert np.all(np.isfinite(D)) and len(est.outcome_models_[0]) == 3
+    # D of a control in fold 0's test part: fold 0's arm model (fitted
+    # without that unit) minus its outcome
+    mu0, mua = est.outcome_models_[0][0]
+    train, test = est.folds_[0]
+    ctl = test[t[test] == 0]
+    np.testing.assert_allclose(D[ctl], mua.predict(X[ctl]) - y[ctl])
 
 
 def test_pooled_outcome_matches_per_arm_with_linear_saturated_model():

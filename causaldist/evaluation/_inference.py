@@ -425,7 +425,7 @@ class EffectInference(Estimate):
             names=self.output_names if self.output_names is not None else (
                 self.treatment_names
             ),
-            n=value.shape[0], method=self.method,
+            n=value.shape[0], method=self.method, points=value, point_stderr=stderr,
         )
 
     def __getitem__(self, rows):
@@ -437,6 +437,26 @@ class EffectInference(Estimate):
             row_names=rows_names, output_names=self.output_names,
             treatment_names=self.treatment_names, draws=draws, method=self.method,
         )
+
+
+def _mixture_ppf(level, mean, stderr, tol):
+    """Quantile ``level`` of ``mean_i N(mean_i, stderr_i^2)`` by bisection (econml's rule)."""
+    if np.any(stderr == 0):
+        return np.full(mean.shape[1:], np.nan)
+    ppf = norm.ppf(level, loc=mean, scale=stderr)
+    lower, upper = np.min(ppf, axis=0), np.max(ppf, axis=0)
+    while True:
+        cur = (lower + upper) / 2
+        cdf = np.mean(norm.cdf(cur, loc=mean, scale=stderr), axis=0)
+        if np.ndim(cur) == 0:
+            if np.abs(cdf - level) < tol or cur == lower:
+                return cur
+            lower, upper = (cur, upper) if cdf < level else (lower, cur)
+        else:
+            if np.all((np.abs(cdf - level) < tol) | (cur == lower)):
+                return cur
+            lower = np.where(cdf < level, cur, lower)
+            upper = np.where(cdf > level, cur, upper)
 
 
 class PopulationSummary(Estimate):
@@ -453,10 +473,133 @@ class PopulationSummary(Estimate):
         Standard deviation of the point estimates over the rows.
     pct_point : tuple of (lower, upper)
         Percentiles of the point estimates over the rows.
+    points : ndarray of shape (n_rows, ...), default=None
+        The point estimates themselves and ``point_stderr`` their standard
+        errors (kept by :meth:`EffectInference.population_summary` for
+        econml's ``percentile_point`` and ``stderr_point``).
+    point_stderr : ndarray of shape (n_rows, ...), default=None
+
+    Notes
+    -----
+    econml's ``PopulationSummaryResults`` names are here too: ``mean_point``
+    (``value``), ``stderr_mean`` (``stderr``), ``conf_int_mean(alpha)``,
+    ``percentile_point(alpha)``, ``stderr_point``, ``conf_int_point(alpha)``
+    and ``summary()``.
     """
 
     def __init__(self, value, stderr, *, std_point=None, pct_point=None, names=None,
-                 n=None, method=""):
+                 n=None, method="", points=None, point_stderr=None):
         super().__init__(value, stderr, n=n, names=names, method=method)
         self.std_point = std_point
         self.pct_point = pct_point
+        self.points = points
+        self.point_stderr = point_stderr
+
+    @property
+    def mean_point(self):
+        """The mean point estimate (econml's name of ``value``)."""
+        return self.value
+
+    @property
+    def stderr_mean(self):
+        """Standard error of the mean (econml's name of ``stderr``)."""
+        return self.stderr
+
+    def conf_int_mean(self, alpha=0.05):
+        """Interval of the mean (econml's name of :meth:`conf_int`).
+
+        Parameters
+        ----------
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        lower, upper : float or ndarray
+        """
+        return self.conf_int(alpha)
+
+    def percentile_point(self, alpha=0.05):
+        """``alpha / 2`` and ``1 - alpha / 2`` percentiles of the point estimates.
+
+        Parameters
+        ----------
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        lower, upper : float or ndarray
+        """
+        if self.points is None:
+            return self.pct_point
+        a = _check_alpha(alpha)
+        return (np.percentile(self.points, 100 * a / 2, axis=0),
+                np.percentile(self.points, 100 * (1 - a / 2), axis=0))
+
+    @property
+    def stderr_point(self):
+        """Total standard deviation of a point estimate drawn from the population.
+
+        ``sqrt(stderr_mean^2 + std_point^2)`` (econml's): the uncertainty of
+        the mean plus the spread of the points.
+        """
+        return np.sqrt(np.asarray(self.stderr) ** 2 + np.asarray(self.std_point) ** 2)
+
+    def conf_int_point(self, alpha=0.05, tol=1e-3):
+        """Quantiles of the mixture of the pointwise normal distributions (econml's).
+
+        The ``alpha / 2`` and ``1 - alpha / 2`` quantiles ``q`` of
+        ``F(q) = mean_i Phi((q - value_i) / stderr_i)``, found by bisection
+        until ``|F(q) - level| < tol``: an interval for the effect of a unit
+        drawn from the population, estimation error included.
+
+        Parameters
+        ----------
+        alpha : float, default=0.05
+        tol : float, default=1e-3
+
+        Returns
+        -------
+        lower, upper : ndarray
+        """
+        if self.points is None or self.point_stderr is None:
+            raise AttributeError("conf_int_point needs the pointwise estimates and errors.")
+        a = _check_alpha(alpha)
+        mean = np.asarray(self.points, dtype=np.float64)
+        se = np.asarray(self.point_stderr, dtype=np.float64)
+        return (np.array([_mixture_ppf(a / 2, mean, se, tol)]),
+                np.array([_mixture_ppf(1 - a / 2, mean, se, tol)]))
+
+    def summary(self, alpha=0.05, value=0.0, decimals=3):
+        """econml's population summary as one table (its three tables side by side).
+
+        Parameters
+        ----------
+        alpha : float, default=0.05
+            One minus the coverage of the mean's interval and of the percentiles.
+        value : float, default=0.0
+            Value under the null hypothesis of ``zstat`` and ``pvalue``.
+        decimals : int, default=3
+
+        Returns
+        -------
+        table : DataFrame
+            Columns ``mean_point, stderr_mean, zstat, pvalue, ci_mean_lower,
+            ci_mean_upper, std_point, pct_point_lower, pct_point_upper,
+            stderr_point`` (and ``ci_point_lower, ci_point_upper`` when the
+            pointwise errors are known), one row per treatment (or outcome).
+        """
+        lo, hi = self.conf_int_mean(alpha)
+        plo, phi = self.percentile_point(alpha)
+        cols = {
+            "mean_point": self.value, "stderr_mean": self.stderr,
+            "zstat": self.zstat(value), "pvalue": self.pvalue(value),
+            "ci_mean_lower": lo, "ci_mean_upper": hi, "std_point": self.std_point,
+            "pct_point_lower": plo, "pct_point_upper": phi,
+        }
+        cols["stderr_point"] = self.stderr_point
+        if self.points is not None and self.point_stderr is not None:
+            cols["ci_point_lower"], cols["ci_point_upper"] = self.conf_int_point(alpha)
+        cols = {k: np.atleast_1d(v).ravel() for k, v in cols.items()}
+        size = cols["mean_point"].size
+        index = pd.Index(self.names) if self.names is not None and self.names.size == size else None
+        return pd.DataFrame(cols, index=index).round(decimals)

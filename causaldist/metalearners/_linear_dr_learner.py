@@ -122,7 +122,9 @@ class LinearDRLearner(DRLearner):
     def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):
         from ..dml._dml import _aggregate
 
-        if self.n_repeats > 1 and not isinstance(self.cv, numbers.Integral):
+        # econml's repetitions (DRLearner._aipw_scores) end in one final fit.
+        econml = getattr(self, "_econml_repeats", None) is not None
+        if self.n_repeats > 1 and not econml and not isinstance(self.cv, numbers.Integral):
             raise ValueError("n_repeats > 1 draws new folds for every repetition and needs an int cv.")
         self.effect_features_ = _effect_columns(self, self.effect_features)
         Xe = self._effect_X(X)
@@ -130,19 +132,14 @@ class LinearDRLearner(DRLearner):
         Phi = self._design(Xe)
         groups = None if groups is None else np.asarray(groups)
         coefs, covs, first = [], [], None
-        for r in range(self.n_repeats):
-            nuis = self._cross_fit(
-                X, y, t, sample_weight, groups=groups, propensity=propensity,
-                propensity_model=True, outcome_model=True, pooled_outcome=self.pooled_outcome,
-                repeat=r,
-            )
-            gamma = nuis.dr_scores(y, t)
+        for r in range(1 if econml else self.n_repeats):
+            gamma = self._aipw_scores(X, y, t, sample_weight, groups, propensity, repeat=r)
             phi = gamma[:, 1:] - gamma[:, [0]]
             if first is None:
-                first = (self.folds_, nuis, phi)
+                first = (self.folds_, self.nuisances_, phi)
                 self._repeat_phis = []
             self._repeat_phis.append(phi)
-            coef, cov = self._final_ols(Phi, phi, sample_weight, groups)
+            coef, cov = self._fit_final(Phi, phi, sample_weight, groups)
             coefs.append(coef)
             covs.append(cov)
         self.folds_, self.nuisances_, phi = first
@@ -158,7 +155,8 @@ class LinearDRLearner(DRLearner):
         )
         return self
 
-    def _final_ols(self, Phi, phi, sample_weight, groups):
+    def _fit_final(self, Phi, phi, sample_weight, groups):
+        """Coefficients ``(p, n_arms - 1)`` and their covariance (arm-major)."""
         return ols_sandwich(
             Phi, phi, sample_weight, cov_type=self.cov_type, groups=groups,
             # private switch of causaldist.compat.econml (econml's weights)
@@ -200,7 +198,7 @@ class LinearDRLearner(DRLearner):
         Xe = self._effect_X(X)
         self.featurizer_ = None if self.featurizer is None else clone(self.featurizer).fit(Xe)
         Phi = self._design(Xe)
-        fits = [self._final_ols(Phi, phi, sample_weight, groups) for phi in self._repeat_phis]
+        fits = [self._fit_final(Phi, phi, sample_weight, groups) for phi in self._repeat_phis]
         self._coefs, self._covs = [f[0] for f in fits], [f[1] for f in fits]
         self.coef_full_ = _aggregate(self._coefs, None, self.repeat_aggregation)[0]
         return self
@@ -270,6 +268,32 @@ class LinearDRLearner(DRLearner):
         value, se = self._combo(L)
         _, mean_se = self._combo(L.mean(axis=0, keepdims=True))
         return EffectInference(value, se, mean_stderr=float(mean_se[0]), method="LinearDRLearner")
+
+    def const_marginal_effect_inference(self, X):
+        """:meth:`const_marginal_effect` with standard errors (econml's verb).
+
+        Parameters
+        ----------
+        X : array-like of shape (m, n_features)
+
+        Returns
+        -------
+        inference : EffectInference
+            Values of shape ``(m, n_arms - 1)``, columns named ``T0_<arm>``;
+            its population summary's standard errors are exact.
+        """
+        from sklearn.utils.validation import _num_samples
+
+        check_is_fitted(self, "coef_full_")
+        m = _num_samples(X)
+        control = np.full(m, self.categories_[0], dtype=self.categories_.dtype)
+        arms = [self.effect_inference(X, control, np.full(m, a, dtype=self.categories_.dtype))
+                for a in self.categories_[1:]]
+        return EffectInference(
+            np.column_stack([r.value for r in arms]), np.column_stack([r.stderr for r in arms]),
+            mean_stderr=np.array([r.mean_stderr for r in arms]),
+            treatment_names=[f"T0_{a}" for a in self.categories_[1:]], method=arms[0].method,
+        )
 
     def effect_interval(self, X, T0=None, T1=None, *, alpha=0.05):
         """Pointwise ``1 - alpha`` intervals of :meth:`effect`.

@@ -158,9 +158,12 @@ def _repeat_seed(random_state, repeat):
 def _shared_stage(
     owner, X, y, t, n_arms, sample_weight, *, groups=None, known_propensity=None,
     propensity_model=None, outcome_model=None, marginal_model=None, pooled_outcome=False,
-    treatment_model=None, repeat=0,
+    treatment_model=None, repeat=0, folds=None,
 ):
-    """Folds and nuisances of the shared stage with ``owner``'s cross-fitting options."""
+    """Folds and nuisances of the shared stage with ``owner``'s cross-fitting options.
+
+    ``folds`` given replaces the folds ``owner.cv`` would draw.
+    """
     models = dict(
         propensity_model=None if known_propensity is not None else propensity_model,
         outcome_model=outcome_model,
@@ -172,7 +175,7 @@ def _shared_stage(
         nuis = Nuisances(n_arms=n_arms)
         folds = None
     else:
-        folds = make_folds(
+        folds = folds if folds is not None else make_folds(
             owner.cv, t, groups=groups,
             random_state=_repeat_seed(owner.random_state, repeat),
             stratify=treatment_model is None,
@@ -248,7 +251,7 @@ class _CrossFitMixin:
     def _cross_fit(
         self, X, y, t, sample_weight, *, groups=None, propensity=None,
         propensity_model=False, outcome_model=False, marginal_model=False,
-        pooled_outcome=False, treatment_model=False, repeat=0,
+        pooled_outcome=False, treatment_model=False, repeat=0, folds=None,
     ):
         """Folds and out-of-fold nuisances of the shared stage, with the overlap report.
 
@@ -261,7 +264,7 @@ class _CrossFitMixin:
         regresses a continuous treatment ``t`` (``_discrete_treatment`` False;
         folds are then unstratified). ``repeat`` > 0 draws the folds of a
         further cross-fitting repetition (a seed derived from
-        ``random_state``).
+        ``random_state``); explicit ``folds`` replace the drawn ones.
         """
         if treatment_model is not False:
             self.folds_, nuis = _shared_stage(
@@ -286,7 +289,7 @@ class _CrossFitMixin:
             propensity_model=resolve(propensity_model, "propensity_model"),
             outcome_model=resolve(outcome_model, "outcome_model"),
             marginal_model=resolve(marginal_model, "outcome_model"),
-            pooled_outcome=pooled_outcome, repeat=repeat,
+            pooled_outcome=pooled_outcome, repeat=repeat, folds=folds,
         )
         self.nuisances_ = nuis
         if nuis.propensity is not None and propensity_model is not False:

@@ -14,8 +14,8 @@ equal econml's where the algorithm is the same (see
 """
 
 from ._dml import DML, LinearDML, NonParamDML, SparseLinearDML
-from ._dr import DRLearner, LinearDRLearner
-from ._metalearners import SLearner, TLearner, XLearner
+from ._dr import DRLearner, LinearDRLearner, SparseLinearDRLearner
+from ._metalearners import DomainAdaptationLearner, SLearner, TLearner, XLearner
 from ._policy import DRPolicyTree, PolicyTree
 from ._score import EnsembleCateEstimator, RScorer
 from ._validate import (
@@ -24,8 +24,9 @@ from ._validate import (
 )
 
 __all__ = [
-    "BLPEvaluationResults", "CalibrationEvaluationResults", "DML", "DRLearner",
-    "DRPolicyTree", "DRTester", "EnsembleCateEstimator", "EvaluationResults", "LinearDML",
-    "LinearDRLearner", "NonParamDML", "PolicyTree", "RScorer", "SLearner", "SparseLinearDML",
-    "TLearner", "UpliftEvaluationResults", "XLearner",
+    "BLPEvaluationResults", "CalibrationEvaluationResults", "DML",
+    "DomainAdaptationLearner", "DRLearner", "DRPolicyTree", "DRTester",
+    "EnsembleCateEstimator", "EvaluationResults", "LinearDML", "LinearDRLearner",
+    "NonParamDML", "PolicyTree", "RScorer", "SLearner", "SparseLinearDML",
+    "SparseLinearDRLearner", "TLearner", "UpliftEvaluationResults", "XLearner",
 ]

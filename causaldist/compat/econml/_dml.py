@@ -670,9 +670,10 @@ class LinearDML(_LinearAdapterMixin, _DMLAdapter):
 class SparseLinearDML(_LinearAdapterMixin, _DMLAdapter):
     """econml's ``SparseLinearDML`` on :class:`causaldist.dml.SparseLinearDML`.
 
-    The debiased lasso is causaldist's (van de Geer et al. 2014, nodewise
-    lassos); econml's ``DebiasedLasso`` chooses its penalties differently, so
-    coefficients agree only approximately.
+    The final stage is econml's ``DebiasedLasso`` (the native estimator's
+    private switch: the intercept unpenalised, penalties chosen by unshuffled
+    cross-validation over ``n_alphas`` / ``n_alphas_cov`` values, homoskedastic
+    standard errors), so coefficients and intervals equal econml's.
 
     Parameters
     ----------
@@ -680,8 +681,10 @@ class SparseLinearDML(_LinearAdapterMixin, _DMLAdapter):
         As in :class:`LinearDML`.
     alpha, alpha_cov : "auto" or float, default="auto"
         Penalties of the lasso and of the nodewise lassos.
-    n_alphas, n_alphas_cov, max_iter, tol, n_jobs
-        Ignored (causaldist's grids: 100 and 10 penalties).
+    n_alphas, n_alphas_cov, max_iter, tol
+        econml's lasso path lengths and solver settings.
+    n_jobs
+        Jobs of the cross-fitting.
     treatment_featurizer, linear_first_stages
         As in :class:`LinearDML`.{common}
 
@@ -725,12 +728,16 @@ class SparseLinearDML(_LinearAdapterMixin, _DMLAdapter):
         return dict(super()._final_params(), alpha=self.alpha, alpha_cov=self.alpha_cov)
 
     def _native(self, T, groups, n, inference):
-        return _NativeSparseLinearDML(
+        native = _NativeSparseLinearDML(
             outcome_model=_model(self.model_y), treatment_model=_model(self.model_t),
             fit_cate_intercept=self.fit_cate_intercept,
             effect_features=self._effect_features(), alpha=self.alpha,
             alpha_cov=self.alpha_cov, n_jobs=self.n_jobs, **self._common(T, groups, n),
         )
+        # econml's DebiasedLasso, with its path lengths and solver settings.
+        native._econml_lasso = dict(n_alphas=self.n_alphas, n_alphas_cov=self.n_alphas_cov,
+                                    max_iter=self.max_iter, tol=self.tol)
+        return native
 
 
 def _is_ols_without_intercept(model):

@@ -8,11 +8,12 @@ from sklearn.utils import check_random_state
 
 from ...metalearners import DRLearner as _NativeDRLearner
 from ...metalearners import LinearDRLearner as _NativeLinearDRLearner
+from ...metalearners import SparseLinearDRLearner as _NativeSparseLinearDRLearner
 from ...model_selection._crossfit import _econml_folds
 from ...validation import OmittedVariableSensitivity
 from ._base import _EconmlAdapter, _auto_warning, _model
 
-__all__ = ["DRLearner", "LinearDRLearner"]
+__all__ = ["DRLearner", "LinearDRLearner", "SparseLinearDRLearner"]
 
 
 def _select(cols, featurizer, model):
@@ -22,6 +23,13 @@ def _select(cols, featurizer, model):
         steps.append(("featurizer", featurizer))
     steps.append(("final", model))
     return Pipeline(steps)
+
+
+def _with_repeats(native, repeats):
+    """Switch on econml's ``mc_iters`` rule (``DRLearner._aipw_scores``) when asked."""
+    if repeats is not None:
+        native._econml_repeats = repeats
+    return native
 
 
 class _DRAdapter(_EconmlAdapter):
@@ -45,21 +53,19 @@ class _DRAdapter(_EconmlAdapter):
             control = np.unique(T)[0]
         else:
             control = list(self.categories)[0]
-        mc = 1 if self.mc_iters is None else int(self.mc_iters)
         rs = check_random_state(self.random_state)
-        if mc > 1:
-            if not isinstance(self.cv, (int, np.integer)):
-                raise ValueError("mc_iters > 1 needs an int cv (new folds per repetition).")
-            cv, seed = self.cv, rs.randint(np.iinfo(np.int32).max)
-        else:
-            cv = _econml_folds(self.cv, T, n, rs, stratify=True, groups=groups)
-            seed = self.random_state if not isinstance(
-                self.random_state, np.random.RandomState) else 0
+        # econml draws the folds of every mc_iters repetition from one RandomState
+        # and aggregates the repetitions' AIPW scores before the final stage.
+        folds = [_econml_folds(self.cv, T, n, rs, stratify=True, groups=groups)
+                 for _ in range(1 if self.mc_iters is None else int(self.mc_iters))]
+        seed = self.random_state if not isinstance(
+            self.random_state, np.random.RandomState) else 0
+        repeats = None if self.mc_iters is None else (folds, self.mc_agg)
         return dict(
             outcome_model=_model(self.model_regression),
             propensity_model=_model(self.model_propensity), pooled_outcome=True,
-            cv=cv, min_propensity=self.min_propensity, random_state=seed, control=control,
-        ), mc
+            cv=folds[0], min_propensity=self.min_propensity, random_state=seed, control=control,
+        ), repeats
 
     def fit(self, Y, T, *, X=None, W=None, sample_weight=None, freq_weight=None,
             sample_var=None, groups=None, cache_values=False, inference="auto"):
@@ -188,6 +194,33 @@ class _DRAdapter(_EconmlAdapter):
         cate : ndarray of shape (m, n_arms - 1)
         """
         return self.const_marginal_effect(X)
+
+    def const_marginal_ate(self, X=None):
+        """Mean of :meth:`const_marginal_effect` over the rows of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x), default=None
+
+        Returns
+        -------
+        ate : ndarray of shape (n_arms - 1,)
+        """
+        return np.mean(self.const_marginal_effect(X), axis=0)
+
+    def marginal_ate(self, T, X=None):
+        """Mean of :meth:`marginal_effect` over the rows (discrete: :meth:`const_marginal_ate`).
+
+        Parameters
+        ----------
+        T : array-like
+        X : array-like of shape (m, d_x), default=None
+
+        Returns
+        -------
+        ate : ndarray of shape (n_arms - 1,)
+        """
+        return np.mean(self.marginal_effect(T, X), axis=0)
 
     def effect(self, X=None, *, T0=0, T1=1):
         """Effect of moving each row from arm ``T0`` to arm ``T1``.
@@ -345,8 +378,9 @@ _COMMON_DOC = """
         econml's folds: an int is a shuffled ``StratifiedKFold`` on ``T``
         seeded from ``random_state``.
     mc_iters : int, default=None
-        Repetitions; causaldist aggregates the final estimates (econml the
-        nuisances), so no parity when > 1 (LinearDRLearner only).
+        Cross-fitting repetitions, their folds drawn from one RandomState and
+        their AIPW scores aggregated by ``mc_agg`` before the one final fit
+        (econml's rule; ``folds_``/``models_*`` are the first repetition's).
     mc_agg : {"mean", "median"}, default="mean"
     random_state : int, RandomState or None, default=None
     allow_missing : bool, default=False
@@ -405,13 +439,11 @@ class DRLearner(_DRAdapter):
             raise NotImplementedError(
                 "DRLearner adapter with X=None: use LinearDRLearner (a constant effect)."
             )
-        common, mc = self._common(T, groups, n)
-        if mc > 1:
-            raise NotImplementedError("mc_iters > 1 is supported by LinearDRLearner only.")
+        common, repeats = self._common(T, groups, n)
         final = LinearRegression() if self.model_final is None else self.model_final
-        return _NativeDRLearner(
+        return _with_repeats(_NativeDRLearner(
             final_model=_select(range(self._n_x), self.featurizer, final), **common
-        )
+        ), repeats)
 
     def _final_params(self):
         final = LinearRegression() if self.model_final is None else self.model_final
@@ -482,12 +514,11 @@ class LinearDRLearner(_DRAdapter):
         return dict(featurizer=self.featurizer, fit_cate_intercept=self.fit_cate_intercept)
 
     def _native(self, T, groups, n):
-        common, mc = self._common(T, groups, n)
-        return _NativeLinearDRLearner(
+        common, repeats = self._common(T, groups, n)
+        return _with_repeats(_NativeLinearDRLearner(
             featurizer=self.featurizer, fit_cate_intercept=self.fit_cate_intercept,
-            effect_features=self._effect_features(), n_repeats=mc,
-            repeat_aggregation=self.mc_agg, **common,
-        )
+            effect_features=self._effect_features(), **common,
+        ), repeats)
 
     def effect_inference(self, X=None, *, T0=0, T1=1):
         """:meth:`effect` with standard errors.
@@ -505,6 +536,63 @@ class LinearDRLearner(_DRAdapter):
         Xf = self._full(X)
         T0, T1 = self._arms(Xf.shape[0], T0, T1)
         return native.effect_inference(Xf, T0, T1)
+
+    def const_marginal_effect_inference(self, X=None):
+        """:meth:`const_marginal_effect` with standard errors.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x), default=None
+
+        Returns
+        -------
+        inference : causaldist.evaluation.EffectInference
+            Values of shape ``(m, n_arms - 1)``.
+        """
+        return self._check().const_marginal_effect_inference(self._full(X))
+
+    def const_marginal_effect_interval(self, X=None, *, alpha=0.05):
+        """Pointwise intervals of :meth:`const_marginal_effect`.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x), default=None
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        lower, upper : ndarray of shape (m, n_arms - 1)
+        """
+        return self.const_marginal_effect_inference(X).conf_int(alpha)
+
+    def const_marginal_ate_inference(self, X=None):
+        """:meth:`const_marginal_ate` with its exact standard errors.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x), default=None
+
+        Returns
+        -------
+        summary : causaldist.evaluation.PopulationSummary
+            econml's ``PopulationSummaryResults`` members (``mean_point``,
+            ``stderr_mean``, ``conf_int_mean``, ``summary()``, ...).
+        """
+        return self.const_marginal_effect_inference(X).population_summary()
+
+    def const_marginal_ate_interval(self, X=None, *, alpha=0.05):
+        """Interval of :meth:`const_marginal_ate`.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x), default=None
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        lower, upper : ndarray of shape (n_arms - 1,)
+        """
+        return self.const_marginal_ate_inference(X).conf_int_mean(alpha)
 
     def effect_interval(self, X=None, *, T0=0, T1=1, alpha=0.05):
         """Pointwise intervals of :meth:`effect`.
@@ -658,5 +746,92 @@ class LinearDRLearner(_DRAdapter):
         return frame
 
 
-for _cls in (DRLearner, LinearDRLearner):
+class SparseLinearDRLearner(LinearDRLearner):
+    """econml's ``SparseLinearDRLearner`` on :class:`causaldist.metalearners.SparseLinearDRLearner`.
+
+    Pooled outcome model, econml's folds and clipping, and econml's debiased
+    lasso per arm (the native estimator's opt-in econml variant: unpenalised
+    intercept, penalty by unshuffled 5-fold CV, nodewise lassos by 3-fold CV,
+    homoskedastic standard errors; see
+    :func:`causaldist.dml._sparse_linear_dml.debiased_lasso_homoskedastic`).
+    With ``sample_weight`` and ``alpha="auto"`` econml searches the penalty
+    on weight-balanced shuffled folds, so weighted fits may differ.
+
+    Parameters
+    ----------
+    featurizer : transformer, default=None
+    fit_cate_intercept : bool, default=True
+    alpha, alpha_cov : "auto" or float, default="auto"
+        Penalties of the lasso and of the nodewise lassos.
+    n_alphas, n_alphas_cov : int, default=100 and 10
+        Lengths of their penalty paths.
+    max_iter : int, default=1000
+    tol : float, default=1e-4
+    n_jobs : int, default=None
+        Ignored (the nodewise lassos run in one process).{common}
+
+    Attributes
+    ----------
+    native_ : causaldist.metalearners.SparseLinearDRLearner
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LinearRegression, LogisticRegression
+    >>> from causaldist.compat.econml import SparseLinearDRLearner
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(1000, 6)); T = rng.integers(0, 2, 1000)
+    >>> Y = (1 + X[:, 1]) * T + X[:, 0] + rng.normal(size=1000)
+    >>> est = SparseLinearDRLearner(model_regression=LinearRegression(),
+    ...                             model_propensity=LogisticRegression(),
+    ...                             random_state=0).fit(Y, T, X=X)
+    >>> float(est.coef_(T=1)[1].round(1))  # truth 1
+    1.0
+    """
+
+    def __init__(self, *, model_propensity="auto", model_regression="auto", featurizer=None,
+                 fit_cate_intercept=True, discrete_outcome=False, alpha="auto", n_alphas=100,
+                 alpha_cov="auto", n_alphas_cov=10, max_iter=1000, tol=0.0001, n_jobs=None,
+                 min_propensity=1e-06, trimming_threshold=None, categories="auto", cv=2,
+                 mc_iters=None, mc_agg="mean", random_state=None, allow_missing=False,
+                 use_ray=False, ray_remote_func_options=None):
+        self.model_propensity = model_propensity
+        self.model_regression = model_regression
+        self.featurizer = featurizer
+        self.fit_cate_intercept = fit_cate_intercept
+        self.discrete_outcome = discrete_outcome
+        self.alpha = alpha
+        self.n_alphas = n_alphas
+        self.alpha_cov = alpha_cov
+        self.n_alphas_cov = n_alphas_cov
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_jobs = n_jobs
+        self.min_propensity = min_propensity
+        self.trimming_threshold = trimming_threshold
+        self.categories = categories
+        self.cv = cv
+        self.mc_iters = mc_iters
+        self.mc_agg = mc_agg
+        self.random_state = random_state
+        self.allow_missing = allow_missing
+        self.use_ray = use_ray
+        self.ray_remote_func_options = ray_remote_func_options
+
+    def _native(self, T, groups, n):
+        if self._n_x == 0:
+            raise ValueError("SparseLinearDRLearner needs X (the lasso's features).")
+        common, repeats = self._common(T, groups, n)
+        native = _NativeSparseLinearDRLearner(
+            featurizer=self.featurizer, fit_cate_intercept=self.fit_cate_intercept,
+            effect_features=self._effect_features(), alpha=self.alpha,
+            alpha_cov=self.alpha_cov, **common,
+        )
+        # econml's DebiasedLasso, with its path lengths and solver settings.
+        native._econml_lasso = dict(n_alphas=self.n_alphas, n_alphas_cov=self.n_alphas_cov,
+                                    max_iter=self.max_iter, tol=self.tol)
+        return _with_repeats(native, repeats)
+
+
+for _cls in (DRLearner, LinearDRLearner, SparseLinearDRLearner):
     _cls.__doc__ = _cls.__doc__.replace("{common}", _COMMON_DOC)

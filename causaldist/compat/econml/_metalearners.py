@@ -1,13 +1,15 @@
 """econml's S-, T- and X-learners on :mod:`causaldist.metalearners`."""
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 
+from ...metalearners import DomainAdaptationLearner as _NativeDomainAdaptationLearner
 from ...metalearners import SLearner as _NativeSLearner
 from ...metalearners import TLearner as _NativeTLearner
 from ...metalearners import XLearner as _NativeXLearner
 from ._base import _EconmlAdapter
 
-__all__ = ["SLearner", "TLearner", "XLearner"]
+__all__ = ["DomainAdaptationLearner", "SLearner", "TLearner", "XLearner"]
 
 
 def _single(models, name):
@@ -80,6 +82,33 @@ class _MetaAdapter(_EconmlAdapter):
         cate : ndarray of shape (m, n_arms - 1)
         """
         return self.const_marginal_effect(X)
+
+    def const_marginal_ate(self, X):
+        """Mean of :meth:`const_marginal_effect` over the rows of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x)
+
+        Returns
+        -------
+        ate : ndarray of shape (n_arms - 1,)
+        """
+        return np.mean(self.const_marginal_effect(X), axis=0)
+
+    def marginal_ate(self, T, X):
+        """Mean of :meth:`marginal_effect` over the rows (discrete: :meth:`const_marginal_ate`).
+
+        Parameters
+        ----------
+        T : array-like
+        X : array-like of shape (m, d_x)
+
+        Returns
+        -------
+        ate : ndarray of shape (n_arms - 1,)
+        """
+        return np.mean(self.marginal_effect(T, X), axis=0)
 
     def effect(self, X=None, *, T0=0, T1=1):
         """Effect of moving each row from arm ``T0`` to arm ``T1``.
@@ -194,3 +223,60 @@ class XLearner(_MetaAdapter):
         prop = LogisticRegression() if self.propensity_model is None else self.propensity_model
         return _NativeXLearner(outcome_model=models, final_model=cate,
                                propensity_model=prop, control=control)
+
+
+class DomainAdaptationLearner(_MetaAdapter):
+    """econml's ``DomainAdaptationLearner`` on :class:`causaldist.metalearners.DomainAdaptationLearner`.
+
+    The native learner runs econml's exact algorithm (its opt-in switch): for
+    each treated arm, a propensity model fitted on the arm and the control,
+    outcome models fitted in-sample with econml's weights ``p / (1 - p)``
+    (controls) and ``(1 - p) / p`` (treated), no clipping, and the final
+    model on the imputed effects. The native default cross-fits the
+    propensity and the imputations instead.
+
+    Parameters
+    ----------
+    models : regressor
+        The outcome models, one clone per arm (a list is not supported); must
+        accept ``sample_weight``.
+    final_models : regressor
+        One clone per treated arm (a list is not supported).
+    propensity_model : classifier, default=LogisticRegression()
+    categories : "auto" or list, default="auto"
+    allow_missing : bool, default=False
+
+    Attributes
+    ----------
+    native_ : causaldist.metalearners.DomainAdaptationLearner
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from causaldist.compat.econml import DomainAdaptationLearner
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(1000, 2)); T = rng.integers(0, 2, 1000)
+    >>> Y = (1 + X[:, 1]) * T + X[:, 0] + rng.normal(size=1000)
+    >>> est = DomainAdaptationLearner(models=LinearRegression(),
+    ...                               final_models=LinearRegression()).fit(Y, T, X=X)
+    >>> float(est.ate(X).round(1))  # truth 1
+    0.9
+    """
+
+    def __init__(self, *, models, final_models, propensity_model=LogisticRegression(),
+                 categories="auto", allow_missing=False):
+        self.models = models
+        self.final_models = final_models
+        self.propensity_model = propensity_model
+        self.categories = categories
+        self.allow_missing = allow_missing
+
+    def _native(self, control):
+        native = _NativeDomainAdaptationLearner(
+            outcome_model=_single(self.models, "models"),
+            final_model=_single(self.final_models, "final_models"),
+            propensity_model=self.propensity_model, control=control,
+        )
+        native._econml_exact = True
+        return native
