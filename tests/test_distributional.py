@@ -309,7 +309,8 @@ def _blocks_of(monkeypatch, n_rows, m):
     ),
 ])
 def test_blocks_of_rows_give_the_same_estimates(monkeypatch, make):
-    b = make_distributional(700, n_arms=3, n_levels=12, return_truth=True, random_state=7)
+    b = make_distributional(700, n_arms=3, n_levels=12, return_truth=True,
+                            random_state=7)
     w = np.random.default_rng(7).integers(1, 4, 700).astype(float)
     pol = np.argmax(b.X[:, :3], axis=1)
 
@@ -335,11 +336,17 @@ def test_blocks_of_rows_with_the_default_models_agree_to_rounding(monkeypatch):
     # The default outcome model predicts through BLAS, whose kernels (and so the
     # last bits) depend on the number of rows per product.
     b = make_distributional(600, n_levels=15, return_truth=True, random_state=8)
-    whole = DistributionalDREvaluator(random_state=0).fit(b.X, b.y, treatment=b.treatment)
+    def fit():
+        ev = DistributionalDREvaluator(random_state=0)
+        return ev.fit(b.X, b.y, treatment=b.treatment)
+
+    whole = fit()
     _blocks_of(monkeypatch, 5, 15)
-    blocked = DistributionalDREvaluator(random_state=0).fit(b.X, b.y, treatment=b.treatment)
+    blocked = fit()
     scale = np.abs(whole.scores_).max()
-    np.testing.assert_allclose(blocked.scores_, whole.scores_, rtol=1e-12, atol=1e-12 * scale)
+    np.testing.assert_allclose(
+        blocked.scores_, whole.scores_, rtol=1e-12, atol=1e-12 * scale
+    )
 
 
 def test_fit_holds_only_blocks_beside_what_it_keeps(monkeypatch):

@@ -240,7 +240,8 @@ def test_evaluator_fitted_on_codes_and_keyword_only_models():
 def test_policy_tree_searches_on_the_learners_n_jobs_threads(make):
     # n_jobs is the cross-fitting's and the default tree's: the root features
     # split over two threads give the same tree at every linearisation step.
-    b = make_distributional(1500, n_arms=3, n_levels=10, return_truth=True, random_state=14)
+    b = make_distributional(1500, n_arms=3, n_levels=10, return_truth=True,
+                            random_state=14)
     one = make(1).fit(b.X, b.y, treatment=b.treatment)
     two = make(2).fit(b.X, b.y, treatment=b.treatment)
     assert two.policy_.n_jobs == 2

@@ -297,7 +297,9 @@ def test_dr_policy_tree_searches_on_its_n_jobs_threads():
     assert two.policy_tree_.n_jobs == 2
     np.testing.assert_array_equal(two.evaluator_.scores_, one.evaluator_.scores_)
     for key in ("feature", "threshold", "left", "right", "action", "n_samples"):
-        np.testing.assert_array_equal(two.policy_tree_.tree_[key], one.policy_tree_.tree_[key])
+        np.testing.assert_array_equal(
+            two.policy_tree_.tree_[key], one.policy_tree_.tree_[key]
+        )
     assert two.policy_tree_.welfare_ == one.policy_tree_.welfare_
 
 

@@ -286,12 +286,11 @@ def _check_quantile_functions(Q, name="y", ndim=(2,)):
     blocks = _row_blocks(rows.shape[0], rows[:1].nbytes)
     if not all(np.all(np.isfinite(rows[b])) for b in blocks):
         raise ValueError(f"{name} contains NaN or infinite values.")
-    bad = np.concatenate([np.empty(0, dtype=np.intp)] + [
-        b.start + np.flatnonzero(
-            (np.diff(rows[b], axis=1) < -1e-12 * (1.0 + np.abs(rows[b, 1:]))).any(axis=1)
-        )
-        for b in blocks
-    ])
+    bad = [np.empty(0, dtype=np.intp)]
+    for b in blocks:
+        drop = np.diff(rows[b], axis=1) < -1e-12 * (1.0 + np.abs(rows[b, 1:]))
+        bad.append(b.start + np.flatnonzero(drop.any(axis=1)))
+    bad = np.concatenate(bad)
     if bad.size:
         raise ValueError(
             f"{name} must hold quantile functions (non-decreasing along the levels), "

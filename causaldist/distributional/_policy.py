@@ -344,5 +344,6 @@ memory, min_propensity, random_state, control
         from ..policy import PolicyTree
 
         return PolicyTree(
-            max_depth=self.max_depth, min_node_size=self.min_node_size, n_jobs=self.n_jobs
+            max_depth=self.max_depth, min_node_size=self.min_node_size,
+            n_jobs=self.n_jobs,
         )

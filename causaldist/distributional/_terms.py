@@ -105,7 +105,7 @@ class _ChosenTerms:
         return self._s * (tg - (self.theta @ g) * self._d) / self._sbar
 
     def cov(self):
-        """``sum_i psi_i psi_i^T / (n - 1)``, (m, m), summed a block of rows at a time."""
+        """``sum_i psi_i psi_i^T / (n - 1)``, (m, m), summed by blocks of rows."""
         out = np.zeros((self.theta.size,) * 2)
         for a in range(self._N.shape[0]):
             arm_rows = np.flatnonzero(self._codes == a)

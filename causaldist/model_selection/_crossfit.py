@@ -483,7 +483,7 @@ _CHUNK_BYTES = 1 << 25
 
 
 def _row_blocks(n, row_bytes):
-    """Slices of ``range(n)`` holding at most ``_CHUNK_BYTES`` of rows of ``row_bytes`` each."""
+    """Slices of ``range(n)`` of at most ``_CHUNK_BYTES`` (rows of ``row_bytes``)."""
     step = max(1, _CHUNK_BYTES // max(1, row_bytes))
     return [slice(start, min(start + step, n)) for start in range(0, n, step)]
 
@@ -505,7 +505,8 @@ def _predict_outcome_into(out, model, X_test, test, n, row_bytes):
             pred = _predict_arms(model, _safe_indexing(X_test, block), len(rows),
                                  out.n_arms, out.pooled_outcome, arms=(a,))[0]
             if out.outcome is None:
-                arm_major = np.empty((out.n_arms, n) + np.shape(pred)[1:], dtype=np.float64)
+                shape = (out.n_arms, n) + np.shape(pred)[1:]
+                arm_major = np.empty(shape, dtype=np.float64)
                 out.outcome = np.moveaxis(arm_major, 0, 1)
             out.outcome[rows, a] = pred
             del pred
@@ -546,7 +547,9 @@ def _cross_fit(
     # After every fold is fitted: the models' fits do not run beside the
     # n x K x m predictions.
     for (_, test), model in zip(out.folds, out.models.get("outcome", ())):
-        _predict_outcome_into(out, model, _safe_indexing(X, test), test, n, y[:1].nbytes)
+        _predict_outcome_into(
+            out, model, _safe_indexing(X, test), test, n, y[:1].nbytes
+        )
     if out.propensity is not None:
         out.propensity, out.n_clipped = _clip_propensity(out.propensity, min_propensity)
     return out

@@ -114,7 +114,8 @@ class DRPolicyTree(_CrossFitMixin, BaseCausalEstimator):
     def _tree(self):
         return PolicyTree(
             max_depth=self.max_depth, min_node_size=self.min_node_size,
-            split_step=self.split_step, search_depth=self.search_depth, n_jobs=self.n_jobs,
+            split_step=self.split_step, search_depth=self.search_depth,
+            n_jobs=self.n_jobs,
         )
 
     def _evaluator(self):
