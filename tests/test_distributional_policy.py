@@ -239,3 +239,24 @@ def test_policy_tree_exports_arm_labels():
     assert text.startswith("|--- f") and "action: " in text
     actions = {line.split("action: ")[1] for line in text.splitlines() if "action: " in line}
     assert actions <= {"drug", "placebo"} and actions
+
+
+@pytest.mark.parametrize("make", [
+    lambda n_jobs: DistributionalPolicyTree(
+        max_depth=2, utility=CVaR(0.2), outcome_model=LinearRegression(), cv=2,
+        random_state=0, n_jobs=n_jobs),
+    lambda n_jobs: DistributionalPolicyLearner(
+        utility=MeanVariance(1.0), outcome_model=LinearRegression(), cv=2,
+        random_state=0, n_jobs=n_jobs),
+])
+def test_policy_tree_searches_on_the_learners_n_jobs_threads(make):
+    # n_jobs is the cross-fitting's and the default tree's: the root features
+    # split over two threads give the same tree at every linearisation step.
+    b = make_distributional(1500, n_arms=3, n_levels=10, return_truth=True,
+                            random_state=14)
+    one = make(1).fit(b.X, b.y, treatment=b.treatment)
+    two = make(2).fit(b.X, b.y, treatment=b.treatment)
+    assert two.policy_.n_jobs == 2
+    for key in ("feature", "threshold", "left", "right", "action", "n_samples"):
+        np.testing.assert_array_equal(two.policy_.tree_[key], one.policy_.tree_[key])
+    assert two.objective_path_ == one.objective_path_

@@ -285,6 +285,24 @@ def test_policy_value_scorer_matches_hand_computation(tmp_path):
         np.average(nuis.dr_scores(y, codes)[np.arange(600), chosen], weights=w))
 
 
+def test_dr_policy_tree_searches_on_its_n_jobs_threads():
+    # n_jobs is the cross-fitting's and the tree search's: the same folds and
+    # models, the root features split over two threads, the same tree.
+    X, y, t, _ = _quadrant(1500, seed=4)
+    X = np.column_stack([X, np.round(X[:, :2], 1)])  # tied values too
+    kw = dict(outcome_model=LinearRegression(), propensity_model=LogisticRegression(),
+              max_depth=2, cv=2, control="ctl")
+    one = DRPolicyTree(n_jobs=1, **kw).fit(X, y, treatment=t)
+    two = DRPolicyTree(n_jobs=2, **kw).fit(X, y, treatment=t)
+    assert two.policy_tree_.n_jobs == 2
+    np.testing.assert_array_equal(two.evaluator_.scores_, one.evaluator_.scores_)
+    for key in ("feature", "threshold", "left", "right", "action", "n_samples"):
+        np.testing.assert_array_equal(
+            two.policy_tree_.tree_[key], one.policy_tree_.tree_[key]
+        )
+    assert two.policy_tree_.welfare_ == one.policy_tree_.welfare_
+
+
 def test_policy_value_scorer_requests_treatment():
     request = PolicyValueScorer().get_metadata_routing()
     assert request.score.requests["treatment"] is True

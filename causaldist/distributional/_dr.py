@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..model_selection._crossfit import _row_blocks
 from ..model_selection._mixin import _fill_cross_fit_doc
 from ._base import _BarycenterEvaluator
 
@@ -107,16 +108,18 @@ class DistributionalDREvaluator(_BarycenterEvaluator):
         """``N_i(a) = Gamma_i(a)`` (per-arm contiguous, for ``_ChosenTerms``) and ``D = 1``.
 
         Built in one (K, n, m) array: the outcome regressions laid out per arm,
-        then the observed arm's residual term added in place (the AIPW scores
-        of ``Nuisances.dr_scores`` without its (n, K, m) copy).
+        then the observed arm's residual term added in place, a block of rows
+        at a time (the AIPW scores of ``Nuisances.dr_scores`` without its
+        (n, K, m) copy and with temporaries of one block).
         """
         if nuisances.propensity is None or nuisances.outcome is None:
             nuisances.dr_scores(y, t)  # raises the stage's message
         N = np.ascontiguousarray(nuisances.outcome.transpose(1, 0, 2))
         nuisances.outcome = None  # N holds it now, with the residual terms
-        rows = np.arange(y.shape[0])
-        weight = 1.0 / nuisances.propensity[rows, t]
-        for a in range(N.shape[0]):
-            idx = rows[t == a]
-            N[a, idx] += (y[idx] - N[a, idx]) * weight[idx, None]
+        n = y.shape[0]
+        weight = 1.0 / nuisances.propensity[np.arange(n), t]
+        for block in _row_blocks(n, y[:1].nbytes):
+            for a in range(N.shape[0]):
+                idx = block.start + np.flatnonzero(t[block] == a)
+                N[a, idx] += (y[idx] - N[a, idx]) * weight[idx, None]
         return N, np.ones(N.shape[:2])

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 
 from ..base import _warn
+from ..model_selection._crossfit import _row_blocks
 
 __all__ = ["QuantileGrid"]
 
@@ -277,11 +278,16 @@ def _check_quantile_functions(Q, name="y", ndim=(2,)):
     if Q.ndim not in ndim or Q.shape[-1] == 0:
         shapes = " or ".join({1: "(m,)", 2: "(n, m)"}[d] for d in ndim)
         raise ValueError(f"{name} must have shape {shapes} with m >= 1; got {Q.shape}.")
-    if not np.all(np.isfinite(Q)):
-        raise ValueError(f"{name} contains NaN or infinite values.")
     rows = Q.reshape(-1, Q.shape[-1])
-    drop = np.diff(rows, axis=1) < -1e-12 * (1.0 + np.abs(rows[:, 1:]))
-    bad = np.flatnonzero(drop.any(axis=1))
+    # A block of rows at a time: the checks' temporaries are several times y.
+    blocks = _row_blocks(rows.shape[0], rows[:1].nbytes)
+    if not all(np.all(np.isfinite(rows[b])) for b in blocks):
+        raise ValueError(f"{name} contains NaN or infinite values.")
+    bad = [np.empty(0, dtype=np.intp)]
+    for b in blocks:
+        drop = np.diff(rows[b], axis=1) < -1e-12 * (1.0 + np.abs(rows[b, 1:]))
+        bad.append(b.start + np.flatnonzero(drop.any(axis=1)))
+    bad = np.concatenate(bad)
     if bad.size:
         raise ValueError(
             f"{name} must hold quantile functions (non-decreasing along the levels), "

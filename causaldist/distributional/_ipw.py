@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..model_selection._crossfit import _row_blocks
 from ..model_selection._mixin import _fill_cross_fit_doc
 from ._base import _BarycenterEvaluator
 
@@ -109,7 +110,8 @@ class DistributionalIPWEvaluator(_BarycenterEvaluator):
         rows = np.arange(n)
         inv_e = 1.0 / nuisances.propensity[rows, t]
         N = np.zeros((nuisances.n_arms, n, m))
-        N[t, rows] = inv_e[:, None] * y
+        for block in _row_blocks(n, y[:1].nbytes):  # temporaries of one block
+            N[t[block], rows[block]] = inv_e[block, None] * y[block]
         if self.normalize:
             D = np.zeros((nuisances.n_arms, n))
             D[t, rows] = inv_e

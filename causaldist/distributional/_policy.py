@@ -53,7 +53,8 @@ class DistributionalPolicyLearner(_DistributionalY, _CrossFitMixin, BaseCausalEs
         A policy learner fitted as ``fit(X, rewards, sample_weight=None)``
         with ``predict(X)`` returning action codes ``0..K-1`` (e.g.
         :class:`causaldist.policy.PolicyTree`, ``LinearPolicy``,
-        ``PolicyClassifier``). ``None`` means ``PolicyTree(max_depth=2)``.
+        ``PolicyClassifier``). ``None`` means ``PolicyTree(max_depth=2)``,
+        searching on ``n_jobs`` threads.
     utility : Utility, default=None
         ``None`` means :class:`Mean`.
     method : {"dr", "ipw"}, default="dr"
@@ -143,7 +144,7 @@ class DistributionalPolicyLearner(_DistributionalY, _CrossFitMixin, BaseCausalEs
             return self.policy
         from ..policy import PolicyTree
 
-        return PolicyTree(max_depth=2)
+        return PolicyTree(max_depth=2, n_jobs=self.n_jobs)
 
     def _models_seeing_X(self):
         names = ["propensity_model"] + (["outcome_model"] if self.method == "dr" else [])
@@ -297,6 +298,9 @@ class DistributionalPolicyTree(DistributionalPolicyLearner):
     ----------
     max_depth : int, default=2
     min_node_size : int, default=1
+        Of the :class:`~causaldist.policy.PolicyTree`, whose search of the
+        root features runs on ``n_jobs`` threads (the same tree for any
+        ``n_jobs``).
     utility, method, outcome_model, propensity_model, grid, max_iter, cv, n_jobs, \
 memory, min_propensity, random_state, verbose, control
         As in :class:`DistributionalPolicyLearner`.
@@ -349,7 +353,10 @@ memory, min_propensity, random_state, verbose, control
     def _base_policy(self):
         from ..policy import PolicyTree
 
-        return PolicyTree(max_depth=self.max_depth, min_node_size=self.min_node_size)
+        return PolicyTree(
+            max_depth=self.max_depth, min_node_size=self.min_node_size,
+            n_jobs=self.n_jobs,
+        )
 
     def export_text(self, feature_names=None, decimals=2):
         """The tree as indented text, with the arms' labels and the features' names.

@@ -16,6 +16,7 @@ import numpy as np
 from numba import njit
 
 from ..evaluation._inference import _linearised_ratio
+from ..model_selection._crossfit import _row_blocks
 
 __all__ = []
 
@@ -104,13 +105,15 @@ class _ChosenTerms:
         return self._s * (tg - (self.theta @ g) * self._d) / self._sbar
 
     def cov(self):
-        """``sum_i psi_i psi_i^T / (n - 1)``, (m, m)."""
+        """``sum_i psi_i psi_i^T / (n - 1)``, (m, m), summed by blocks of rows."""
         out = np.zeros((self.theta.size,) * 2)
         for a in range(self._N.shape[0]):
-            rows = np.flatnonzero(self._codes == a)
-            centred = self._N[a, rows] - self._d[rows, None] * self.theta
-            centred *= (self._s[rows] / self._sbar)[:, None]
-            out += centred.T @ centred
+            arm_rows = np.flatnonzero(self._codes == a)
+            for block in _row_blocks(arm_rows.size, self._N[0, :1].nbytes):
+                rows = arm_rows[block]
+                centred = self._N[a, rows] - self._d[rows, None] * self.theta
+                centred *= (self._s[rows] / self._sbar)[:, None]
+                out += centred.T @ centred
         return out / (self._codes.shape[0] - 1)
 
 

@@ -519,22 +519,40 @@ def _fit_fold(
     return test, preds, models, scores, times
 
 
-def _predict_outcome_into(out, model, X_test, test, n):
+# Bytes of predictions made at once: a model's predict holds a few arrays the
+# size of its output, so a whole test fold of vector outcomes (a quantile
+# function per unit) would hold several n_test x m copies beside the output.
+_CHUNK_BYTES = 1 << 25
+
+
+def _row_blocks(n, row_bytes):
+    """Slices of ``range(n)`` of at most ``_CHUNK_BYTES`` (rows of ``row_bytes``)."""
+    step = max(1, _CHUNK_BYTES // max(1, row_bytes))
+    return [slice(start, min(start + step, n)) for start in range(0, n, step)]
+
+
+def _predict_outcome_into(out, model, X_test, test, n, row_bytes):
     """Write the outcome predictions of every arm at the test rows into ``out.outcome``.
 
     Predicted here, arm by arm, straight into one array laid out arm-major
     (``(K, n, ...)`` seen as ``(n, K, ...)``): with a vector outcome (a
     quantile function per unit, m levels) the out-of-fold predictions then
     exist once, and an arm-major consumer (the distributional DR terms) adds
-    its residual terms in place without another n x K x m copy.
+    its residual terms in place without another n x K x m copy. Rows are
+    predicted in blocks of ``_row_blocks(len(test), row_bytes)``, so that
+    the model's own temporaries stay small too.
     """
     for a in range(out.n_arms):
-        pred = _predict_arms(model, X_test, len(test), out.n_arms, out.pooled_outcome,
-                             arms=(a,))[0]
-        if out.outcome is None:
-            arm_major = np.empty((out.n_arms, n) + np.shape(pred)[1:], dtype=np.float64)
-            out.outcome = np.moveaxis(arm_major, 0, 1)
-        out.outcome[test, a] = pred
+        for block in _row_blocks(len(test), row_bytes):
+            rows = test[block]
+            pred = _predict_arms(model, _safe_indexing(X_test, block), len(rows),
+                                 out.n_arms, out.pooled_outcome, arms=(a,))[0]
+            if out.outcome is None:
+                shape = (out.n_arms, n) + np.shape(pred)[1:]
+                arm_major = np.empty(shape, dtype=np.float64)
+                out.outcome = np.moveaxis(arm_major, 0, 1)
+            out.outcome[rows, a] = pred
+            del pred
 
 
 def _cross_fit(
@@ -571,13 +589,17 @@ def _cross_fit(
             if getattr(out, name) is None:
                 setattr(out, name, np.empty((n,) + pred.shape[1:], dtype=np.float64))
             getattr(out, name)[test] = pred
-        if "outcome" in models:
-            _predict_outcome_into(out, models["outcome"], _safe_indexing(X, test), test, n)
         for name, model in models.items():
             out.models.setdefault(name, []).append(model)
         for name, value in scores.items():
             out.scores.setdefault(name, []).append(value)
         del preds
+    # After every fold is fitted: the models' fits do not run beside the
+    # n x K x m predictions.
+    for (_, test), model in zip(out.folds, out.models.get("outcome", ())):
+        _predict_outcome_into(
+            out, model, _safe_indexing(X, test), test, n, y[:1].nbytes
+        )
     covered = np.zeros(n, dtype=bool)
     for _, test in folds:
         covered[test] = True

@@ -34,7 +34,8 @@ class DRPolicyTree(_CrossFitMixin, BaseCausalEstimator):
         ``e_a(x)``; ``None`` means ``StandardScaler`` + ``LogisticRegression``.
         Known propensities passed to fit (``propensity=``) replace it.
     max_depth, min_node_size, split_step, search_depth : int
-        As in :class:`PolicyTree`.
+        As in :class:`PolicyTree`, whose search of the root features runs on
+        ``n_jobs`` threads (the same tree for any ``n_jobs``).
     pooled_outcome : bool, default=False
         One outcome model on ``[X, one-hot(A)]`` per fold (econml's
         DRPolicyTree structure) instead of one per arm.
@@ -117,6 +118,7 @@ class DRPolicyTree(_CrossFitMixin, BaseCausalEstimator):
             max_depth=self.max_depth, min_node_size=self.min_node_size,
             split_step=self.split_step, search_depth=self.search_depth,
             verbose=self.verbose,
+            n_jobs=self.n_jobs,
         )
 
     def _evaluator(self):
