@@ -389,6 +389,40 @@ def test_dr_mc_iters_parity(cls, agg):
     assert np.max(np.abs(one.const_marginal_effect(X) - c.const_marginal_effect(X))) > 1e-6
 
 
+
+@pytest.mark.parametrize("agg", ["mean", "median"])
+@pytest.mark.parametrize("cls,t_kind", [
+    ("LinearDML", "continuous"), ("LinearDML", "binary"), ("DML", "multi"),
+    ("NonParamDML", "binary"), ("SparseLinearDML", "continuous"),
+])
+def test_dml_mc_iters_parity(cls, t_kind, agg):
+    """econml's DML mc_iters: folds of every repetition from one RandomState, the
+    residuals aggregated (mean or median) before one final fit."""
+    X, W, T, Y = _data(31, t_kind)
+    discrete = t_kind != "continuous"
+    args = dict(model_y=LinearRegression(),
+                model_t=LogisticRegression() if discrete else LinearRegression(),
+                discrete_treatment=discrete, cv=3, mc_iters=3, mc_agg=agg, random_state=5)
+    if cls == "DML":
+        from econml.sklearn_extensions.linear_model import StatsModelsLinearRegression
+        args["model_final"] = StatsModelsLinearRegression(fit_intercept=False)
+    elif cls == "NonParamDML":
+        args["model_final"] = GradientBoostingRegressor(n_estimators=20, random_state=0)
+    elif cls == "SparseLinearDML":
+        args.update(alpha=0.01, alpha_cov=0.01)
+    e = getattr(ED, cls)(**args).fit(Y, T, X=X, W=W)
+    c = getattr(C, cls)(**args).fit(Y, T, X=X, W=W)
+    close(e.const_marginal_effect(X), c.const_marginal_effect(X))
+    if cls != "NonParamDML":
+        close(e.const_marginal_effect_interval(X), c.const_marginal_effect_interval(X))
+        close(e.coef_, c.coef_)
+        close(e.coef__interval(), c.coef__interval())
+        close(e.intercept__interval(), c.intercept__interval())
+    # a single repetition is not the aggregate
+    one = getattr(C, cls)(**{**args, "mc_iters": None}).fit(Y, T, X=X, W=W)
+    assert np.max(np.abs(one.const_marginal_effect(X) - c.const_marginal_effect(X))) > 1e-6
+
+
 # -- metalearners ------------------------------------------------------------------
 def test_s_and_t_learner_parity():
     X, _, T, Y = _data(13, "multi")

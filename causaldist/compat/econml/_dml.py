@@ -37,22 +37,19 @@ class _DMLAdapter(_EconmlAdapter):
     def _common(self, T, groups, n):
         """Native keyword arguments shared by the DML adapters (econml's folds)."""
         self._check_unsupported()
-        mc = 1 if self.mc_iters is None else int(self.mc_iters)
         rs = check_random_state(self.random_state)
-        if mc > 1:
-            if not isinstance(self.cv, (int, np.integer)):
-                raise ValueError("mc_iters > 1 needs an int cv (new folds per repetition).")
-            cv, seed = self.cv, rs.randint(np.iinfo(np.int32).max)
-        else:
-            strata = np.asarray(T)
-            cv = _econml_folds(
-                self.cv, strata, n, rs, stratify=self.discrete_treatment, groups=groups
-            )
-            seed = self.random_state if not isinstance(
-                self.random_state, np.random.RandomState) else 0
+        # econml draws the folds of every mc_iters repetition from one RandomState
+        # and aggregates the repetitions' residuals before the final stage (the
+        # native estimator's private switch ``_econml_repeats``).
+        folds = [_econml_folds(self.cv, np.asarray(T), n, rs,
+                               stratify=self.discrete_treatment, groups=groups)
+                 for _ in range(1 if self.mc_iters is None else int(self.mc_iters))]
+        self._repeats = None if self.mc_iters is None else (folds, self.mc_agg)
+        seed = self.random_state if not isinstance(
+            self.random_state, np.random.RandomState) else 0
         return dict(
-            discrete_treatment=self.discrete_treatment, cv=cv, n_repeats=mc,
-            repeat_aggregation=self.mc_agg, random_state=seed, min_propensity=0.0,
+            discrete_treatment=self.discrete_treatment, cv=folds[0], random_state=seed,
+            min_propensity=0.0,
             control=self._control(T), featurizer=self.featurizer,
         )
 
@@ -90,15 +87,14 @@ class _DMLAdapter(_EconmlAdapter):
         native._sandwich_weights = "analytic"
         # econml scores every nuisance model on its test fold.
         native._score_nuisances = True
-        kw = {}
-        if self.mc_iters is not None and self.mc_iters > 1 and groups is not None:
-            kw["groups"] = groups
+        if self._repeats is not None:
+            native._econml_repeats = self._repeats
         self.native_ = native.fit(
             Xf, np.asarray(Y, dtype=np.float64), treatment=np.asarray(T),
-            sample_weight=sample_weight, **kw,
+            sample_weight=sample_weight,
         )
         # econml keeps the data for refit_final only when asked to.
-        self._cached_values = dict(X=Xf, sample_weight=sample_weight, **kw) if (
+        self._cached_values = dict(X=Xf, sample_weight=sample_weight) if (
             cache_values) else None
         return self
 
@@ -815,11 +811,15 @@ class DML(_LinearAdapterMixin, _DMLAdapter):
                 "(LinearRegression(fit_intercept=False)); use NonParamDML or "
                 "causaldist.dml.DML(final_model=...) for other final models."
             )
+        # econml's DML reads the intervals off model_final itself: econml's
+        # StatsModelsLinearRegression has HC0 by default (LinearDML forces HC1).
+        cov_type = getattr(self.model_final, "cov_type", "HC1")
         return _NativeLinearDML(
             outcome_model=_model(self.model_y), treatment_model=_model(self.model_t),
             fit_cate_intercept=self.fit_cate_intercept,
             effect_features=self._effect_features(),
             inference="bootstrap" if inference == "bootstrap" else "auto",
+            cov_type=cov_type if cov_type in ("HC0", "HC1") else "HC1",
             **self._common(T, groups, n),
         )
 
