@@ -8,7 +8,7 @@ from ...dml import LinearDML as _NativeLinearDML
 from ...dml import SparseLinearDML as _NativeSparseLinearDML
 from ...model_selection._crossfit import _econml_folds
 from ...validation import OmittedVariableSensitivity
-from ._base import _EconmlAdapter, _auto_warning, _model
+from ._base import _bootstrapped, _EconmlAdapter, _auto_warning, _model
 
 __all__ = ["LinearDML", "DML", "NonParamDML", "SparseLinearDML"]
 
@@ -72,7 +72,12 @@ class _DMLAdapter(_EconmlAdapter):
         cache_values : bool, default=False
             Keep ``X``, ``W`` and the weights for :meth:`refit_final` (the
             native estimator keeps its residuals).
-        inference : {"auto", "bootstrap", None}, default="auto"
+        inference : {"auto", "bootstrap", None} or BootstrapInference, default="auto"
+            ``"bootstrap"`` (econml's ``BootstrapInference()``: 100 draws,
+            pivot intervals) or econml's ``BootstrapInference(...)`` object
+            refits the whole estimator on rows resampled from numpy's global
+            ``RandomState`` (stratified by a discrete treatment), as econml
+            does; the ``*_interval`` verbs then read the replicates.
 
         Returns
         -------
@@ -96,7 +101,10 @@ class _DMLAdapter(_EconmlAdapter):
         # econml keeps the data for refit_final only when asked to.
         self._cached_values = dict(X=Xf, sample_weight=sample_weight) if (
             cache_values) else None
-        return self
+        return self._fit_bootstrap(
+            inference, np.asarray(T) if self.discrete_treatment else None, Y, T, X=X, W=W,
+            sample_weight=sample_weight, groups=groups,
+        )
 
     def refit_final(self, inference=None):
         """Refit only the final stage with the current final-stage parameters.
@@ -124,6 +132,8 @@ class _DMLAdapter(_EconmlAdapter):
         if isinstance(inference, str) and inference == "bootstrap":
             raise ValueError("The chosen inference method does not allow only for model "
                              "final re-fitting.")
+        # The replicates belong to the old final stage.
+        self._bootstrap_fits = None
         native.set_params(**self._final_params())
         native.refit_final(cached["X"], sample_weight=cached["sample_weight"],
                            groups=cached.get("groups"))
@@ -189,6 +199,7 @@ class _DMLAdapter(_EconmlAdapter):
         """
         return self._check().effect_inference(self._full(X), T0=T0, T1=T1)
 
+    @_bootstrapped("effect")
     def effect_interval(self, X=None, *, T0=0, T1=1, alpha=0.05):
         """Pointwise ``1 - alpha`` intervals of :meth:`effect`.
 
@@ -217,6 +228,7 @@ class _DMLAdapter(_EconmlAdapter):
         """
         return self._check().const_marginal_effect_inference(self._full(X))
 
+    @_bootstrapped("const_marginal_effect")
     def const_marginal_effect_interval(self, X=None, *, alpha=0.05):
         """Intervals of :meth:`const_marginal_effect`.
 
@@ -245,6 +257,7 @@ class _DMLAdapter(_EconmlAdapter):
         """
         return self.const_marginal_effect_inference(X)
 
+    @_bootstrapped("marginal_effect")
     def marginal_effect_interval(self, T, X=None, *, alpha=0.05):
         """Intervals of :meth:`marginal_effect`.
 
@@ -274,6 +287,7 @@ class _DMLAdapter(_EconmlAdapter):
         """
         return self._check().ate_inference(self._full(X), T0=T0, T1=T1)
 
+    @_bootstrapped("effect", average=True)
     def ate_interval(self, X=None, *, T0=0, T1=1, alpha=0.05):
         """Interval of :meth:`ate`.
 
@@ -513,6 +527,7 @@ class _LinearAdapterMixin:
         """CATE intercept (econml's layout)."""
         return self._check().intercept_
 
+    @_bootstrapped("coef_")
     def coef__interval(self, *, alpha=0.05):
         """Intervals of ``coef_``.
 
@@ -526,6 +541,7 @@ class _LinearAdapterMixin:
         """
         return self._check().coef__interval(alpha=alpha)
 
+    @_bootstrapped("intercept_")
     def intercept__interval(self, *, alpha=0.05):
         """Intervals of ``intercept_``.
 
@@ -658,7 +674,6 @@ class LinearDML(_LinearAdapterMixin, _DMLAdapter):
             outcome_model=_model(self.model_y), treatment_model=_model(self.model_t),
             fit_cate_intercept=self.fit_cate_intercept,
             effect_features=self._effect_features(),
-            inference="bootstrap" if inference == "bootstrap" else "auto",
             **self._common(T, groups, n),
         )
 
@@ -818,7 +833,6 @@ class DML(_LinearAdapterMixin, _DMLAdapter):
             outcome_model=_model(self.model_y), treatment_model=_model(self.model_t),
             fit_cate_intercept=self.fit_cate_intercept,
             effect_features=self._effect_features(),
-            inference="bootstrap" if inference == "bootstrap" else "auto",
             cov_type=cov_type if cov_type in ("HC0", "HC1") else "HC1",
             **self._common(T, groups, n),
         )
@@ -828,9 +842,9 @@ class NonParamDML(_DMLAdapter):
     """econml's ``NonParamDML`` on :class:`causaldist.dml.DML`.
 
     The final model regresses ``Y~ / T~`` on ``phi(X)`` with weights
-    ``T~^2`` (one treatment column). ``inference="bootstrap"`` refits only
-    the final stage on resampled residuals (econml refits everything), so its
-    intervals differ from econml's.
+    ``T~^2`` (one treatment column). Intervals need
+    ``inference="bootstrap"``: the whole fit repeated on resampled rows, as
+    econml.
 
     Parameters
     ----------
@@ -874,7 +888,6 @@ class NonParamDML(_DMLAdapter):
         return _NativeDML(
             outcome_model=_model(self.model_y), treatment_model=_model(self.model_t),
             final_model=self.model_final, effect_features=self._effect_features(),
-            inference="bootstrap" if inference == "bootstrap" else None,
             **self._common(T, groups, n),
         )
 

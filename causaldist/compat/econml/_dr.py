@@ -11,7 +11,7 @@ from ...metalearners import LinearDRLearner as _NativeLinearDRLearner
 from ...metalearners import SparseLinearDRLearner as _NativeSparseLinearDRLearner
 from ...model_selection._crossfit import _econml_folds
 from ...validation import OmittedVariableSensitivity
-from ._base import _EconmlAdapter, _auto_warning, _model
+from ._base import _BootstrapIntervals, _bootstrapped, _EconmlAdapter, _auto_warning, _model
 
 __all__ = ["DRLearner", "LinearDRLearner", "SparseLinearDRLearner"]
 
@@ -32,7 +32,7 @@ def _with_repeats(native, repeats):
     return native
 
 
-class _DRAdapter(_EconmlAdapter):
+class _DRAdapter(_BootstrapIntervals, _EconmlAdapter):
     """fit and the verbs of econml's DR learners."""
 
     def _check_unsupported(self):
@@ -86,9 +86,12 @@ class _DRAdapter(_EconmlAdapter):
             Grouped folds, as econml.
         cache_values : bool, default=False
             Keep ``X``, ``W`` and the weights for :meth:`refit_final`.
-        inference : str or None, default="auto"
-            Analytic inference of the linear final stage (``"auto"``);
-            ``"bootstrap"`` is not supported.
+        inference : str, None or BootstrapInference, default="auto"
+            Analytic inference of the linear final stage (``"auto"``), or
+            ``"bootstrap"`` / econml's ``BootstrapInference(...)``: the whole
+            fit repeated on rows resampled within arms from numpy's global
+            ``RandomState``, as econml; the ``*_interval`` verbs then read
+            the replicates.
 
         Returns
         -------
@@ -96,11 +99,6 @@ class _DRAdapter(_EconmlAdapter):
         """
         if freq_weight is not None or sample_var is not None:
             raise NotImplementedError("freq_weight and sample_var are not supported.")
-        if inference == "bootstrap":
-            raise NotImplementedError(
-                "inference='bootstrap' is not supported; LinearDRLearner has "
-                "analytic intervals."
-            )
         n = np.shape(Y)[0]
         Y = np.asarray(Y, dtype=np.float64)
         if Y.ndim == 2 and Y.shape[1] == 1:
@@ -124,7 +122,8 @@ class _DRAdapter(_EconmlAdapter):
             Y, self.native_._codes_of(np.asarray(T).ravel(), "T"), nuis.outcome,
             nuis.propensity, categories=self.native_.categories_,
         )
-        return self
+        return self._fit_bootstrap(inference, np.asarray(T), Y, T, X=X, W=W,
+                                   sample_weight=sample_weight, groups=groups)
 
     def refit_final(self, inference=None):
         """Refit only the final stage with the current final-stage parameters.
@@ -151,6 +150,8 @@ class _DRAdapter(_EconmlAdapter):
         if isinstance(inference, str) and inference == "bootstrap":
             raise ValueError("The chosen inference method does not allow only for model "
                              "final re-fitting.")
+        # The replicates belong to the old final stage.
+        self._bootstrap_fits = None
         native.set_params(**self._final_params())
         native.refit_final(cached["X"], sample_weight=cached["sample_weight"])
         return self
@@ -551,6 +552,7 @@ class LinearDRLearner(_DRAdapter):
         """
         return self._check().const_marginal_effect_inference(self._full(X))
 
+    @_bootstrapped("const_marginal_effect")
     def const_marginal_effect_interval(self, X=None, *, alpha=0.05):
         """Pointwise intervals of :meth:`const_marginal_effect`.
 
@@ -580,6 +582,7 @@ class LinearDRLearner(_DRAdapter):
         """
         return self.const_marginal_effect_inference(X).population_summary()
 
+    @_bootstrapped("const_marginal_effect", average=True)
     def const_marginal_ate_interval(self, X=None, *, alpha=0.05):
         """Interval of :meth:`const_marginal_ate`.
 
@@ -594,6 +597,7 @@ class LinearDRLearner(_DRAdapter):
         """
         return self.const_marginal_ate_inference(X).conf_int_mean(alpha)
 
+    @_bootstrapped("effect")
     def effect_interval(self, X=None, *, T0=0, T1=1, alpha=0.05):
         """Pointwise intervals of :meth:`effect`.
 
@@ -623,6 +627,7 @@ class LinearDRLearner(_DRAdapter):
         """
         return self.effect_inference(X, T0=T0, T1=T1).population_summary()
 
+    @_bootstrapped("effect", average=True)
     def ate_interval(self, X=None, *, T0=0, T1=1, alpha=0.05):
         """Interval of :meth:`ate`.
 
@@ -693,6 +698,7 @@ class LinearDRLearner(_DRAdapter):
         z = norm.ppf(1 - alpha / 2)
         return v - z * s, v + z * s
 
+    @_bootstrapped("coef_")
     def coef__interval(self, T, *, alpha=0.05):
         """Intervals of ``coef_(T)``.
 
@@ -707,6 +713,7 @@ class LinearDRLearner(_DRAdapter):
         """
         return self._interval(T, "coef", alpha)
 
+    @_bootstrapped("intercept_")
     def intercept__interval(self, T, *, alpha=0.05):
         """Interval of ``intercept_(T)``.
 
