@@ -656,6 +656,8 @@ def test_bootstrap_inference_jobs_string_and_refit():
                              inference=BootstrapInference(4, n_jobs=jobs))
         ivs.append(c.effect_interval(kw["X"]))
     close(ivs[0], ivs[1])
+    with pytest.raises(NotImplementedError, match="effect_inference"):
+        c.effect_inference(kw["X"])
     analytic = ccls(**args).fit(Y, T, **kw).effect_interval(kw["X"])
     assert np.max(np.abs(np.asarray(ivs[0]) - np.asarray(analytic))) > 1e-6
     c.refit_final()

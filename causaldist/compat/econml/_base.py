@@ -84,6 +84,20 @@ def _bootstrapped(point, average=False):
     return decorate
 
 
+def _not_after_bootstrap(method):
+    """An analytic ``*_inference`` verb, refused after a bootstrap fit (not silently analytic)."""
+    @functools.wraps(method)
+    def verb(self, *args, **kwargs):
+        if getattr(self, "_bootstrap_fits", None) is not None:
+            raise NotImplementedError(
+                f"{method.__name__} after inference='bootstrap' (econml's empirical "
+                "inference results) is not supported; the *_interval verbs read the "
+                "bootstrap replicates."
+            )
+        return method(self, *args, **kwargs)
+    return verb
+
+
 class _EconmlAdapter(BaseEstimator):
     """Base of the econml adapters (no parameters of its own)."""
 

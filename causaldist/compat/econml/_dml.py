@@ -8,7 +8,13 @@ from ...dml import LinearDML as _NativeLinearDML
 from ...dml import SparseLinearDML as _NativeSparseLinearDML
 from ...model_selection._crossfit import _econml_folds
 from ...validation import OmittedVariableSensitivity
-from ._base import _bootstrapped, _EconmlAdapter, _auto_warning, _model
+from ._base import (
+    _auto_warning,
+    _bootstrapped,
+    _EconmlAdapter,
+    _model,
+    _not_after_bootstrap,
+)
 
 __all__ = ["LinearDML", "DML", "NonParamDML", "SparseLinearDML"]
 
@@ -184,6 +190,7 @@ class _DMLAdapter(_EconmlAdapter):
         """
         return self._check().effect(self._full(X), T0=T0, T1=T1)
 
+    @_not_after_bootstrap
     def effect_inference(self, X=None, *, T0=0, T1=1):
         """:meth:`effect` with standard errors.
 
@@ -215,6 +222,7 @@ class _DMLAdapter(_EconmlAdapter):
         """
         return self._check().effect_interval(self._full(X), T0=T0, T1=T1, alpha=alpha)
 
+    @_not_after_bootstrap
     def const_marginal_effect_inference(self, X=None):
         """:meth:`const_marginal_effect` with standard errors.
 
@@ -243,6 +251,7 @@ class _DMLAdapter(_EconmlAdapter):
         """
         return self._check().const_marginal_effect_interval(self._full(X), alpha=alpha)
 
+    @_not_after_bootstrap
     def marginal_effect_inference(self, T, X=None):
         """:meth:`marginal_effect` with standard errors.
 
@@ -273,6 +282,7 @@ class _DMLAdapter(_EconmlAdapter):
         """
         return self.const_marginal_effect_interval(X, alpha=alpha)
 
+    @_not_after_bootstrap
     def ate_inference(self, X=None, *, T0=0, T1=1):
         """The mean of :meth:`effect` over the rows of ``X`` with its uncertainty.
 
@@ -555,6 +565,7 @@ class _LinearAdapterMixin:
         """
         return self._check().intercept__interval(alpha=alpha)
 
+    @_not_after_bootstrap
     def coef__inference(self):
         """Inference on ``coef_``.
 
@@ -564,6 +575,7 @@ class _LinearAdapterMixin:
         """
         return self._check().coef__inference()
 
+    @_not_after_bootstrap
     def intercept__inference(self):
         """Inference on ``intercept_``.
 
@@ -573,6 +585,7 @@ class _LinearAdapterMixin:
         """
         return self._check().intercept__inference()
 
+    @_not_after_bootstrap
     def summary(self, alpha=0.05):
         """Coefficient table (a DataFrame; econml returns a statsmodels ``Summary``).
 

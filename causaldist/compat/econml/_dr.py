@@ -11,7 +11,14 @@ from ...metalearners import LinearDRLearner as _NativeLinearDRLearner
 from ...metalearners import SparseLinearDRLearner as _NativeSparseLinearDRLearner
 from ...model_selection._crossfit import _econml_folds
 from ...validation import OmittedVariableSensitivity
-from ._base import _BootstrapIntervals, _bootstrapped, _EconmlAdapter, _auto_warning, _model
+from ._base import (
+    _auto_warning,
+    _bootstrapped,
+    _BootstrapIntervals,
+    _EconmlAdapter,
+    _model,
+    _not_after_bootstrap,
+)
 
 __all__ = ["DRLearner", "LinearDRLearner", "SparseLinearDRLearner"]
 
@@ -521,6 +528,7 @@ class LinearDRLearner(_DRAdapter):
             effect_features=self._effect_features(), **common,
         ), repeats)
 
+    @_not_after_bootstrap
     def effect_inference(self, X=None, *, T0=0, T1=1):
         """:meth:`effect` with standard errors.
 
@@ -538,6 +546,7 @@ class LinearDRLearner(_DRAdapter):
         T0, T1 = self._arms(Xf.shape[0], T0, T1)
         return native.effect_inference(Xf, T0, T1)
 
+    @_not_after_bootstrap
     def const_marginal_effect_inference(self, X=None):
         """:meth:`const_marginal_effect` with standard errors.
 
@@ -567,6 +576,7 @@ class LinearDRLearner(_DRAdapter):
         """
         return self.const_marginal_effect_inference(X).conf_int(alpha)
 
+    @_not_after_bootstrap
     def const_marginal_ate_inference(self, X=None):
         """:meth:`const_marginal_ate` with its exact standard errors.
 
@@ -613,6 +623,7 @@ class LinearDRLearner(_DRAdapter):
         """
         return self.effect_inference(X, T0=T0, T1=T1).conf_int(alpha)
 
+    @_not_after_bootstrap
     def ate_inference(self, X=None, *, T0=0, T1=1):
         """The mean of :meth:`effect` over the rows, with its standard error.
 
@@ -729,6 +740,7 @@ class LinearDRLearner(_DRAdapter):
         lo, hi = self._interval(T, "intercept", alpha)
         return float(lo), float(hi)
 
+    @_not_after_bootstrap
     def summary(self, T, *, alpha=0.05):
         """Coefficient table of arm ``T`` (a DataFrame; econml's is a statsmodels ``Summary``).
 
