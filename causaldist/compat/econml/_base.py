@@ -84,6 +84,44 @@ def _bootstrapped(point, average=False):
     return decorate
 
 
+def _linear_shap(phi, coef, intercept, feature_names, treatment_names, output_names,
+                 background_samples):
+    """Exact SHAP values of a CATE linear in the featurised ``phi`` (econml's ``shap_values``).
+
+    The interventional SHAP value of feature ``j`` is ``coef_j (phi_j -
+    mean_bg phi_j)`` and the base value the CATE at the background mean
+    (Lundberg & Lee 2017; shap's ``LinearExplainer``). The background is
+    econml's: the rows of ``phi``, subsampled to ``background_samples`` with
+    shap's sampler (``sklearn.utils.resample(..., replace=False,
+    random_state=0)``). ``coef`` is ``(d_y, d_t, d_f)``, ``intercept``
+    ``(d_y, d_t)``. With shap importable each entry is a
+    ``shap.Explanation``, else the values array.
+    """
+    from sklearn.utils import resample
+
+    m = phi.shape[0]
+    n_bg = m if background_samples is None else min(int(background_samples), m)
+    bg = phi if n_bg >= m else resample(phi, n_samples=n_bg, replace=False, random_state=0)
+    mean = bg.mean(axis=0)
+    try:
+        import shap
+    except ImportError:
+        shap = None
+    out = {}
+    for i, yname in enumerate(output_names):
+        out[yname] = {}
+        for k, tname in enumerate(treatment_names):
+            values = coef[i, k] * (phi - mean)
+            if shap is None:
+                out[yname][tname] = values
+            else:
+                base = np.full(m, intercept[i, k] + coef[i, k] @ mean)
+                out[yname][tname] = shap.Explanation(
+                    values, base_values=base, data=phi, main_effects=values,
+                    feature_names=list(feature_names))
+    return out
+
+
 def _not_after_bootstrap(method):
     """An analytic ``*_inference`` verb, refused after a bootstrap fit (not silently analytic)."""
     @functools.wraps(method)

@@ -12,6 +12,7 @@ from ._base import (
     _auto_warning,
     _bootstrapped,
     _EconmlAdapter,
+    _linear_shap,
     _model,
     _not_after_bootstrap,
 )
@@ -487,45 +488,26 @@ class _LinearAdapterMixin:
             of shape ``(m, n_features)``, ``base_values``, ``data``) or,
             without shap, the values array.
         """
-        from sklearn.utils import resample
-
         native = self._check()
         Xa = np.asarray(self._full(X))[:, :self._n_x]
         phi = Xa if native.featurizer_ is None else np.asarray(
             native.featurizer_.transform(Xa), dtype=np.float64)
-        m, d_f = phi.shape
+        d_f = phi.shape[1]
         d_y = native._d_y[0] if native._d_y else 1
         d_t = native._n_t()
         coef = np.asarray(native.coef_, dtype=np.float64).reshape(d_y, d_t, d_f)
         intercept = (np.asarray(native.intercept_, dtype=np.float64).reshape(d_y, d_t)
                      if self.fit_cate_intercept else np.zeros((d_y, d_t)))
-        n_bg = m if background_samples is None else min(int(background_samples), m)
-        bg = phi if n_bg >= m else resample(phi, n_samples=n_bg, replace=False, random_state=0)
-        mean = bg.mean(axis=0)
-        if feature_names is None:
-            feature_names = list(self.cate_feature_names())
         if treatment_names is None:
             named = native._treatment_names(keep_binary=True)
             treatment_names = [f"T{j}" for j in range(d_t)] if named is None else list(named)
-        if output_names is None:
-            output_names = [f"Y{j}" for j in range(d_y)]
-        try:
-            import shap
-        except ImportError:
-            shap = None
-        out = {}
-        for i, yname in enumerate(output_names):
-            out[yname] = {}
-            for k, tname in enumerate(treatment_names):
-                values = coef[i, k] * (phi - mean)
-                if shap is None:
-                    out[yname][tname] = values
-                else:
-                    base = np.full(m, intercept[i, k] + coef[i, k] @ mean)
-                    out[yname][tname] = shap.Explanation(
-                        values, base_values=base, data=phi, main_effects=values,
-                        feature_names=feature_names)
-        return out
+        return _linear_shap(
+            phi, coef, intercept,
+            list(self.cate_feature_names()) if feature_names is None else feature_names,
+            treatment_names,
+            [f"Y{j}" for j in range(d_y)] if output_names is None else output_names,
+            background_samples,
+        )
 
     @property
     def coef_(self):
