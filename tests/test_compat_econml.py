@@ -389,6 +389,40 @@ def test_dr_mc_iters_parity(cls, agg):
     assert np.max(np.abs(one.const_marginal_effect(X) - c.const_marginal_effect(X))) > 1e-6
 
 
+
+@pytest.mark.parametrize("agg", ["mean", "median"])
+@pytest.mark.parametrize("cls,t_kind", [
+    ("LinearDML", "continuous"), ("LinearDML", "binary"), ("DML", "multi"),
+    ("NonParamDML", "binary"), ("SparseLinearDML", "continuous"),
+])
+def test_dml_mc_iters_parity(cls, t_kind, agg):
+    """econml's DML mc_iters: folds of every repetition from one RandomState, the
+    residuals aggregated (mean or median) before one final fit."""
+    X, W, T, Y = _data(31, t_kind)
+    discrete = t_kind != "continuous"
+    args = dict(model_y=LinearRegression(),
+                model_t=LogisticRegression() if discrete else LinearRegression(),
+                discrete_treatment=discrete, cv=3, mc_iters=3, mc_agg=agg, random_state=5)
+    if cls == "DML":
+        from econml.sklearn_extensions.linear_model import StatsModelsLinearRegression
+        args["model_final"] = StatsModelsLinearRegression(fit_intercept=False)
+    elif cls == "NonParamDML":
+        args["model_final"] = GradientBoostingRegressor(n_estimators=20, random_state=0)
+    elif cls == "SparseLinearDML":
+        args.update(alpha=0.01, alpha_cov=0.01)
+    e = getattr(ED, cls)(**args).fit(Y, T, X=X, W=W)
+    c = getattr(C, cls)(**args).fit(Y, T, X=X, W=W)
+    close(e.const_marginal_effect(X), c.const_marginal_effect(X))
+    if cls != "NonParamDML":
+        close(e.const_marginal_effect_interval(X), c.const_marginal_effect_interval(X))
+        close(e.coef_, c.coef_)
+        close(e.coef__interval(), c.coef__interval())
+        close(e.intercept__interval(), c.intercept__interval())
+    # a single repetition is not the aggregate
+    one = getattr(C, cls)(**{**args, "mc_iters": None}).fit(Y, T, X=X, W=W)
+    assert np.max(np.abs(one.const_marginal_effect(X) - c.const_marginal_effect(X))) > 1e-6
+
+
 # -- metalearners ------------------------------------------------------------------
 def test_s_and_t_learner_parity():
     X, _, T, Y = _data(13, "multi")
@@ -539,3 +573,118 @@ def test_rscorer_parity(kind):
                        discrete_treatment=disc).fit(Y, T, X=X, W=W)
     best, score = c.best_model([model, ours])
     close(score, max(c.score(model), c.score(ours)))
+
+
+# -- inference="bootstrap": econml's BootstrapInference -------------------------------
+def _boot_case(case):
+    """(econml class, adapter class, constructor args, fit data, verbs) of one case."""
+    from econml.sklearn_extensions.linear_model import StatsModelsLinearRegression
+
+    gbr = GradientBoostingRegressor(n_estimators=10, max_depth=2, random_state=0)
+    if case in ("LinearDML", "DML", "NonParamDML"):
+        X, W, T, Y = _data(41, "binary", n=200)
+        args = dict(model_y=LinearRegression(), model_t=LogisticRegression(),
+                    discrete_treatment=True, cv=3, random_state=1)
+        if case == "DML":
+            args["model_final"] = StatsModelsLinearRegression(fit_intercept=False)
+        if case == "NonParamDML":
+            args["model_final"] = gbr
+        verbs = [("effect_interval", (X,), {}), ("const_marginal_effect_interval", (X,), {}),
+                 ("marginal_effect_interval", (T, X), {}), ("ate_interval", (X,), {})]
+        if case != "NonParamDML":
+            verbs += [("coef__interval", (), {}), ("intercept__interval", (), {})]
+        return getattr(ED, case), getattr(C, case), args, (Y, T, dict(X=X, W=W)), verbs
+    X, W, T, Y = _data(42, "multi", n=200)
+    arms = dict(T0="a", T1="c")
+    verbs = [("effect_interval", (X,), arms), ("const_marginal_effect_interval", (X,), {}),
+             ("ate_interval", (X,), arms), ("const_marginal_ate_interval", (X,), {})]
+    if case in ("LinearDRLearner", "DRLearner"):
+        args = dict(model_regression=LinearRegression(), model_propensity=LogisticRegression(),
+                    cv=3, random_state=1)
+        if case == "DRLearner":
+            args["model_final"] = gbr
+        else:
+            verbs += [("coef__interval", ("b",), {}), ("intercept__interval", ("c",), {})]
+        return getattr(EDR, case), getattr(C, case), args, (Y, T, dict(X=X, W=W)), verbs
+    args = (dict(models=LinearRegression()) if case == "TLearner" else
+            dict(overall_model=LinearRegression()) if case == "SLearner" else
+            dict(models=gbr, final_models=gbr))
+    return getattr(EM, case), getattr(C, case), args, (Y, T, dict(X=X)), verbs
+
+
+@pytest.mark.parametrize("case,kind", [
+    ("LinearDML", "pivot"), ("DML", "percentile"), ("NonParamDML", "normal"),
+    ("LinearDRLearner", "pivot"), ("DRLearner", "percentile"), ("TLearner", "normal"),
+    ("SLearner", "pivot"), ("DomainAdaptationLearner", "percentile"),
+])
+def test_bootstrap_inference_parity(case, kind):
+    """econml's BootstrapInference: the same rows (numpy's global RandomState,
+    stratified by a discrete treatment for the DML/DR classes), the whole fit
+    repeated, percentile/pivot/normal intervals and econml's normal rule for
+    the averages — equal to rtol 1e-6."""
+    from econml.inference import BootstrapInference
+
+    ecls, ccls, args, (Y, T, kw), verbs = _boot_case(case)
+    inf = BootstrapInference(n_bootstrap_samples=6, n_jobs=1, bootstrap_type=kind)
+    np.random.seed(11)
+    e = ecls(**args).fit(Y, T, **kw, inference=inf)
+    np.random.seed(11)
+    c = ccls(**args).fit(Y, T, **kw, inference=inf)
+    for verb, a, k in verbs:
+        for alpha in (0.05, 0.2):
+            close(getattr(e, verb)(*a, **k, alpha=alpha), getattr(c, verb)(*a, **k, alpha=alpha))
+    # the replicates differ from the point fit: the intervals are not degenerate
+    lo, hi = c.const_marginal_effect_interval(kw["X"])
+    assert np.all(hi >= lo) and np.max(hi - lo) > 1e-3
+
+
+def test_bootstrap_inference_jobs_string_and_refit():
+    """n_jobs changes nothing (replicates keep their order); "bootstrap" is econml's
+    BootstrapInference(); refit_final drops the replicates of the old final stage."""
+    from econml.inference import BootstrapInference
+
+    from causaldist.compat.econml._base import _bootstrap_spec
+
+    assert _bootstrap_spec("bootstrap") == (100, -1, "pivot")
+    assert _bootstrap_spec(BootstrapInference(7, n_jobs=2, bootstrap_type="normal")) == (
+        7, 2, "normal")
+    _, ccls, args, (Y, T, kw), _ = _boot_case("LinearDML")
+    ivs = []
+    for jobs in (1, 2):
+        np.random.seed(3)
+        c = ccls(**args).fit(Y, T, **kw, cache_values=True,
+                             inference=BootstrapInference(4, n_jobs=jobs))
+        ivs.append(c.effect_interval(kw["X"]))
+    close(ivs[0], ivs[1])
+    with pytest.raises(NotImplementedError, match="effect_inference"):
+        c.effect_inference(kw["X"])
+    analytic = ccls(**args).fit(Y, T, **kw).effect_interval(kw["X"])
+    assert np.max(np.abs(np.asarray(ivs[0]) - np.asarray(analytic))) > 1e-6
+    c.refit_final()
+    close(c.effect_interval(kw["X"]), analytic)
+    with pytest.raises(ValueError, match="bootstrap"):
+        C.TLearner(models=LinearRegression()).fit(Y, T, X=kw["X"]).effect_interval(kw["X"])
+
+
+@pytest.mark.parametrize("cls", ["LinearDRLearner", "SparseLinearDRLearner"])
+@pytest.mark.parametrize("featurize", [False, True])
+def test_dr_shap_values_parity(cls, featurize):
+    """Exact SHAP of each arm's linear CATE equals econml's shap explanation
+    (values, base values, data, names; 150 rows, so the 100-row background is
+    subsampled)."""
+    pytest.importorskip("shap")
+    from sklearn.preprocessing import PolynomialFeatures
+
+    X, W, T, Y = _data(43, "multi", n=300)
+    args = dict(model_regression=LinearRegression(), model_propensity=LogisticRegression(),
+                cv=3, random_state=1,
+                featurizer=PolynomialFeatures(2, include_bias=False) if featurize else None)
+    e = getattr(EDR, cls)(**args).fit(Y, T, X=X, W=W).shap_values(X[:150])
+    c = getattr(C, cls)(**args).fit(Y, T, X=X, W=W).shap_values(X[:150])
+    assert list(e) == list(c) == ["Y0"] and list(e["Y0"]) == list(c["Y0"]) == ["T0_b", "T0_c"]
+    for t in e["Y0"]:
+        a, b = e["Y0"][t], c["Y0"][t]
+        close(a.values, b.values)
+        close(a.base_values, b.base_values)
+        close(a.data, b.data)
+        assert list(a.feature_names) == list(b.feature_names)

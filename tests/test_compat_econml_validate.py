@@ -206,6 +206,30 @@ def test_drtester_cross_fitted_validation_only():
         c.evaluate_cal(val[0][:, [1]])
 
 
+
+def test_drtester_cv_splitter_and_splits():
+    """econml's get_cv_splitter / get_cv_splits: the same folds, for the default seed,
+    another seed set through get_cv_splitter (then used by fit_nuisance_cv) and an
+    explicit list of folds."""
+    from econml.validate import DRTester
+
+    train, val = _tester_data(41, 3)
+    cate = _cate_pair(train, 3)
+    X, D, Y = val
+    for cv, seed in ((4, None), (3, 7), (list(KFold(3).split(X)), None)):
+        args = dict(model_regression=LinearRegression(), model_propensity=LogisticRegression(),
+                    cate=cate, cv=cv)
+        e, c = DRTester(**args), C.DRTester(**args)
+        if seed is not None:
+            assert e.get_cv_splitter(random_state=seed) is None
+            assert c.get_cv_splitter(random_state=seed) is None
+        ef, cf = e.get_cv_splits([X, None], D), c.get_cv_splits([X, None], D)
+        assert len(ef) == len(cf)
+        for (etr, ete), (ctr, cte) in zip(ef, cf):
+            np.testing.assert_array_equal(etr, ctr)
+            np.testing.assert_array_equal(ete, cte)
+        close(c.fit_nuisance(X, D, Y).dr_val_, e.fit_nuisance(X, D, Y).dr_val_)
+
 def test_drtester_plots_and_labels():
     pytest.importorskip("matplotlib")
     import matplotlib

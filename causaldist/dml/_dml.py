@@ -145,28 +145,39 @@ class _BaseDML(_CrossFitMixin, BaseCausalEstimator):
         F = self._features_of(Xe)
         groups = None if groups is None else np.asarray(groups)
         Y = y.reshape(n, -1)
-        fits, first = [], None
-        for r in range(self.n_repeats):
+        # A private switch of causaldist.compat.econml, ``_econml_repeats =
+        # (fold lists, "mean" or "median")``: econml's mc_iters aggregates the
+        # residuals of one cross-fitting per fold list entrywise before ONE
+        # final fit (rather than aggregating the repetitions' final estimates).
+        econml = getattr(self, "_econml_repeats", None)
+        runs = [dict(repeat=r) for r in range(self.n_repeats)] if econml is None else [
+            dict(folds=folds) for folds in econml[0]]
+        residuals, first = [], None
+        for run in runs:
             if self.discrete_treatment:
                 nuis = self._cross_fit(
                     X, y, t, sample_weight, groups=groups, propensity=propensity,
-                    propensity_model="treatment_model", marginal_model=True, repeat=r,
+                    propensity_model="treatment_model", marginal_model=True, **run,
                 )
                 onehot = (t[:, None] == np.arange(1, len(self.categories_))).astype(float)
                 t_res = onehot - nuis.propensity[:, 1:]
             else:
                 nuis = self._cross_fit(
                     X, y, t, sample_weight, groups=groups, treatment_model=True,
-                    marginal_model=True, repeat=r,
+                    marginal_model=True, **run,
                 )
                 t_res = t.reshape(n, -1) - nuis.treatment.reshape(n, -1)
             y_res = Y - nuis.marginal.reshape(n, -1)
             if first is None:
                 first = (self.folds_, nuis)
-                self.residuals_ = (y_res, t_res)
-                self._repeat_residuals = []
-            self._repeat_residuals.append((y_res, t_res))
-            fits.append(self._fit_final_with_inference(F, y_res, t_res, sample_weight, groups))
+            residuals.append((y_res, t_res))
+        if econml is not None:
+            agg = np.median if econml[1] == "median" else np.mean
+            residuals = [tuple(agg(np.stack(r), axis=0) for r in zip(*residuals))]
+        self.residuals_ = residuals[0]
+        self._repeat_residuals = residuals
+        fits = [self._fit_final_with_inference(F, y_res, t_res, sample_weight, groups)
+                for y_res, t_res in residuals]
         self.folds_, self.nuisances_ = first
         self.final_fits_ = fits
         return self

@@ -236,6 +236,24 @@ def _check_codes(treatment, name="treatment", n_arms=None):
     return t
 
 
+def _econml_splitter(cv, random_state, *, stratify=True, groups=None):
+    """The splitter econml 0.17 makes of ``cv`` (private; see :func:`_econml_folds`).
+
+    An int ``cv`` (or an unshuffled ``KFold``/``StratifiedKFold`` that
+    sklearn's ``check_cv`` builds from it) becomes shuffled with
+    ``random_state``, grouped when ``groups`` is given; a splitter or an
+    iterable of folds is returned as sklearn's ``check_cv`` wraps it.
+    """
+    splitter = check_cv(cv, [0], classifier=stratify)
+    if splitter is not cv and isinstance(splitter, (KFold, StratifiedKFold)):
+        if groups is not None:
+            group_cls = GroupKFold if isinstance(splitter, KFold) else StratifiedGroupKFold
+            splitter = group_cls(n_splits=splitter.n_splits)
+        splitter.shuffle = True
+        splitter.random_state = random_state
+    return splitter
+
+
 def _econml_folds(cv, strata, n_samples, random_state, *, stratify=True, groups=None):
     """The folds econml 0.17's ``_OrthoLearner`` draws for ``cv`` (private).
 
@@ -259,13 +277,7 @@ def _econml_folds(cv, strata, n_samples, random_state, *, stratify=True, groups=
     -------
     folds : list of (train, test) tuples of int arrays
     """
-    splitter = check_cv(cv, [0], classifier=stratify)
-    if splitter is not cv and isinstance(splitter, (KFold, StratifiedKFold)):
-        if groups is not None:
-            group_cls = GroupKFold if isinstance(splitter, KFold) else StratifiedGroupKFold
-            splitter = group_cls(n_splits=splitter.n_splits)
-        splitter.shuffle = True
-        splitter.random_state = random_state
+    splitter = _econml_splitter(cv, random_state, stratify=stratify, groups=groups)
     strata = np.asarray(strata)
     if strata.ndim == 2 and strata.shape[1] == 1:
         strata = strata[:, 0]

@@ -272,7 +272,7 @@ class _CrossFitMixin:
                 groups=None if groups is None else np.asarray(groups),
                 marginal_model=resolve_flag(self, marginal_model, "outcome_model"),
                 treatment_model=resolve_flag(self, treatment_model, "treatment_model"),
-                repeat=repeat,
+                repeat=repeat, folds=folds,
             )
             self.nuisances_ = nuis
             return nuis

@@ -6,11 +6,19 @@ causaldist estimator in ``fit`` (``_native(n_x)``) and fits it on
 comes from that native estimator; the adapter only reshapes.
 """
 
+import functools
+
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from ...base import _warn
+from ...evaluation._refit_bootstrap import (
+    bootstrap_indices,
+    bootstrap_interval,
+    bootstrap_mean_interval,
+    refit_replicates,
+)
 
 __all__ = []
 
@@ -42,6 +50,90 @@ def _names(a, prefix, k):
     if cols is not None:
         return [str(c) for c in cols]
     return [f"{prefix}{j}" for j in range(k)]
+
+
+def _bootstrap_spec(inference):
+    """``(n_bootstrap_samples, n_jobs, bootstrap_type)`` of econml's bootstrap, else None.
+
+    ``"bootstrap"`` is econml's ``BootstrapInference()`` (100 draws, all
+    cores, pivot intervals); an ``econml.inference.BootstrapInference``
+    object is read without importing econml.
+    """
+    if isinstance(inference, str) and inference == "bootstrap":
+        return 100, -1, "pivot"
+    if type(inference).__name__ == "BootstrapInference":
+        return (inference._n_bootstrap_samples, inference._n_jobs,
+                inference._bootstrap_type)
+    return None
+
+
+def _bootstrapped(point, average=False):
+    """An ``*_interval`` verb that, after a bootstrap fit, reads the replicates of ``point``.
+
+    ``average``: the verb is about the mean over rows of ``point`` (econml's
+    ``ate_interval``, ``const_marginal_ate_interval``), for which econml
+    forms a normal interval from the rows' bootstrap spreads.
+    """
+    def decorate(method):
+        @functools.wraps(method)
+        def verb(self, *args, alpha=0.05, **kwargs):
+            if getattr(self, "_bootstrap_fits", None) is None:
+                return method(self, *args, alpha=alpha, **kwargs)
+            return self._bootstrap_interval(point, args, kwargs, alpha, average)
+        return verb
+    return decorate
+
+
+def _linear_shap(phi, coef, intercept, feature_names, treatment_names, output_names,
+                 background_samples):
+    """Exact SHAP values of a CATE linear in the featurised ``phi`` (econml's ``shap_values``).
+
+    The interventional SHAP value of feature ``j`` is ``coef_j (phi_j -
+    mean_bg phi_j)`` and the base value the CATE at the background mean
+    (Lundberg & Lee 2017; shap's ``LinearExplainer``). The background is
+    econml's: the rows of ``phi``, subsampled to ``background_samples`` with
+    shap's sampler (``sklearn.utils.resample(..., replace=False,
+    random_state=0)``). ``coef`` is ``(d_y, d_t, d_f)``, ``intercept``
+    ``(d_y, d_t)``. With shap importable each entry is a
+    ``shap.Explanation``, else the values array.
+    """
+    from sklearn.utils import resample
+
+    m = phi.shape[0]
+    n_bg = m if background_samples is None else min(int(background_samples), m)
+    bg = phi if n_bg >= m else resample(phi, n_samples=n_bg, replace=False, random_state=0)
+    mean = bg.mean(axis=0)
+    try:
+        import shap
+    except ImportError:
+        shap = None
+    out = {}
+    for i, yname in enumerate(output_names):
+        out[yname] = {}
+        for k, tname in enumerate(treatment_names):
+            values = coef[i, k] * (phi - mean)
+            if shap is None:
+                out[yname][tname] = values
+            else:
+                base = np.full(m, intercept[i, k] + coef[i, k] @ mean)
+                out[yname][tname] = shap.Explanation(
+                    values, base_values=base, data=phi, main_effects=values,
+                    feature_names=list(feature_names))
+    return out
+
+
+def _not_after_bootstrap(method):
+    """An analytic ``*_inference`` verb, refused after a bootstrap fit (not silently analytic)."""
+    @functools.wraps(method)
+    def verb(self, *args, **kwargs):
+        if getattr(self, "_bootstrap_fits", None) is not None:
+            raise NotImplementedError(
+                f"{method.__name__} after inference='bootstrap' (econml's empirical "
+                "inference results) is not supported; the *_interval verbs read the "
+                "bootstrap replicates."
+            )
+        return method(self, *args, **kwargs)
+    return verb
 
 
 class _EconmlAdapter(BaseEstimator):
@@ -122,7 +214,126 @@ class _EconmlAdapter(BaseEstimator):
         """
         return np.mean(self.effect(X, T0=T0, T1=T1), axis=0)
 
+    # -- econml's BootstrapInference: the whole fit repeated on resampled rows --
+    def _fit_bootstrap(self, inference, strata, *args, **kwargs):
+        """After the main fit: econml's bootstrap replicates when ``inference`` asks.
+
+        econml draws the rows from numpy's global ``RandomState``
+        (stratified by ``strata``, a discrete treatment) and refits a copy
+        of the estimator, without inference, on each replicate.
+        """
+        self._bootstrap_fits = None
+        spec = _bootstrap_spec(inference)
+        if spec is None:
+            return self
+        n_boot, n_jobs, kind = spec
+        if kind not in ("percentile", "pivot", "normal"):
+            raise ValueError(f"bootstrap_type must be 'percentile', 'pivot' or 'normal'; "
+                             f"got {kind!r}.")
+        idx = bootstrap_indices(np.shape(args[0])[0], int(n_boot), strata=strata)
+        fits = refit_replicates(clone(self), idx, *args, n_jobs=n_jobs, **kwargs)
+        self._bootstrap_fits, self._bootstrap_kind = fits, kind
+        return self
+
+    def _bootstrap_interval(self, point, args, kwargs, alpha, average=False):
+        def value(est):
+            v = getattr(est, point)
+            return v(*args, **kwargs) if callable(v) else v
+
+        reps = np.array([value(est) for est in self._bootstrap_fits])
+        if average:
+            return bootstrap_mean_interval(reps, value(self), alpha=alpha)
+        return bootstrap_interval(reps, value(self), alpha=alpha, kind=self._bootstrap_kind)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
         return tags
+
+
+class _BootstrapIntervals:
+    """econml's interval verbs that only a bootstrap fit answers (no analytic intervals)."""
+
+    def _no_intervals(self):
+        raise ValueError(
+            f"{type(self).__name__} has no analytic intervals: fit with "
+            "inference='bootstrap' (or econml's BootstrapInference)."
+        )
+
+    @_bootstrapped("effect")
+    def effect_interval(self, X=None, *, T0=0, T1=1, alpha=0.05):
+        """Bootstrap interval of :meth:`effect` (needs ``fit(..., inference="bootstrap")``).
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x)
+        T0, T1 : label or array-like, default=0 and 1
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        lower, upper : ndarray
+        """
+        self._no_intervals()
+
+    @_bootstrapped("const_marginal_effect")
+    def const_marginal_effect_interval(self, X=None, *, alpha=0.05):
+        """Bootstrap interval of :meth:`const_marginal_effect`.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x)
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        lower, upper : ndarray
+        """
+        self._no_intervals()
+
+    @_bootstrapped("marginal_effect")
+    def marginal_effect_interval(self, T, X=None, *, alpha=0.05):
+        """Bootstrap interval of :meth:`marginal_effect`.
+
+        Parameters
+        ----------
+        T : array-like of shape (m,)
+        X : array-like of shape (m, d_x)
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        lower, upper : ndarray
+        """
+        self._no_intervals()
+
+    @_bootstrapped("effect", average=True)
+    def ate_interval(self, X=None, *, T0=0, T1=1, alpha=0.05):
+        """Bootstrap interval of :meth:`ate`.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x)
+        T0, T1 : label or array-like, default=0 and 1
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        lower, upper : float or ndarray
+        """
+        self._no_intervals()
+
+    @_bootstrapped("const_marginal_effect", average=True)
+    def const_marginal_ate_interval(self, X=None, *, alpha=0.05):
+        """Bootstrap interval of :meth:`const_marginal_ate`.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x)
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        lower, upper : ndarray
+        """
+        self._no_intervals()

@@ -8,7 +8,14 @@ from ...dml import LinearDML as _NativeLinearDML
 from ...dml import SparseLinearDML as _NativeSparseLinearDML
 from ...model_selection._crossfit import _econml_folds
 from ...validation import OmittedVariableSensitivity
-from ._base import _EconmlAdapter, _auto_warning, _model
+from ._base import (
+    _auto_warning,
+    _bootstrapped,
+    _EconmlAdapter,
+    _linear_shap,
+    _model,
+    _not_after_bootstrap,
+)
 
 __all__ = ["LinearDML", "DML", "NonParamDML", "SparseLinearDML"]
 
@@ -37,22 +44,19 @@ class _DMLAdapter(_EconmlAdapter):
     def _common(self, T, groups, n):
         """Native keyword arguments shared by the DML adapters (econml's folds)."""
         self._check_unsupported()
-        mc = 1 if self.mc_iters is None else int(self.mc_iters)
         rs = check_random_state(self.random_state)
-        if mc > 1:
-            if not isinstance(self.cv, (int, np.integer)):
-                raise ValueError("mc_iters > 1 needs an int cv (new folds per repetition).")
-            cv, seed = self.cv, rs.randint(np.iinfo(np.int32).max)
-        else:
-            strata = np.asarray(T)
-            cv = _econml_folds(
-                self.cv, strata, n, rs, stratify=self.discrete_treatment, groups=groups
-            )
-            seed = self.random_state if not isinstance(
-                self.random_state, np.random.RandomState) else 0
+        # econml draws the folds of every mc_iters repetition from one RandomState
+        # and aggregates the repetitions' residuals before the final stage (the
+        # native estimator's private switch ``_econml_repeats``).
+        folds = [_econml_folds(self.cv, np.asarray(T), n, rs,
+                               stratify=self.discrete_treatment, groups=groups)
+                 for _ in range(1 if self.mc_iters is None else int(self.mc_iters))]
+        self._repeats = None if self.mc_iters is None else (folds, self.mc_agg)
+        seed = self.random_state if not isinstance(
+            self.random_state, np.random.RandomState) else 0
         return dict(
-            discrete_treatment=self.discrete_treatment, cv=cv, n_repeats=mc,
-            repeat_aggregation=self.mc_agg, random_state=seed, min_propensity=0.0,
+            discrete_treatment=self.discrete_treatment, cv=folds[0], random_state=seed,
+            min_propensity=0.0,
             control=self._control(T), featurizer=self.featurizer,
         )
 
@@ -75,7 +79,12 @@ class _DMLAdapter(_EconmlAdapter):
         cache_values : bool, default=False
             Keep ``X``, ``W`` and the weights for :meth:`refit_final` (the
             native estimator keeps its residuals).
-        inference : {"auto", "bootstrap", None}, default="auto"
+        inference : {"auto", "bootstrap", None} or BootstrapInference, default="auto"
+            ``"bootstrap"`` (econml's ``BootstrapInference()``: 100 draws,
+            pivot intervals) or econml's ``BootstrapInference(...)`` object
+            refits the whole estimator on rows resampled from numpy's global
+            ``RandomState`` (stratified by a discrete treatment), as econml
+            does; the ``*_interval`` verbs then read the replicates.
 
         Returns
         -------
@@ -90,17 +99,19 @@ class _DMLAdapter(_EconmlAdapter):
         native._sandwich_weights = "analytic"
         # econml scores every nuisance model on its test fold.
         native._score_nuisances = True
-        kw = {}
-        if self.mc_iters is not None and self.mc_iters > 1 and groups is not None:
-            kw["groups"] = groups
+        if self._repeats is not None:
+            native._econml_repeats = self._repeats
         self.native_ = native.fit(
             Xf, np.asarray(Y, dtype=np.float64), treatment=np.asarray(T),
-            sample_weight=sample_weight, **kw,
+            sample_weight=sample_weight,
         )
         # econml keeps the data for refit_final only when asked to.
-        self._cached_values = dict(X=Xf, sample_weight=sample_weight, **kw) if (
+        self._cached_values = dict(X=Xf, sample_weight=sample_weight) if (
             cache_values) else None
-        return self
+        return self._fit_bootstrap(
+            inference, np.asarray(T) if self.discrete_treatment else None, Y, T, X=X, W=W,
+            sample_weight=sample_weight, groups=groups,
+        )
 
     def refit_final(self, inference=None):
         """Refit only the final stage with the current final-stage parameters.
@@ -128,6 +139,8 @@ class _DMLAdapter(_EconmlAdapter):
         if isinstance(inference, str) and inference == "bootstrap":
             raise ValueError("The chosen inference method does not allow only for model "
                              "final re-fitting.")
+        # The replicates belong to the old final stage.
+        self._bootstrap_fits = None
         native.set_params(**self._final_params())
         native.refit_final(cached["X"], sample_weight=cached["sample_weight"],
                            groups=cached.get("groups"))
@@ -178,6 +191,7 @@ class _DMLAdapter(_EconmlAdapter):
         """
         return self._check().effect(self._full(X), T0=T0, T1=T1)
 
+    @_not_after_bootstrap
     def effect_inference(self, X=None, *, T0=0, T1=1):
         """:meth:`effect` with standard errors.
 
@@ -193,6 +207,7 @@ class _DMLAdapter(_EconmlAdapter):
         """
         return self._check().effect_inference(self._full(X), T0=T0, T1=T1)
 
+    @_bootstrapped("effect")
     def effect_interval(self, X=None, *, T0=0, T1=1, alpha=0.05):
         """Pointwise ``1 - alpha`` intervals of :meth:`effect`.
 
@@ -208,6 +223,7 @@ class _DMLAdapter(_EconmlAdapter):
         """
         return self._check().effect_interval(self._full(X), T0=T0, T1=T1, alpha=alpha)
 
+    @_not_after_bootstrap
     def const_marginal_effect_inference(self, X=None):
         """:meth:`const_marginal_effect` with standard errors.
 
@@ -221,6 +237,7 @@ class _DMLAdapter(_EconmlAdapter):
         """
         return self._check().const_marginal_effect_inference(self._full(X))
 
+    @_bootstrapped("const_marginal_effect")
     def const_marginal_effect_interval(self, X=None, *, alpha=0.05):
         """Intervals of :meth:`const_marginal_effect`.
 
@@ -235,6 +252,7 @@ class _DMLAdapter(_EconmlAdapter):
         """
         return self._check().const_marginal_effect_interval(self._full(X), alpha=alpha)
 
+    @_not_after_bootstrap
     def marginal_effect_inference(self, T, X=None):
         """:meth:`marginal_effect` with standard errors.
 
@@ -249,6 +267,7 @@ class _DMLAdapter(_EconmlAdapter):
         """
         return self.const_marginal_effect_inference(X)
 
+    @_bootstrapped("marginal_effect")
     def marginal_effect_interval(self, T, X=None, *, alpha=0.05):
         """Intervals of :meth:`marginal_effect`.
 
@@ -264,6 +283,7 @@ class _DMLAdapter(_EconmlAdapter):
         """
         return self.const_marginal_effect_interval(X, alpha=alpha)
 
+    @_not_after_bootstrap
     def ate_inference(self, X=None, *, T0=0, T1=1):
         """The mean of :meth:`effect` over the rows of ``X`` with its uncertainty.
 
@@ -278,6 +298,7 @@ class _DMLAdapter(_EconmlAdapter):
         """
         return self._check().ate_inference(self._full(X), T0=T0, T1=T1)
 
+    @_bootstrapped("effect", average=True)
     def ate_interval(self, X=None, *, T0=0, T1=1, alpha=0.05):
         """Interval of :meth:`ate`.
 
@@ -467,45 +488,26 @@ class _LinearAdapterMixin:
             of shape ``(m, n_features)``, ``base_values``, ``data``) or,
             without shap, the values array.
         """
-        from sklearn.utils import resample
-
         native = self._check()
         Xa = np.asarray(self._full(X))[:, :self._n_x]
         phi = Xa if native.featurizer_ is None else np.asarray(
             native.featurizer_.transform(Xa), dtype=np.float64)
-        m, d_f = phi.shape
+        d_f = phi.shape[1]
         d_y = native._d_y[0] if native._d_y else 1
         d_t = native._n_t()
         coef = np.asarray(native.coef_, dtype=np.float64).reshape(d_y, d_t, d_f)
         intercept = (np.asarray(native.intercept_, dtype=np.float64).reshape(d_y, d_t)
                      if self.fit_cate_intercept else np.zeros((d_y, d_t)))
-        n_bg = m if background_samples is None else min(int(background_samples), m)
-        bg = phi if n_bg >= m else resample(phi, n_samples=n_bg, replace=False, random_state=0)
-        mean = bg.mean(axis=0)
-        if feature_names is None:
-            feature_names = list(self.cate_feature_names())
         if treatment_names is None:
             named = native._treatment_names(keep_binary=True)
             treatment_names = [f"T{j}" for j in range(d_t)] if named is None else list(named)
-        if output_names is None:
-            output_names = [f"Y{j}" for j in range(d_y)]
-        try:
-            import shap
-        except ImportError:
-            shap = None
-        out = {}
-        for i, yname in enumerate(output_names):
-            out[yname] = {}
-            for k, tname in enumerate(treatment_names):
-                values = coef[i, k] * (phi - mean)
-                if shap is None:
-                    out[yname][tname] = values
-                else:
-                    base = np.full(m, intercept[i, k] + coef[i, k] @ mean)
-                    out[yname][tname] = shap.Explanation(
-                        values, base_values=base, data=phi, main_effects=values,
-                        feature_names=feature_names)
-        return out
+        return _linear_shap(
+            phi, coef, intercept,
+            list(self.cate_feature_names()) if feature_names is None else feature_names,
+            treatment_names,
+            [f"Y{j}" for j in range(d_y)] if output_names is None else output_names,
+            background_samples,
+        )
 
     @property
     def coef_(self):
@@ -517,6 +519,7 @@ class _LinearAdapterMixin:
         """CATE intercept (econml's layout)."""
         return self._check().intercept_
 
+    @_bootstrapped("coef_")
     def coef__interval(self, *, alpha=0.05):
         """Intervals of ``coef_``.
 
@@ -530,6 +533,7 @@ class _LinearAdapterMixin:
         """
         return self._check().coef__interval(alpha=alpha)
 
+    @_bootstrapped("intercept_")
     def intercept__interval(self, *, alpha=0.05):
         """Intervals of ``intercept_``.
 
@@ -543,6 +547,7 @@ class _LinearAdapterMixin:
         """
         return self._check().intercept__interval(alpha=alpha)
 
+    @_not_after_bootstrap
     def coef__inference(self):
         """Inference on ``coef_``.
 
@@ -552,6 +557,7 @@ class _LinearAdapterMixin:
         """
         return self._check().coef__inference()
 
+    @_not_after_bootstrap
     def intercept__inference(self):
         """Inference on ``intercept_``.
 
@@ -561,6 +567,7 @@ class _LinearAdapterMixin:
         """
         return self._check().intercept__inference()
 
+    @_not_after_bootstrap
     def summary(self, alpha=0.05):
         """Coefficient table (a DataFrame; econml returns a statsmodels ``Summary``).
 
@@ -662,7 +669,6 @@ class LinearDML(_LinearAdapterMixin, _DMLAdapter):
             outcome_model=_model(self.model_y), treatment_model=_model(self.model_t),
             fit_cate_intercept=self.fit_cate_intercept,
             effect_features=self._effect_features(),
-            inference="bootstrap" if inference == "bootstrap" else "auto",
             **self._common(T, groups, n),
         )
 
@@ -815,11 +821,14 @@ class DML(_LinearAdapterMixin, _DMLAdapter):
                 "(LinearRegression(fit_intercept=False)); use NonParamDML or "
                 "causaldist.dml.DML(final_model=...) for other final models."
             )
+        # econml's DML reads the intervals off model_final itself: econml's
+        # StatsModelsLinearRegression has HC0 by default (LinearDML forces HC1).
+        cov_type = getattr(self.model_final, "cov_type", "HC1")
         return _NativeLinearDML(
             outcome_model=_model(self.model_y), treatment_model=_model(self.model_t),
             fit_cate_intercept=self.fit_cate_intercept,
             effect_features=self._effect_features(),
-            inference="bootstrap" if inference == "bootstrap" else "auto",
+            cov_type=cov_type if cov_type in ("HC0", "HC1") else "HC1",
             **self._common(T, groups, n),
         )
 
@@ -828,9 +837,9 @@ class NonParamDML(_DMLAdapter):
     """econml's ``NonParamDML`` on :class:`causaldist.dml.DML`.
 
     The final model regresses ``Y~ / T~`` on ``phi(X)`` with weights
-    ``T~^2`` (one treatment column). ``inference="bootstrap"`` refits only
-    the final stage on resampled residuals (econml refits everything), so its
-    intervals differ from econml's.
+    ``T~^2`` (one treatment column). Intervals need
+    ``inference="bootstrap"``: the whole fit repeated on resampled rows, as
+    econml.
 
     Parameters
     ----------
@@ -874,7 +883,6 @@ class NonParamDML(_DMLAdapter):
         return _NativeDML(
             outcome_model=_model(self.model_y), treatment_model=_model(self.model_t),
             final_model=self.model_final, effect_features=self._effect_features(),
-            inference="bootstrap" if inference == "bootstrap" else None,
             **self._common(T, groups, n),
         )
 

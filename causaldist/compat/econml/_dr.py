@@ -11,7 +11,15 @@ from ...metalearners import LinearDRLearner as _NativeLinearDRLearner
 from ...metalearners import SparseLinearDRLearner as _NativeSparseLinearDRLearner
 from ...model_selection._crossfit import _econml_folds
 from ...validation import OmittedVariableSensitivity
-from ._base import _EconmlAdapter, _auto_warning, _model
+from ._base import (
+    _auto_warning,
+    _bootstrapped,
+    _BootstrapIntervals,
+    _EconmlAdapter,
+    _linear_shap,
+    _model,
+    _not_after_bootstrap,
+)
 
 __all__ = ["DRLearner", "LinearDRLearner", "SparseLinearDRLearner"]
 
@@ -32,7 +40,7 @@ def _with_repeats(native, repeats):
     return native
 
 
-class _DRAdapter(_EconmlAdapter):
+class _DRAdapter(_BootstrapIntervals, _EconmlAdapter):
     """fit and the verbs of econml's DR learners."""
 
     def _check_unsupported(self):
@@ -86,9 +94,12 @@ class _DRAdapter(_EconmlAdapter):
             Grouped folds, as econml.
         cache_values : bool, default=False
             Keep ``X``, ``W`` and the weights for :meth:`refit_final`.
-        inference : str or None, default="auto"
-            Analytic inference of the linear final stage (``"auto"``);
-            ``"bootstrap"`` is not supported.
+        inference : str, None or BootstrapInference, default="auto"
+            Analytic inference of the linear final stage (``"auto"``), or
+            ``"bootstrap"`` / econml's ``BootstrapInference(...)``: the whole
+            fit repeated on rows resampled within arms from numpy's global
+            ``RandomState``, as econml; the ``*_interval`` verbs then read
+            the replicates.
 
         Returns
         -------
@@ -96,11 +107,6 @@ class _DRAdapter(_EconmlAdapter):
         """
         if freq_weight is not None or sample_var is not None:
             raise NotImplementedError("freq_weight and sample_var are not supported.")
-        if inference == "bootstrap":
-            raise NotImplementedError(
-                "inference='bootstrap' is not supported; LinearDRLearner has "
-                "analytic intervals."
-            )
         n = np.shape(Y)[0]
         Y = np.asarray(Y, dtype=np.float64)
         if Y.ndim == 2 and Y.shape[1] == 1:
@@ -124,7 +130,8 @@ class _DRAdapter(_EconmlAdapter):
             Y, self.native_._codes_of(np.asarray(T).ravel(), "T"), nuis.outcome,
             nuis.propensity, categories=self.native_.categories_,
         )
-        return self
+        return self._fit_bootstrap(inference, np.asarray(T), Y, T, X=X, W=W,
+                                   sample_weight=sample_weight, groups=groups)
 
     def refit_final(self, inference=None):
         """Refit only the final stage with the current final-stage parameters.
@@ -151,6 +158,8 @@ class _DRAdapter(_EconmlAdapter):
         if isinstance(inference, str) and inference == "bootstrap":
             raise ValueError("The chosen inference method does not allow only for model "
                              "final re-fitting.")
+        # The replicates belong to the old final stage.
+        self._bootstrap_fits = None
         native.set_params(**self._final_params())
         native.refit_final(cached["X"], sample_weight=cached["sample_weight"])
         return self
@@ -520,6 +529,7 @@ class LinearDRLearner(_DRAdapter):
             effect_features=self._effect_features(), **common,
         ), repeats)
 
+    @_not_after_bootstrap
     def effect_inference(self, X=None, *, T0=0, T1=1):
         """:meth:`effect` with standard errors.
 
@@ -537,6 +547,7 @@ class LinearDRLearner(_DRAdapter):
         T0, T1 = self._arms(Xf.shape[0], T0, T1)
         return native.effect_inference(Xf, T0, T1)
 
+    @_not_after_bootstrap
     def const_marginal_effect_inference(self, X=None):
         """:meth:`const_marginal_effect` with standard errors.
 
@@ -551,6 +562,7 @@ class LinearDRLearner(_DRAdapter):
         """
         return self._check().const_marginal_effect_inference(self._full(X))
 
+    @_bootstrapped("const_marginal_effect")
     def const_marginal_effect_interval(self, X=None, *, alpha=0.05):
         """Pointwise intervals of :meth:`const_marginal_effect`.
 
@@ -565,6 +577,7 @@ class LinearDRLearner(_DRAdapter):
         """
         return self.const_marginal_effect_inference(X).conf_int(alpha)
 
+    @_not_after_bootstrap
     def const_marginal_ate_inference(self, X=None):
         """:meth:`const_marginal_ate` with its exact standard errors.
 
@@ -580,6 +593,7 @@ class LinearDRLearner(_DRAdapter):
         """
         return self.const_marginal_effect_inference(X).population_summary()
 
+    @_bootstrapped("const_marginal_effect", average=True)
     def const_marginal_ate_interval(self, X=None, *, alpha=0.05):
         """Interval of :meth:`const_marginal_ate`.
 
@@ -594,6 +608,7 @@ class LinearDRLearner(_DRAdapter):
         """
         return self.const_marginal_ate_inference(X).conf_int_mean(alpha)
 
+    @_bootstrapped("effect")
     def effect_interval(self, X=None, *, T0=0, T1=1, alpha=0.05):
         """Pointwise intervals of :meth:`effect`.
 
@@ -609,6 +624,7 @@ class LinearDRLearner(_DRAdapter):
         """
         return self.effect_inference(X, T0=T0, T1=T1).conf_int(alpha)
 
+    @_not_after_bootstrap
     def ate_inference(self, X=None, *, T0=0, T1=1):
         """The mean of :meth:`effect` over the rows, with its standard error.
 
@@ -623,6 +639,7 @@ class LinearDRLearner(_DRAdapter):
         """
         return self.effect_inference(X, T0=T0, T1=T1).population_summary()
 
+    @_bootstrapped("effect", average=True)
     def ate_interval(self, X=None, *, T0=0, T1=1, alpha=0.05):
         """Interval of :meth:`ate`.
 
@@ -637,6 +654,48 @@ class LinearDRLearner(_DRAdapter):
         lower, upper : float
         """
         return self.ate_inference(X, T0=T0, T1=T1).conf_int(alpha)
+
+    def shap_values(self, X, *, feature_names=None, treatment_names=None, output_names=None,
+                    background_samples=100):
+        """Exact SHAP values of each arm's linear CATE: ``coef_j (phi_j(x) - mean_bg phi_j)``.
+
+        As the linear DML adapters' ``shap_values`` (interventional SHAP of
+        a linear model, Lundberg & Lee 2017; econml's background: the rows
+        of ``X`` subsampled to ``background_samples`` with shap's sampler),
+        one entry per treated arm.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x)
+        feature_names : list of str, default=None
+            Names of the featurised columns (``cate_feature_names()``).
+        treatment_names : list of str, default=None
+            One per treated arm; ``T0_<arm>`` by default (econml's).
+        output_names : list of str, default=None
+            ``["Y0"]`` by default.
+        background_samples : int or None, default=100
+            ``None`` uses every row.
+
+        Returns
+        -------
+        shap_outs : dict of dict
+            ``shap_outs[output][treatment]``: a ``shap.Explanation`` or,
+            without shap, the values array of shape ``(m, n_features)``.
+        """
+        native = self._check()
+        Xa = np.asarray(self._full(X))[:, :self._n_x]
+        phi = Xa if native.featurizer_ is None else np.asarray(
+            native.featurizer_.transform(Xa), dtype=np.float64)
+        arms = native.categories_.tolist()[1:]
+        coef = np.stack([self.coef_(a) for a in arms])[None]
+        intercept = (np.array([self.intercept_(a) for a in arms])[None]
+                     if self.fit_cate_intercept else np.zeros((1, len(arms))))
+        return _linear_shap(
+            phi, coef, intercept,
+            list(self.cate_feature_names()) if feature_names is None else feature_names,
+            [f"T0_{a}" for a in arms] if treatment_names is None else treatment_names,
+            ["Y0"] if output_names is None else output_names, background_samples,
+        )
 
     def _row(self, T):
         native = self._check()
@@ -693,6 +752,7 @@ class LinearDRLearner(_DRAdapter):
         z = norm.ppf(1 - alpha / 2)
         return v - z * s, v + z * s
 
+    @_bootstrapped("coef_")
     def coef__interval(self, T, *, alpha=0.05):
         """Intervals of ``coef_(T)``.
 
@@ -707,6 +767,7 @@ class LinearDRLearner(_DRAdapter):
         """
         return self._interval(T, "coef", alpha)
 
+    @_bootstrapped("intercept_")
     def intercept__interval(self, T, *, alpha=0.05):
         """Interval of ``intercept_(T)``.
 
@@ -722,6 +783,7 @@ class LinearDRLearner(_DRAdapter):
         lo, hi = self._interval(T, "intercept", alpha)
         return float(lo), float(hi)
 
+    @_not_after_bootstrap
     def summary(self, T, *, alpha=0.05):
         """Coefficient table of arm ``T`` (a DataFrame; econml's is a statsmodels ``Summary``).
 

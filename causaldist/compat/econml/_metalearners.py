@@ -7,7 +7,7 @@ from ...metalearners import DomainAdaptationLearner as _NativeDomainAdaptationLe
 from ...metalearners import SLearner as _NativeSLearner
 from ...metalearners import TLearner as _NativeTLearner
 from ...metalearners import XLearner as _NativeXLearner
-from ._base import _EconmlAdapter
+from ._base import _BootstrapIntervals, _EconmlAdapter, _bootstrap_spec
 
 __all__ = ["DomainAdaptationLearner", "SLearner", "TLearner", "XLearner"]
 
@@ -18,7 +18,7 @@ def _single(models, name):
     return models
 
 
-class _MetaAdapter(_EconmlAdapter):
+class _MetaAdapter(_BootstrapIntervals, _EconmlAdapter):
     """fit and the verbs of econml's metalearners (X is required)."""
 
     def fit(self, Y, T, *, X, inference=None):
@@ -30,15 +30,19 @@ class _MetaAdapter(_EconmlAdapter):
         T : array-like of shape (n,)
             Arm labels; the first category is the control.
         X : array-like of shape (n, d_x)
-        inference : None
-            Only None is supported (econml's bootstrap refits everything).
+        inference : None, "bootstrap" or BootstrapInference, default=None
+            ``"bootstrap"`` / econml's ``BootstrapInference(...)``: the whole
+            fit repeated on rows resampled from numpy's global
+            ``RandomState`` (unstratified, as econml's metalearners); the
+            ``*_interval`` verbs then read the replicates.
 
         Returns
         -------
         self : object
         """
-        if inference is not None:
-            raise NotImplementedError("inference is not supported by the metalearner adapters.")
+        if inference is not None and _bootstrap_spec(inference) is None:
+            raise NotImplementedError("Only bootstrap inference is supported by the "
+                                      "metalearner adapters (as econml).")
         if X is None:
             raise ValueError(f"{type(self).__name__} adapter needs X.")
         if self.allow_missing:
@@ -53,7 +57,7 @@ class _MetaAdapter(_EconmlAdapter):
         self.native_ = self._native(control).fit(
             Xf, np.asarray(Y, dtype=np.float64).ravel(), treatment=T
         )
-        return self
+        return self._fit_bootstrap(inference, None, Y, T, X=X)
 
     def const_marginal_effect(self, X):
         """Effects of every treated arm against control, shape ``(m, n_arms - 1)``.

@@ -18,7 +18,12 @@ from scipy.stats import norm
 from scipy.stats import t as student_t
 from sklearn.base import BaseEstimator
 
-from ...model_selection._crossfit import _clip_propensity, _econml_folds, cross_fit
+from ...model_selection._crossfit import (
+    _clip_propensity,
+    _econml_folds,
+    _econml_splitter,
+    cross_fit,
+)
 from ...validation import HeterogeneityValidator
 
 __all__ = [
@@ -26,10 +31,9 @@ __all__ = [
     "UpliftEvaluationResults",
 ]
 
-# econml's DRTester floors every propensity at 0.01 (no upper clip, no renormalising)
-# and seeds its shuffled folds with 123.
+# econml's DRTester floors every propensity at 0.01 (no upper clip, no renormalising);
+# its shuffled folds are seeded with 123 (get_cv_splitter's default).
 _FLOOR = 0.01
-_SEED = 123
 
 
 def _check_tmt(tmt, treatments):
@@ -352,8 +356,45 @@ class DRTester(BaseEstimator):
         """
         X, y = _matrix(X), np.asarray(y, dtype=np.float64).ravel()
         codes = self._codes(D, "D")
-        folds = _econml_folds(self.cv, np.asarray(D).ravel(), X.shape[0], _SEED)
+        folds = self.get_cv_splits([X], np.asarray(D).ravel())
         return self._dr(self._fit(X, y, codes, folds), y, codes)
+
+    def get_cv_splitter(self, random_state=123):
+        """Build econml's splitter of ``cv`` and keep it as ``cv_splitter``.
+
+        An int ``cv`` is a ``StratifiedKFold`` shuffled with
+        ``random_state``; a splitter or a list of folds is kept as given.
+
+        Parameters
+        ----------
+        random_state : int, default=123
+
+        Returns
+        -------
+        None
+            As econml: the splitter is the attribute ``cv_splitter``.
+        """
+        self.cv_splitter = _econml_splitter(self.cv, random_state)
+
+    def get_cv_splits(self, vars, T):
+        """The cross-fitting folds of :meth:`fit_nuisance_cv` (econml's method).
+
+        Parameters
+        ----------
+        vars : list of array-like
+            The nuisance models' inputs (None entries skipped), stacked as
+            the rows to split.
+        T : array-like of shape (n,)
+            Treatment labels (the strata).
+
+        Returns
+        -------
+        folds : list of (train, test) index arrays
+        """
+        if not hasattr(self, "cv_splitter"):
+            self.get_cv_splitter()
+        rows = np.hstack([np.asarray(v).reshape(len(v), -1) for v in vars if v is not None])
+        return _econml_folds(self.cv_splitter, np.asarray(T).ravel(), rows.shape[0], None)
 
     def fit_nuisance(self, Xval, Dval, yval, Xtrain=None, Dtrain=None, ytrain=None):
         """DR outcomes of the validation rows (and of the training rows when given).
