@@ -378,3 +378,16 @@ def test_depth3_branch_and_bound_equals_brute_force(n, p, seed, levels):
     R = rng.integers(-2, 3, size=(n, 3)).astype(float)
     tree = PolicyTree(max_depth=3).fit(X, R)
     assert tree.welfare_ * n == pytest.approx(_brute_force(X, R, 1, 3), abs=1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(20, 80), p=st.integers(2, 3), seed=st.integers(0, 10**6),
+       levels=st.integers(9, 80))
+def test_three_arms_bucketed_leaves_equal_brute_force(n, p, seed, levels):
+    """K = 3 trees have leaves of 8 ranks: brute force with more distinct values than a leaf
+    holds (several levels above the leaves, partly empty leaves) and tied rewards."""
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, levels, size=(n, p)).astype(float)
+    R = rng.integers(-2, 3, size=(n, 3)).astype(float)
+    tree = PolicyTree(max_depth=2).fit(X, R)
+    assert tree.welfare_ * n == pytest.approx(_brute_force(X, R, 1, 2), abs=1e-9)
