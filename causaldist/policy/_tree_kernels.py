@@ -37,6 +37,7 @@ environment compiles for about 15 s, later processes load in well under 1 s.
 """
 
 import heapq
+import sys
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -135,9 +136,14 @@ HUGE_PAGE = 1 << 21
 
 @intrinsic
 def _madvise_huge(typingctx, start, length):  # pragma: no cover - compiled
-    """``madvise(start, length, MADV_HUGEPAGE)``: a hint to back the range with 2 MiB pages."""
+    """``madvise(start, length, MADV_HUGEPAGE)``: a hint to back the range with 2 MiB pages.
+
+    Linux only (elsewhere nothing: ``MADV_HUGEPAGE`` is Linux's, Windows has no ``madvise``).
+    """
 
     def codegen(context, builder, sig, args):
+        if not sys.platform.startswith("linux"):
+            return context.get_dummy_value()
         i8p = ir.IntType(8).as_pointer()
         i32, i64 = ir.IntType(32), ir.IntType(64)
         fnty = ir.FunctionType(i32, [i8p, i64, i32])
@@ -225,9 +231,51 @@ def _move(T, size, leaf, Dm, i, sign, arms, pa, pb):  # pragma: no cover - compi
 @njit(cache=True, nogil=True)
 def _move_pair(T1, leaf1, sign1, T2, leaf2, sign2, size, Dm, i, arms, pa,
                pb):  # pragma: no cover - compiled
-    """``_move`` of unit ``i`` in two trees of the same size (K != 3; see ``_move3_pair``)."""
-    _move(T1, size, leaf1, Dm, i, sign1, arms, pa, pb)
-    _move(T2, size, leaf2, Dm, i, sign2, arms, pa, pb)
+    """``_move`` of unit ``i`` in two trees of the same size, their paths walked in lockstep.
+
+    Each level's update waits for the level below (about 20 cycles of
+    latency for a few instructions); two independent paths interleaved keep
+    the core busy during each other's waits.
+    """
+    if len(arms) != 2:
+        _move(T1, size, leaf1, Dm, i, sign1, arms, pa, pb)
+        _move(T2, size, leaf2, Dm, i, sign2, arms, pa, pb)
+        return
+    a = leaf1 + size
+    b = leaf2 + size
+    for T, node, sign in ((T1, a, sign1), (T2, b, sign2)):
+        T[node, 0] += sign * Dm[i, 0]
+        T[node, 1] += sign * Dm[i, 1]
+        d1, d2 = T[node, 0], T[node, 1]
+        T[node, 2] = -d1
+        T[node, 3] = d1
+        T[node, 4] = -d2
+        T[node, 5] = d2
+        T[node, 6] = d1 - d2
+        T[node, 7] = d2 - d1
+    while a > 1:
+        la = a & ~1
+        lb = b & ~1
+        a >>= 1
+        b >>= 1
+        x1, x2 = T1[la, 0], T1[la, 1]
+        y1, y2 = T2[lb, 0], T2[lb, 1]
+        T1[a, 0] = x1 + T1[la + 1, 0]
+        T2[b, 0] = y1 + T2[lb + 1, 0]
+        T1[a, 1] = x2 + T1[la + 1, 1]
+        T2[b, 1] = y2 + T2[lb + 1, 1]
+        T1[a, 2] = max(T1[la, 2], T1[la + 1, 2] - x1)
+        T2[b, 2] = max(T2[lb, 2], T2[lb + 1, 2] - y1)
+        T1[a, 3] = max(T1[la, 3], T1[la + 1, 3] + x1)
+        T2[b, 3] = max(T2[lb, 3], T2[lb + 1, 3] + y1)
+        T1[a, 4] = max(T1[la, 4], T1[la + 1, 4] - x2)
+        T2[b, 4] = max(T2[lb, 4], T2[lb + 1, 4] - y2)
+        T1[a, 5] = max(T1[la, 5], T1[la + 1, 5] + x2)
+        T2[b, 5] = max(T2[lb, 5], T2[lb + 1, 5] + y2)
+        T1[a, 6] = max(T1[la, 6], T1[la + 1, 6] + (x1 - x2))
+        T2[b, 6] = max(T2[lb, 6], T2[lb + 1, 6] + (y1 - y2))
+        T1[a, 7] = max(T1[la, 7], T1[la + 1, 7] + (x2 - x1))
+        T2[b, 7] = max(T2[lb, 7], T2[lb + 1, 7] + (y2 - y1))
 
 
 @njit(cache=True, nogil=True)
@@ -326,6 +374,7 @@ def _child_lr_scan(k, order, Dm, ranks, P, size, vl, vr, TL, TR, arms, pa,
 # its leaf's record from the BUCKET sums with the same operations the
 # segment tree did over them: the records, hence the values, are the same.
 BUCKET = 8
+BUCKET_FROM = 8192
 
 
 @njit(cache=True, nogil=True)
@@ -725,7 +774,9 @@ def _root_feature_scan(j, R, Dm, ranks, orders, G, m, split_step, arms, pa, pb):
     size = 1
     while size < gmax:
         size *= 2
-    three = m == 1 and len(arms) == 2  # K = 3: trees with BUCKET ranks a leaf
+    # K = 3: trees with BUCKET ranks a leaf once a tree of single ranks would
+    # outgrow L2; on smaller trees recomputing a leaf costs more than it saves
+    three = m == 1 and len(arms) == 2 and size >= BUCKET_FROM
     if three:
         rows = 2 * (size >> _bucket_width(size))
         T, T2 = _tree_buffer(rows, 8), _tree_buffer(rows, 8)
