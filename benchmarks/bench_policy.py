@@ -80,9 +80,12 @@ def _node_updates(X):
 
     For every root feature j and child feature k != j each unit is inserted
     once and removed once (the last removal is skipped), each time refreshing
-    the ``ceil(log2 G_k) + 1`` nodes of its path, ``G_k`` the distinct values
-    of ``x_k``, and in each node the prefix maxima of the 3 arm pairs (both
-    orders, one cache line). The child feature k = j costs no tree. ``old``
+    the ``ceil(log2 G_k) + 1`` nodes of its path in a segment tree over the
+    ``G_k`` distinct values of ``x_k``, and in each node the prefix maxima of
+    the 3 arm pairs (both orders, one cache line). The kernel stores only the
+    levels above leaves of 8 values and recomputes the leaf from the 8 values
+    at each update, but these are the nodes whose values it computes. The
+    child feature k = j costs no tree. ``old``
     counts what the earlier kernel did and what issue 17's ns figures divide
     by: p^2 child features (k = j included), 2n moves, ceil(log2 n) + 1
     levels, 3 arm pairs.
@@ -289,8 +292,10 @@ def _write(path, d2, d3, rr, econ, dr, wall):
         "## Exact depth 2, p = 10",
         "",
         "ns / node update = CPU seconds of the 1-thread fit over the (segment-tree node, "
-        "arm pair) updates it makes (a node holds all 3 pairs in one 64-byte cache "
-        "line); \"old count\" divides the same time by the count of issue 17's figures "
+        "arm pair) updates of its search (a node holds all 3 pairs in one 64-byte cache "
+        "line; the kernel stores the levels above leaves of 8 distinct values and "
+        "recomputes a leaf from its 8 values, 16 bytes each, when one changes); "
+        "\"old count\" divides the same time by the count of issue 17's figures "
         "(p^2 child features x 2n moves x (ceil(log2 n) + 1) levels x 3 pairs), which were "
         "7.4, 8.5, 18.6 and 25.6 ns at n = 10^3 ... 10^6 for the previous kernel.",
         "",

@@ -378,3 +378,59 @@ def test_depth3_branch_and_bound_equals_brute_force(n, p, seed, levels):
     R = rng.integers(-2, 3, size=(n, 3)).astype(float)
     tree = PolicyTree(max_depth=3).fit(X, R)
     assert tree.welfare_ * n == pytest.approx(_brute_force(X, R, 1, 3), abs=1e-9)
+
+
+
+@pytest.mark.parametrize("levels", [None, 3, 20, 300])
+@pytest.mark.parametrize("j", [0, 2])
+def test_three_arms_bucketed_trees_equal_plain_trees(levels, j):
+    """Large K = 3 trees keep 8 ranks a leaf (``_pair_scan3``, ``_lr_scan3``); the child
+    values they give every root split equal, bit for bit, those of the one-rank-a-leaf
+    trees (``_child_pair_scan``, ``_child_lr_scan``) that the brute-force tests check."""
+    from causaldist.policy import _tree_kernels as tk
+
+    rng = np.random.default_rng(7)
+    n = 1500
+    X = rng.normal(size=(n, 3)) if levels is None else rng.integers(0, levels, (n, 3)) * 1.0
+    R = rng.integers(-2, 3, size=(n, 3)) + (rng.normal(size=(n, 3)) if levels is None else 0)
+    R = np.asarray(R, dtype=float)
+    ranks = np.vstack([np.searchsorted(np.unique(x), x) for x in X.T]).astype(np.int64)
+    G = ranks.max(axis=1) + 1
+    order = np.argsort(ranks[j], kind="mergesort").astype(np.int64)
+    P = np.cumsum(R[order], axis=0)
+    Dm = np.ascontiguousarray(R[:, 1:] - R[:, :1])
+    vl0 = np.where(np.r_[ranks[j, order[:-1]] != ranks[j, order[1:]], False], -np.inf, np.inf)
+    arms, pa, pb = tk._arm_pairs(3)
+    k1, k2 = [k for k in range(3) if k != j]
+    size0 = 1 << int(np.ceil(np.log2(max(G[k1], G[k2]))))
+    rows = 2 * (size0 >> tk._bucket_width(size0))
+    out = []
+    for bucketed in (False, True):
+        vl, vr, vl2, vr2 = vl0.copy(), np.full(n, -np.inf), vl0.copy(), np.full(n, -np.inf)
+        if bucketed:
+            T1, T2 = tk._tree_buffer(rows, 8), tk._tree_buffer(rows, 8)
+            S1, S2 = tk._tree_buffer(size0, 2), tk._tree_buffer(size0, 2)
+            tk._pair_scan3(k1, k2, order, Dm, ranks, P, size0, vl, vr, T1, S1, T2, S2, pa, pb)
+            tk._lr_scan3(k1, order, Dm, ranks, P, size0, vl2, vr2, T1, S1, T2, S2, pa, pb)
+        else:
+            T1, T2 = tk._tree_buffer(2 * size0, 8), tk._tree_buffer(2 * size0, 8)
+            tk._child_pair_scan(k1, k2, order, Dm, ranks, P, size0, vl, vr, T1, T2, arms, pa,
+                                pb)
+            tk._child_lr_scan(k1, order, Dm, ranks, P, size0, vl2, vr2, T1, T2, arms, pa, pb)
+        out.append((vl, vr, vl2, vr2))
+    assert np.isfinite(out[0][0]).sum() > 0
+    for plain, bucketed in zip(*out):
+        np.testing.assert_array_equal(bucketed, plain)
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(20, 80), p=st.integers(2, 3), seed=st.integers(0, 10**6),
+       levels=st.integers(9, 80))
+def test_three_arms_many_values_equal_brute_force(n, p, seed, levels):
+    """K = 3: brute force with many distinct values (trees of several levels, partly
+    empty) and tied rewards."""
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, levels, size=(n, p)).astype(float)
+    R = rng.integers(-2, 3, size=(n, 3)).astype(float)
+    tree = PolicyTree(max_depth=2).fit(X, R)
+    assert tree.welfare_ * n == pytest.approx(_brute_force(X, R, 1, 2), abs=1e-9)

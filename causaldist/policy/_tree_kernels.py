@@ -17,11 +17,16 @@ O(p^2 n^2 K) of moving sorted sets point by point (R policytree); the child
 feature ``k = j`` needs no tree (prefix sums, O(n K^2)).
 
 Layout, for the memory system: with K = 3 a node is 8 doubles, one 64-byte
-cache line; an update walks one path, one line a level, in straight-line
-code; two child features share each pass so that their two paths, walked in
-lockstep, overlap each other's latency; the paths of the units 16 places
-ahead are prefetched, since below the cached top levels every level is a
-miss (the leaves follow ``x_k`` while the units arrive in ``x_j`` order).
+cache line, and a leaf covers 8 consecutive ranks, whose sums (16 bytes a
+rank, two cache lines a leaf) are kept apart and joined into the leaf's
+record, when one of them changes, by the same operations as the segment tree
+over them: the values are the same, the tree 8x smaller. An update walks one
+path, one line a level, in straight-line code; two child features share each
+pass so that their two paths, walked in lockstep, overlap each other's
+latency; the paths of the units 16 places ahead are prefetched, since below
+the cached top levels every level is a miss (the leaves follow ``x_k`` while
+the units arrive in ``x_j`` order); trees of 2 MiB and more are put on huge
+pages (one TLB entry for 32,768 nodes).
 
 Depth 3: branch and bound over the root splits, each valued by its children's
 exact depth-2 searches (``best_depth3_root``). Every search of the root
@@ -32,6 +37,7 @@ environment compiles for about 15 s, later processes load in well under 1 s.
 """
 
 import heapq
+import sys
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -120,6 +126,32 @@ def _prefetch(typingctx, arr, row):  # pragma: no cover - compiled
         return context.get_dummy_value()
 
     return types.none(arr, row), codegen
+
+
+# Trees of at least one huge page (n >~ 10^5) are put on 2 MiB pages: below
+# the cached top levels every level of a path is a different 4 KiB page, and
+# at n = 10^6 the page walks cost about a seventh of the time.
+HUGE_PAGE = 1 << 21
+
+
+@intrinsic
+def _madvise_huge(typingctx, start, length):  # pragma: no cover - compiled
+    """``madvise(start, length, MADV_HUGEPAGE)``: a hint to back the range with 2 MiB pages.
+
+    Linux only (elsewhere nothing: ``MADV_HUGEPAGE`` is Linux's, Windows has no ``madvise``).
+    """
+
+    def codegen(context, builder, sig, args):
+        if not sys.platform.startswith("linux"):
+            return context.get_dummy_value()
+        i8p = ir.IntType(8).as_pointer()
+        i32, i64 = ir.IntType(32), ir.IntType(64)
+        fnty = ir.FunctionType(i32, [i8p, i64, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "madvise")
+        builder.call(fn, [builder.inttoptr(args[0], i8p), args[1], i32(14)])
+        return context.get_dummy_value()
+
+    return types.none(start, length), codegen
 
 
 @njit(cache=True, nogil=True)
@@ -335,6 +367,191 @@ def _child_lr_scan(k, order, Dm, ranks, P, size, vl, vr, TL, TR, arms, pa,
         vr[pos] = right
 
 
+# Ranks per leaf of a K = 3 tree (a power of two). The ranks' own sums live
+# in a separate array, 16 bytes a rank, so a leaf's ranks share two cache
+# lines; the tree above has BUCKET times fewer nodes (at n = 10^6 its top
+# levels stay in L2 and the whole of it in L3). Updating a rank recomputes
+# its leaf's record from the BUCKET sums with the same operations the
+# segment tree did over them: the records, hence the values, are the same.
+BUCKET = 8
+BUCKET_FROM = 32768
+
+
+@njit(cache=True, nogil=True)
+def _leaf3(d1, d2):  # pragma: no cover - compiled
+    """Record of one rank with sums ``D_1, D_2``: the prefix of a rank is all of it."""
+    return (d1, d2, -d1, d1, -d2, d2, d1 - d2, d2 - d1)
+
+
+@njit(cache=True, nogil=True)
+def _join3(lft, rgt):  # pragma: no cover - compiled
+    """Record of two adjacent ranges from theirs (K = 3, the columns of ``_move``)."""
+    d1, d2 = lft[0], lft[1]
+    return (d1 + rgt[0], d2 + rgt[1], max(lft[2], rgt[2] - d1), max(lft[3], rgt[3] + d1),
+            max(lft[4], rgt[4] - d2), max(lft[5], rgt[5] + d2),
+            max(lft[6], rgt[6] + (d1 - d2)), max(lft[7], rgt[7] + (d2 - d1)))
+
+
+@njit(cache=True, nogil=True)
+def _load3(T, node):  # pragma: no cover - compiled
+    return (T[node, 0], T[node, 1], T[node, 2], T[node, 3], T[node, 4], T[node, 5],
+            T[node, 6], T[node, 7])
+
+
+@njit(cache=True, nogil=True)
+def _store3(T, node, rec):  # pragma: no cover - compiled
+    T[node, 0] = rec[0]
+    T[node, 1] = rec[1]
+    T[node, 2] = rec[2]
+    T[node, 3] = rec[3]
+    T[node, 4] = rec[4]
+    T[node, 5] = rec[5]
+    T[node, 6] = rec[6]
+    T[node, 7] = rec[7]
+
+
+@njit(cache=True, nogil=True)
+def _two3(S, r):  # pragma: no cover - compiled
+    return _join3(_leaf3(S[r, 0], S[r, 1]), _leaf3(S[r + 1, 0], S[r + 1, 1]))
+
+
+@njit(cache=True, nogil=True)
+def _bucket3(S, base, w):  # pragma: no cover - compiled
+    """Record of the ``w`` ranks from ``base`` (``w`` in 1, 2, 4, 8), joined pairwise as the
+    segment tree's subtree over them would be."""
+    if w == 8:
+        return _join3(_join3(_two3(S, base), _two3(S, base + 2)),
+                      _join3(_two3(S, base + 4), _two3(S, base + 6)))
+    if w == 4:
+        return _join3(_two3(S, base), _two3(S, base + 2))
+    if w == 2:
+        return _two3(S, base)
+    return _leaf3(S[base, 0], S[base, 1])
+
+
+@njit(cache=True, nogil=True)
+def _bucket_width(size0):  # pragma: no cover - compiled
+    """log2 of the ranks per leaf of a tree over ``size0`` (a power of two) ranks."""
+    lw = 0
+    while (1 << lw) < BUCKET and (1 << lw) < size0:
+        lw += 1
+    return lw
+
+
+@njit(cache=True, nogil=True)
+def _prefetch_path3(T, S, rank, lw, size):  # pragma: no cover - compiled
+    """Prefetch the two lines of a rank's leaf sums and its tree path below PREFETCH_FROM."""
+    base = rank & -(1 << lw)
+    _prefetch(S, base)
+    _prefetch(S, base + (1 << lw) - 1)
+    _prefetch_path(T, (rank >> lw) + size)
+
+
+@njit(cache=True, nogil=True)
+def _move3_pair(T1, S1, r1, s1, T2, S2, r2, s2, size, lw, x1, x2):  # pragma: no cover
+    """Add ``s (x1, x2)`` at rank ``r`` of two K = 3 trees; refresh both paths in lockstep.
+
+    Each level's update waits for the level below; two independent paths
+    interleaved keep the core busy during each other's waits.
+    """
+    S1[r1, 0] += s1 * x1
+    S1[r1, 1] += s1 * x2
+    S2[r2, 0] += s2 * x1
+    S2[r2, 1] += s2 * x2
+    w = 1 << lw
+    a = (r1 >> lw) + size
+    b = (r2 >> lw) + size
+    _store3(T1, a, _bucket3(S1, r1 & -w, w))
+    _store3(T2, b, _bucket3(S2, r2 & -w, w))
+    while a > 1:
+        la = a & ~1
+        lb = b & ~1
+        a >>= 1
+        b >>= 1
+        _store3(T1, a, _join3(_load3(T1, la), _load3(T1, la + 1)))
+        _store3(T2, b, _join3(_load3(T2, lb), _load3(T2, lb + 1)))
+
+
+@njit(cache=True, nogil=True)
+def _pair_scan3(k1, k2, order, Dm, ranks, P, size0, vl, vr, T1, S1, T2, S2, pa,
+                pb):  # pragma: no cover - compiled
+    """``_child_pair_scan`` for K = 3 on trees whose leaves hold ``BUCKET`` ranks."""
+    n, K = order.shape[0], P.shape[1]
+    lw = _bucket_width(size0)
+    size = size0 >> lw
+    T1[: 2 * size] = 0.0
+    T2[: 2 * size] = 0.0
+    S1[:size0] = 0.0
+    S2[:size0] = 0.0
+    for sweep in range(2):
+        sign = 1.0 if sweep == 0 else -1.0
+        last = n if sweep == 0 else n - 1  # the last insertion fills the trees for the removals
+        for pos in range(last):
+            if pos + PREFETCH_AHEAD < last:
+                ahead = order[pos + PREFETCH_AHEAD]
+                _prefetch_path3(T1, S1, ranks[k1, ahead], lw, size)
+                _prefetch_path3(T2, S2, ranks[k2, ahead], lw, size)
+            i = order[pos]
+            _move3_pair(T1, S1, ranks[k1, i], sign, T2, S2, ranks[k2, i], sign, size, lw,
+                        Dm[i, 0], Dm[i, 1])
+            if pos == n - 1 or vl[pos] == np.inf:  # not a candidate root split
+                continue
+            best = vl[pos] if sweep == 0 else vr[pos]
+            for a in range(K):
+                t = P[pos, a] if sweep == 0 else P[n - 1, a] - P[pos, a]
+                best = max(best, t)
+            for o in range(len(pa)):
+                b = pb[o]
+                t = P[pos, b] if sweep == 0 else P[n - 1, b] - P[pos, b]
+                best = max(best, t + max(T1[1, 2 + o], T2[1, 2 + o]))
+            if sweep == 0:
+                vl[pos] = best
+            else:
+                vr[pos] = best
+
+
+@njit(cache=True, nogil=True)
+def _lr_scan3(k, order, Dm, ranks, P, size0, vl, vr, TL, SL, TR, SR, pa,
+              pb):  # pragma: no cover - compiled
+    """``_child_lr_scan`` for K = 3 on trees whose leaves hold ``BUCKET`` ranks."""
+    n, K = order.shape[0], P.shape[1]
+    lw = _bucket_width(size0)
+    w = 1 << lw
+    size = size0 >> lw
+    TL[: 2 * size] = 0.0
+    TR[: 2 * size] = 0.0
+    SL[:size0] = 0.0
+    SR[:size0] = 0.0
+    for pos in range(n):
+        i = order[pos]
+        SR[ranks[k, i], 0] += Dm[i, 0]
+        SR[ranks[k, i], 1] += Dm[i, 1]
+    for leaf in range(size):
+        _store3(TR, leaf + size, _bucket3(SR, leaf * w, w))
+    for node in range(size - 1, 0, -1):
+        _store3(TR, node, _join3(_load3(TR, 2 * node), _load3(TR, 2 * node + 1)))
+    for pos in range(n - 1):
+        if pos + PREFETCH_AHEAD < n - 1:
+            ahead = ranks[k, order[pos + PREFETCH_AHEAD]]
+            _prefetch_path3(TL, SL, ahead, lw, size)
+            _prefetch_path3(TR, SR, ahead, lw, size)
+        i = order[pos]
+        r = ranks[k, i]
+        _move3_pair(TL, SL, r, 1.0, TR, SR, r, -1.0, size, lw, Dm[i, 0], Dm[i, 1])
+        if vl[pos] == np.inf:  # not a candidate root split
+            continue
+        left, right = vl[pos], vr[pos]
+        for a in range(K):
+            left = max(left, P[pos, a])
+            right = max(right, P[n - 1, a] - P[pos, a])
+        for o in range(len(pa)):
+            b = pb[o]
+            left = max(left, P[pos, b] + TL[1, 2 + o])
+            right = max(right, P[n - 1, b] - P[pos, b] + TR[1, 2 + o])
+        vl[pos] = left
+        vr[pos] = right
+
+
 @njit(cache=True, nogil=True)
 def _find_kth(cnt, size, c):  # pragma: no cover - compiled
     """Smallest leaf whose cumulative count reaches ``c`` (``c >= 1``)."""
@@ -508,11 +725,20 @@ def _same_feature_scan(j, order, ranks, P, m, vl, vr, pa, pb):  # pragma: no cov
 
 
 @njit(cache=True, nogil=True)
-def _tree_buffer(size, width):  # pragma: no cover - compiled
-    """A ``(2 size, width)`` array whose first row starts on a 64-byte cache line."""
-    flat = np.zeros(2 * size * width + 8)
-    off = (-flat.ctypes.data % 64) // 8
-    return flat[off:off + 2 * size * width].reshape((2 * size, width))
+def _tree_buffer(rows, width):  # pragma: no cover - compiled
+    """A ``(rows, width)`` array of zeros starting on a 128-byte boundary (a pair of
+    cache lines, which the hardware prefetcher fetches together); from 2 MiB on
+    2 MiB pages (``madvise`` before the first touch)."""
+    if 8 * rows * width >= HUGE_PAGE:  # on 2 MiB pages, aligned to one
+        flat = np.empty(rows * width + HUGE_PAGE // 8)
+        off = (-flat.ctypes.data % HUGE_PAGE) // 8
+        _madvise_huge(flat.ctypes.data + 8 * off, 8 * rows * width)
+    else:
+        flat = np.empty(rows * width + 16)
+        off = (-flat.ctypes.data % 128) // 8
+    out = flat[off:off + rows * width]
+    out[:] = 0.0
+    return out.reshape((rows, width))
 
 
 @njit(cache=True, nogil=True)
@@ -548,7 +774,18 @@ def _root_feature_scan(j, R, Dm, ranks, orders, G, m, split_step, arms, pa, pb):
     size = 1
     while size < gmax:
         size *= 2
-    T = _tree_buffer(size, len(arms) + len(pa))
+    # K = 3: trees with BUCKET ranks a leaf once a tree of single ranks would
+    # outgrow L2 (4 MiB); on smaller trees recomputing a leaf costs more than
+    # it saves (exact depth 3 at n = 10^4, whose children have up to 16,384
+    # ranks: 20.7 s with leaves of 8 from 8,192 ranks, 17.9 s without)
+    three = m == 1 and len(arms) == 2 and size >= BUCKET_FROM
+    if three:
+        rows = 2 * (size >> _bucket_width(size))
+        T, T2 = _tree_buffer(rows, 8), _tree_buffer(rows, 8)
+        S, S2 = _tree_buffer(size, 2), _tree_buffer(size, 2)
+    else:
+        T = _tree_buffer(2 * size, len(arms) + len(pa))
+        T2 = _tree_buffer(2 * size if m == 1 else 1, len(arms) + len(pa))
     cnt = np.zeros(2 * size if m > 1 else 1, dtype=np.int64)
     tot = np.empty(K)
     acc = np.empty(K)
@@ -558,20 +795,26 @@ def _root_feature_scan(j, R, Dm, ranks, orders, G, m, split_step, arms, pa, pb):
     children = np.array([k for k in range(p) if k != j and G[k] > 1], dtype=np.int64)
     first = 0
     if m == 1:  # the child features two at a time
-        T2 = _tree_buffer(size, len(arms) + len(pa))
         while first + 1 < children.shape[0]:
             k1, k2 = children[first], children[first + 1]
             size_k = 1
             while size_k < max(G[k1], G[k2]):
                 size_k *= 2
-            _child_pair_scan(k1, k2, order, Dm, ranks, P, size_k, vl, vr, T, T2, arms, pa, pb)
+            if three:
+                _pair_scan3(k1, k2, order, Dm, ranks, P, size_k, vl, vr, T, S, T2, S2, pa, pb)
+            else:
+                _child_pair_scan(k1, k2, order, Dm, ranks, P, size_k, vl, vr, T, T2, arms, pa,
+                                 pb)
             first += 2
         if first < children.shape[0]:  # an odd one out: its two children in lockstep
             k = children[first]
             size_k = 1
             while size_k < G[k]:
                 size_k *= 2
-            _child_lr_scan(k, order, Dm, ranks, P, size_k, vl, vr, T, T2, arms, pa, pb)
+            if three:
+                _lr_scan3(k, order, Dm, ranks, P, size_k, vl, vr, T, S, T2, S2, pa, pb)
+            else:
+                _child_lr_scan(k, order, Dm, ranks, P, size_k, vl, vr, T, T2, arms, pa, pb)
             first += 1
     for k in children[first:]:
         size_k = 1
