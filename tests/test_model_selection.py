@@ -366,3 +366,21 @@ def test_grid_search_picks_the_lower_pehe_candidate(routing):
             ), cv=3,
         ).fit(X, y, treatment=t)
     assert search.best_params_ == {"final_model__alpha": 1e-2}
+
+
+@pytest.mark.parametrize("pooled", [False, True])
+def test_scalar_outcome_predicted_in_workers_as_in_the_parent(pooled):
+    # A scalar outcome's out-of-fold predictions are made in the fold's worker
+    # (in parallel), a vector outcome's in the parent a block at a time: the
+    # two paths give the same numbers, in the same arm-major layout.
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(600, 3))
+    t = rng.integers(0, 3, 600)
+    y = X[:, 0] + t + rng.normal(size=600)
+    kw = dict(folds=make_folds(3, t, random_state=0), pooled_outcome=pooled,
+              outcome_model=DecisionTreeRegressor(max_depth=3, random_state=0))
+    scalar = cross_fit(X, y, t, n_jobs=2, **kw)
+    vector = cross_fit(X, y[:, None], t, **kw)
+    np.testing.assert_array_equal(scalar.outcome, vector.outcome.reshape(600, 3))
+    assert scalar.outcome.shape == (600, 3)
+    assert np.moveaxis(scalar.outcome, 1, 0).flags.c_contiguous
