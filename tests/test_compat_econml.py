@@ -452,13 +452,36 @@ def test_domain_adaptation_learner_parity(t_kind, model):
     close(e.marginal_ate(T, X), c.marginal_ate(T, X))
 
 
-def test_x_learner_close_not_equal():
-    """Cross-fitted nuisances (ours) vs in-sample (econml): close, not equal."""
+@pytest.mark.parametrize("t_kind", ["binary", "multi"])
+@pytest.mark.parametrize("model", [
+    LinearRegression(), GradientBoostingRegressor(n_estimators=20, max_depth=2, random_state=0),
+], ids=["ols", "gbr"])
+def test_x_learner_parity(t_kind, model):
+    """The native learner's econml switch: econml's exact X-learner."""
+    X, _, T, Y = _data(14, t_kind)
+    e = EM.XLearner(models=model).fit(Y, T, X=X)
+    c = C.XLearner(models=model).fit(Y, T, X=X)
+    close(e.const_marginal_effect(X), c.const_marginal_effect(X))
+    arms = np.unique(T)
+    close(e.effect(X, T0=arms[0], T1=arms[-1]), c.effect(X, T0=arms[0], T1=arms[-1]))
+    close(e.ate(X, T0=arms[0], T1=arms[-1]), c.ate(X, T0=arms[0], T1=arms[-1]))
+    e = EM.XLearner(models=model, cate_models=LinearRegression(),
+                    propensity_model=LogisticRegression(C=0.1)).fit(Y, T, X=X)
+    c = C.XLearner(models=model, cate_models=LinearRegression(),
+                   propensity_model=LogisticRegression(C=0.1)).fit(Y, T, X=X)
+    close(e.const_marginal_effect(X), c.const_marginal_effect(X))
+
+
+def test_native_x_learner_cross_fits_unlike_econml():
+    """The native default (cross-fitted nuisances) is close to econml's, not equal."""
+    from causaldist.metalearners import XLearner
+
     X, _, T, Y = _data(14, "binary")
     e = EM.XLearner(models=LinearRegression()).fit(Y, T, X=X)
-    c = C.XLearner(models=LinearRegression()).fit(Y, T, X=X)
-    a, b = e.effect(X), c.effect(X)
-    assert np.corrcoef(a, b)[0, 1] > 0.99
+    native = XLearner(outcome_model=LinearRegression(), final_model=LinearRegression(),
+                      propensity_model=LogisticRegression(), cv=5).fit(X, Y, treatment=T)
+    a, b = e.effect(X), native.predict(X)
+    assert np.corrcoef(a, b)[0, 1] > 0.99 and not np.allclose(a, b, rtol=1e-6)
 
 
 # -- policy ----------------------------------------------------------------------
@@ -606,7 +629,7 @@ def _boot_case(case):
         else:
             verbs += [("coef__interval", ("b",), {}), ("intercept__interval", ("c",), {})]
         return getattr(EDR, case), getattr(C, case), args, (Y, T, dict(X=X, W=W)), verbs
-    args = (dict(models=LinearRegression()) if case == "TLearner" else
+    args = (dict(models=LinearRegression()) if case in ("TLearner", "XLearner") else
             dict(overall_model=LinearRegression()) if case == "SLearner" else
             dict(models=gbr, final_models=gbr))
     return getattr(EM, case), getattr(C, case), args, (Y, T, dict(X=X)), verbs
@@ -615,7 +638,7 @@ def _boot_case(case):
 @pytest.mark.parametrize("case,kind", [
     ("LinearDML", "pivot"), ("DML", "percentile"), ("NonParamDML", "normal"),
     ("LinearDRLearner", "pivot"), ("DRLearner", "percentile"), ("TLearner", "normal"),
-    ("SLearner", "pivot"), ("DomainAdaptationLearner", "percentile"),
+    ("SLearner", "pivot"), ("DomainAdaptationLearner", "percentile"), ("XLearner", "pivot"),
 ])
 def test_bootstrap_inference_parity(case, kind):
     """econml's BootstrapInference: the same rows (numpy's global RandomState,

@@ -190,11 +190,12 @@ class TLearner(_MetaAdapter):
 class XLearner(_MetaAdapter):
     """econml's ``XLearner`` on :class:`causaldist.metalearners.XLearner`.
 
-    Not the same numbers: causaldist cross-fits the outcome models and the
-    propensity (``cv=5``), econml fits them in-sample; econml fits one binary
-    propensity model per arm on that arm and the control, causaldist one
-    multi-class model whose ``e_a / (e_a + e_0)`` weighs the two CATE models
-    (the same with two arms, up to the cross-fitting).
+    The native learner runs econml's exact algorithm (its opt-in switch):
+    outcome models fitted in-sample per arm, and per treated arm a binary
+    propensity model fitted on that arm and the control, unclipped. The
+    native default cross-fits the outcome models and one multi-class
+    propensity model instead (imputations from models that never saw the
+    unit).
 
     Parameters
     ----------
@@ -225,8 +226,10 @@ class XLearner(_MetaAdapter):
         models = _single(self.models, "models")
         cate = models if self.cate_models is None else _single(self.cate_models, "cate_models")
         prop = LogisticRegression() if self.propensity_model is None else self.propensity_model
-        return _NativeXLearner(outcome_model=models, final_model=cate,
-                               propensity_model=prop, control=control)
+        native = _NativeXLearner(outcome_model=models, final_model=cate,
+                                 propensity_model=prop, control=control)
+        native._econml_exact = True
+        return native
 
 
 class DomainAdaptationLearner(_MetaAdapter):
