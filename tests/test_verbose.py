@@ -188,7 +188,13 @@ def test_policy_tree_lines(capsys):
         r"incumbent total reward \S+ \(the depth-2 root's split\)",
         lines[2],
     )
-    assert lines[3].startswith("[PolicyTree] node 0: depth-3 search done, ")
+    # each root feature of the depth-3 search, counted as it finishes
+    for k in (1, 2, 3):
+        assert re.fullmatch(
+            rf"\[PolicyTree\] node 0: depth-3 root features {k}/3 done, elapsed \S+",
+            lines[2 + k],
+        )
+    assert lines[6].startswith("[PolicyTree] node 0: depth-3 search done, ")
     assert lines[-1].startswith("[PolicyTree] search done in ")
     assert lines[-1].endswith(f"welfare (mean reward) {tree.welfare_:.6g}")
 

@@ -211,6 +211,10 @@ class PolicyTree(_RewardPolicy):
                 values3, splits3 = best_depth3_root(
                     R, ranks, sel, G, m, self.split_step, start, seeds=splits,
                     n_jobs=self.n_jobs,
+                    # a depth-3 search can take minutes: report its root features
+                    counter=progress.counter(
+                        ranks.shape[0], f"node {node}: depth-3 root features", level=2
+                    ),
                 )
                 if (splits3 >= 0).any():
                     feature = int(np.argmax(np.where(splits3 >= 0, values3, -np.inf)))

@@ -857,8 +857,20 @@ def _orders(ranks, sel):  # pragma: no cover - compiled
     return orders
 
 
-def _per_root_feature(func, p, n_jobs):
-    """``[func(j) for j in range(p)]``, on ``n_jobs`` threads (the kernels release the GIL)."""
+def _per_root_feature(func, p, n_jobs, counter=None):
+    """``[func(j) for j in range(p)]``, on ``n_jobs`` threads (the kernels release the GIL).
+
+    ``counter`` (a :class:`causaldist._progress.Counter`) counts the root
+    features done, from whichever thread finishes them.
+    """
+    if counter is not None:
+        inner = func
+
+        def func(j):
+            out = inner(j)
+            counter.update()
+            return out
+
     if n_jobs is None or n_jobs == 1 or p == 1:
         return [func(j) for j in range(p)]
     return Parallel(n_jobs=n_jobs, prefer="threads")(delayed(func)(j) for j in range(p))
@@ -1160,7 +1172,7 @@ def _depth3_feature(j, R, Dm, ranks, orders, amax, amin, m, split_step, seed_ran
 
 
 def best_depth3_root(R, ranks, sel, G, min_node_size, split_step, start_value, seeds=None,
-                     n_jobs=None):
+                     n_jobs=None, counter=None):
     """Best root split of an exact depth-3 tree: (value, split rank) per root feature.
 
     A root split's value is the sum of its children's exact depth-2 values;
@@ -1169,7 +1181,7 @@ def best_depth3_root(R, ranks, sel, G, min_node_size, split_step, start_value, s
     ``start_value``, the value of a known split. ``seeds``: per feature, the
     rank of a split to search first (the depth-2 root's, -1 for none). The
     root features are searched on ``n_jobs`` threads that share the best
-    value found.
+    value found; ``counter`` counts the features done (progress).
     """
     arms, pa, pb = _arm_pairs(R.shape[1])
     Dm = np.ascontiguousarray(R[:, 1:] - R[:, :1])
@@ -1182,7 +1194,7 @@ def best_depth3_root(R, ranks, sel, G, min_node_size, split_step, start_value, s
     out = _per_root_feature(
         lambda j: _depth3_feature(j, R, Dm, ranks, orders, amax, amin, min_node_size,
                                   split_step, seeds[j], shared, start_value, arms, pa, pb),
-        p, n_jobs,
+        p, n_jobs, counter,
     )
     return (np.array([v for v, _ in out], dtype=np.float64),
             np.array([r for _, r in out], dtype=np.int64))
