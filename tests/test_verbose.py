@@ -199,6 +199,18 @@ def test_policy_tree_lines(capsys):
     assert lines[-1].endswith(f"welfare (mean reward) {tree.welfare_:.6g}")
 
 
+def test_policy_tree_depth2_root_features_from_level_3(capsys):
+    X, R = _rewards(200)
+    PolicyTree(max_depth=2, verbose=2).fit(X, R)
+    assert "root features 1/3" not in capsys.readouterr().out
+    PolicyTree(max_depth=2, verbose=3, n_jobs=2).fit(X, R)
+    lines = [line for line in capsys.readouterr().out.splitlines() if "root features" in line
+             and "done," in line]
+    assert [line.split(" done,")[0] for line in lines] == [
+        f"[PolicyTree] node 0: depth-2 root features {k}/3" for k in (1, 2, 3)
+    ]
+
+
 def test_dr_policy_tree_reports_both_stages(data, capsys):
     X, y, t = data
     DRPolicyTree(

@@ -181,7 +181,12 @@ class PolicyTree(_RewardPolicy):
         if search >= 2 and sel.size >= 2 * m:
             clock = time.perf_counter()
             values, splits = best_depth2_root(
-                R, ranks, sel, G, m, self.split_step, n_jobs=self.n_jobs
+                R, ranks, sel, G, m, self.split_step, n_jobs=self.n_jobs,
+                # one line per root feature from verbose=3: a large node's
+                # depth-2 search takes a minute at 10^6 units
+                counter=progress.counter(
+                    ranks.shape[0], f"node {node}: depth-2 root features", level=3
+                ),
             )
             if np.isfinite(values).any():
                 feature = int(np.argmax(values))

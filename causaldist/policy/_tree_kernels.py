@@ -876,10 +876,11 @@ def _per_root_feature(func, p, n_jobs, counter=None):
     return Parallel(n_jobs=n_jobs, prefer="threads")(delayed(func)(j) for j in range(p))
 
 
-def best_depth2_root(R, ranks, sel, G, min_node_size, split_step, n_jobs=None):
+def best_depth2_root(R, ranks, sel, G, min_node_size, split_step, n_jobs=None, counter=None):
     """Best root split of an exact depth-2 tree: (value, split rank) per root feature.
 
-    The root features are searched independently, on ``n_jobs`` threads.
+    The root features are searched independently, on ``n_jobs`` threads;
+    ``counter`` counts the features done (progress).
     """
     arms, pa, pb = _arm_pairs(R.shape[1])
     Dm = np.ascontiguousarray(R[:, 1:] - R[:, :1])
@@ -887,7 +888,7 @@ def best_depth2_root(R, ranks, sel, G, min_node_size, split_step, n_jobs=None):
     out = _per_root_feature(
         lambda j: _root_feature_scan(j, R, Dm, ranks, orders, G, min_node_size, split_step,
                                      arms, pa, pb),
-        ranks.shape[0], n_jobs,
+        ranks.shape[0], n_jobs, counter,
     )
     return (np.array([v for v, _ in out], dtype=np.float64),
             np.array([r for _, r in out], dtype=np.int64))
