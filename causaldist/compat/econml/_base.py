@@ -136,6 +136,42 @@ def _not_after_bootstrap(method):
     return verb
 
 
+class _RefitFinalMixin:
+    """econml's ``refit_final`` for the adapters with a separate final stage (DML, DR)."""
+
+    def refit_final(self, inference=None):
+        """Refit only the final stage with the current final-stage parameters.
+
+        Needs ``fit(..., cache_values=True)``; the native estimator's stored
+        residuals (DML) or pseudo-outcomes (DR) are reused through its
+        ``refit_final``, the nuisances are not refitted. Final-stage
+        parameters: ``model_final``, ``featurizer``, ``fit_cate_intercept``
+        and the sparse models' ``alpha`` / ``alpha_cov``.
+
+        Parameters
+        ----------
+        inference : None or "auto", default=None
+            ``"bootstrap"`` is refused (it would refit the nuisances), as in econml.
+
+        Returns
+        -------
+        self : object
+        """
+        native = self._check()
+        cached = getattr(self, "_cached_values", None)
+        if cached is None:
+            raise ValueError("Refit can only be called if values were cached during the "
+                             "original fit (fit(..., cache_values=True)).")
+        if isinstance(inference, str) and inference == "bootstrap":
+            raise ValueError("The chosen inference method does not allow only for model "
+                             "final re-fitting.")
+        # The replicates belong to the old final stage.
+        self._bootstrap_fits = None
+        native.set_params(**self._final_params())
+        native.refit_final(cached["X"], sample_weight=cached["sample_weight"])
+        return self
+
+
 class _EconmlAdapter(BaseEstimator):
     """Base of the econml adapters (no parameters of its own)."""
 

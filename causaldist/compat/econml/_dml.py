@@ -15,12 +15,13 @@ from ._base import (
     _linear_shap,
     _model,
     _not_after_bootstrap,
+    _RefitFinalMixin,
 )
 
 __all__ = ["LinearDML", "DML", "NonParamDML", "SparseLinearDML"]
 
 
-class _DMLAdapter(_EconmlAdapter):
+class _DMLAdapter(_RefitFinalMixin, _EconmlAdapter):
     """fit and the verbs of econml's ``_RLearner`` classes."""
 
     def _check_unsupported(self):
@@ -113,38 +114,6 @@ class _DMLAdapter(_EconmlAdapter):
             sample_weight=sample_weight, groups=groups,
         )
 
-    def refit_final(self, inference=None):
-        """Refit only the final stage with the current final-stage parameters.
-
-        Needs ``fit(..., cache_values=True)``; the native estimator's stored
-        residuals are reused (its ``refit_final``), the nuisances are not
-        refitted. Final-stage parameters: ``featurizer``,
-        ``fit_cate_intercept``, ``model_final`` and the sparse model's
-        ``alpha`` / ``alpha_cov``.
-
-        Parameters
-        ----------
-        inference : None or "auto", default=None
-            ``"bootstrap"`` is refused (it would refit the nuisances), as in econml.
-
-        Returns
-        -------
-        self : object
-        """
-        native = self._check()
-        cached = getattr(self, "_cached_values", None)
-        if cached is None:
-            raise ValueError("Refit can only be called if values were cached during the "
-                             "original fit (fit(..., cache_values=True)).")
-        if isinstance(inference, str) and inference == "bootstrap":
-            raise ValueError("The chosen inference method does not allow only for model "
-                             "final re-fitting.")
-        # The replicates belong to the old final stage.
-        self._bootstrap_fits = None
-        native.set_params(**self._final_params())
-        native.refit_final(cached["X"], sample_weight=cached["sample_weight"],
-                           groups=cached.get("groups"))
-        return self
 
     def _final_params(self):
         return dict(featurizer=self.featurizer, fit_cate_intercept=self.fit_cate_intercept)

@@ -13,12 +13,13 @@ from ...model_selection._crossfit import _econml_folds
 from ...validation import OmittedVariableSensitivity
 from ._base import (
     _auto_warning,
-    _bootstrapped,
     _BootstrapIntervals,
+    _bootstrapped,
     _EconmlAdapter,
     _linear_shap,
     _model,
     _not_after_bootstrap,
+    _RefitFinalMixin,
 )
 
 __all__ = ["DRLearner", "LinearDRLearner", "SparseLinearDRLearner"]
@@ -40,7 +41,7 @@ def _with_repeats(native, repeats):
     return native
 
 
-class _DRAdapter(_BootstrapIntervals, _EconmlAdapter):
+class _DRAdapter(_RefitFinalMixin, _BootstrapIntervals, _EconmlAdapter):
     """fit and the verbs of econml's DR learners."""
 
     def _check_unsupported(self):
@@ -133,36 +134,6 @@ class _DRAdapter(_BootstrapIntervals, _EconmlAdapter):
         return self._fit_bootstrap(inference, np.asarray(T), Y, T, X=X, W=W,
                                    sample_weight=sample_weight, groups=groups)
 
-    def refit_final(self, inference=None):
-        """Refit only the final stage with the current final-stage parameters.
-
-        Needs ``fit(..., cache_values=True)``; the native estimator's stored
-        pseudo-outcomes are reused (its ``refit_final``), the nuisances are
-        not refitted. Final-stage parameters: ``model_final``,
-        ``featurizer`` and ``fit_cate_intercept``.
-
-        Parameters
-        ----------
-        inference : None or "auto", default=None
-            ``"bootstrap"`` is refused, as in econml.
-
-        Returns
-        -------
-        self : object
-        """
-        native = self._check()
-        cached = getattr(self, "_cached_values", None)
-        if cached is None:
-            raise ValueError("Refit can only be called if values were cached during the "
-                             "original fit (fit(..., cache_values=True)).")
-        if isinstance(inference, str) and inference == "bootstrap":
-            raise ValueError("The chosen inference method does not allow only for model "
-                             "final re-fitting.")
-        # The replicates belong to the old final stage.
-        self._bootstrap_fits = None
-        native.set_params(**self._final_params())
-        native.refit_final(cached["X"], sample_weight=cached["sample_weight"])
-        return self
 
     def _arms(self, m, T0, T1):
         """econml's ``T0=0, T1=1`` defaults in terms of the fitted labels."""
