@@ -36,6 +36,8 @@ from sklearn.utils.validation import (
 )
 from threadpoolctl import threadpool_limits
 
+from ._defaults import _default_for, _resolve_model, model_constraint
+
 __all__ = ["BaseCausalEstimator", "CATEMixin"]
 
 # Labels that name a control arm without ambiguity (compared case-insensitively).
@@ -297,7 +299,7 @@ class BaseCausalEstimator(BaseEstimator):
     _parameter_constraints: dict = {"control": "no_validation"}
 
     # Parameter name -> key of the one default-model table
-    # (causaldist.model_selection._mixin.DEFAULT_MODELS), for the model
+    # (causaldist._defaults.DEFAULT_MODELS), for the model
     # parameters that accept None, so that ``set_params(final_model__max_depth=2)``
     # (what GridSearchCV calls) tunes the default of a model left at None.
     _default_models: dict = {}
@@ -322,8 +324,6 @@ class BaseCausalEstimator(BaseEstimator):
         # parameters), and those of its model parameters, read off the role
         # each has in the one default-model table. A class lists only its own.
         super().__init_subclass__(**kwargs)
-        from .model_selection._mixin import model_constraint
-
         merged = {}
         for klass in reversed(cls.__mro__[1:]):
             merged.update(klass.__dict__.get("_parameter_constraints", {}))
@@ -367,14 +367,10 @@ class BaseCausalEstimator(BaseEstimator):
 
     def _default_model(self, param):
         """A new instance of the default model of parameter ``param``."""
-        from .model_selection._mixin import _default_for
-
         return _default_for(self, param)
 
     def _model(self, param):
         """The value of model parameter ``param``, or its default when it is None."""
-        from .model_selection._mixin import _resolve_model
-
         return _resolve_model(self, param)
 
     # -- the template fit -----------------------------------------------------
@@ -569,7 +565,11 @@ class BaseCausalEstimator(BaseEstimator):
 
     # -- score ---------------------------------------------------------------
     def _has_score(self):
-        return hasattr(self, "_score")
+        # CATEMixin's DR score needs nuisances on the scored rows, which the
+        # stage supplies (``_scoring_nuisances``, a mixin of model_selection).
+        return hasattr(self, "_score") and (
+            not isinstance(self, CATEMixin) or hasattr(self, "_scoring_nuisances")
+        )
 
     @available_if(_has_score)
     @_one_inner_thread
@@ -703,7 +703,8 @@ class CATEMixin:
         ``score``): nothing is refitted. Estimators without both nuisances of
         their own (S- and T-learners) cross-fit them on the scored rows, as
         :class:`causaldist.model_selection.DRMSEScorer` does, with their own
-        outcome model.
+        outcome model. ``_scoring_nuisances(X, y, t, sample_weight)`` gives
+        them; the cross-fitting stage's mixin provides it.
         """
         nuis = self._scoring_nuisances(X, y, t, sample_weight)
         gamma = nuis.dr_scores(y, t)
@@ -711,19 +712,3 @@ class CATEMixin:
         tau = self._cate(X)
         sq = np.mean((phi - tau) ** 2, axis=1)
         return -np.average(sq, weights=sample_weight)
-
-    def _scoring_nuisances(self, X, y, t, sample_weight):
-        """Propensity and outcome nuisances on the scored rows."""
-        from .model_selection import DRMSEScorer
-
-        # The estimator's own outcome model class, refitted on the scored rows.
-        params = self.get_params()
-        outcome = self._model("outcome_model") if "outcome_model" in params else None
-        propensity = (
-            self._model("propensity_model") if "propensity_model" in params else None
-        )
-        scorer = DRMSEScorer(
-            outcome_model=outcome, propensity_model=propensity,
-            cv=2 if X.shape[0] < 10 else 5, random_state=0,
-        )
-        return scorer._nuisances(X, y, t, len(self.categories_), sample_weight, outcome=True)

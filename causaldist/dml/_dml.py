@@ -29,7 +29,8 @@ from sklearn.utils.validation import _check_sample_weight, check_array, check_is
 from .._progress import Progress
 from ..base import BaseCausalEstimator, _as_label_array, _effect_columns, _fit_model
 from ..evaluation._inference import EffectInference, _check_alpha
-from ..model_selection._mixin import REGRESSOR, _CrossFitMixin, _fill_cross_fit_doc
+from .._defaults import DEFAULT_MODELS, REGRESSOR
+from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
 
 __all__ = ["DML"]
 
@@ -109,8 +110,6 @@ class _BaseDML(_CrossFitMixin, BaseCausalEstimator):
 
     def _default_model(self, param):
         if param == "treatment_model" and self.discrete_treatment:
-            from ..model_selection._mixin import DEFAULT_MODELS
-
             return DEFAULT_MODELS["propensity"](self.random_state)
         return super()._default_model(param)
 

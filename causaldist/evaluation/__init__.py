@@ -10,7 +10,7 @@ from ._ate import AverageTreatmentEffect
 from ._dr import DREvaluator
 from ._inference import EffectInference, Estimate, PolicyValue, PopulationSummary
 from ._ipw import IPWEvaluator
-from ._overlap import overlap_diagnostics
+from ..model_selection._overlap import overlap_diagnostics
 from ._snipw import SNIPWEvaluator
 
 __all__ = [

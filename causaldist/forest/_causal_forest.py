@@ -10,12 +10,8 @@ from .._progress import Progress
 from ..base import BaseCausalEstimator, CATEMixin, _as_label_array
 from ..evaluation._ate import _att_terms
 from ..evaluation._inference import Estimate, _check_alpha, _linearised_ratio
-from ..model_selection._mixin import (
-    CLASSIFIER,
-    REGRESSOR,
-    _CrossFitMixin,
-    _fill_cross_fit_doc,
-)
+from .._defaults import CLASSIFIER, REGRESSOR
+from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
 from ._honest_forest import grow_forest
 
 __all__ = ["CausalForest"]

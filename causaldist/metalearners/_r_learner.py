@@ -135,7 +135,7 @@ class RLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
         if "propensity" in self.nuisances_.models:
             nuis = self.nuisances_.predict(X)
         else:
-            nuis = CATEMixin._scoring_nuisances(self, X, y, t, sample_weight)
+            nuis = super()._scoring_nuisances(X, y, t, sample_weight)
         tau = self._cate(X)
         s = np.ones(len(y)) if sample_weight is None else sample_weight
         losses = []

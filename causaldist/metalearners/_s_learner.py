@@ -3,12 +3,13 @@
 import numpy as np
 
 from ..base import BaseCausalEstimator, CATEMixin, _fit_model
+from ..model_selection._scorers import _RefitScoringMixin
 from ..model_selection._crossfit import _pooled_design
 
 __all__ = ["SLearner"]
 
 
-class SLearner(CATEMixin, BaseCausalEstimator):
+class SLearner(_RefitScoringMixin, CATEMixin, BaseCausalEstimator):
     """S-learner: one outcome model on ``[X, one-hot(A)]``.
 
     ``tau_a(x) = mu(x, a) - mu(x, 0)`` (Kuenzel, Sekhon, Bickel & Yu 2019). A

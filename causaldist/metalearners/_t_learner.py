@@ -3,11 +3,12 @@
 import numpy as np
 
 from ..base import BaseCausalEstimator, CATEMixin, _fit_model
+from ..model_selection._scorers import _RefitScoringMixin
 
 __all__ = ["TLearner"]
 
 
-class TLearner(CATEMixin, BaseCausalEstimator):
+class TLearner(_RefitScoringMixin, CATEMixin, BaseCausalEstimator):
     """T-learner: one outcome model per arm, effects as their differences.
 
     ``tau_a(x) = mu_a(x) - mu_0(x)`` with ``mu_a`` fitted on arm ``a`` only

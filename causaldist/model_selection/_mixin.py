@@ -1,81 +1,25 @@
-"""The one way into the shared cross-fitting stage, and the one table of default models."""
+"""The one way into the shared cross-fitting stage: the estimators' mixin."""
 
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.ensemble import (
-    HistGradientBoostingClassifier,
-    HistGradientBoostingRegressor,
-)
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import SplineTransformer, StandardScaler
-from sklearn.linear_model import Ridge
 from sklearn.utils._param_validation import HasMethods, Interval
 
-from .._progress import Progress
-from ._crossfit import Nuisances, cross_fit, make_folds
+# Re-exported for the modules that imported them from here before the
+# defaults moved to the ground floor.
+from .._defaults import (  # noqa: F401
+    CLASSIFIER,
+    DEFAULT_MODELS,
+    REGRESSOR,
+    _default_for,
+    _resolve_model,
+    model_constraint,
+)
+from ._overlap import overlap_diagnostics
+from ._scorers import _RefitScoringMixin
+from ._stage import _repeat_seed, _shared_stage  # noqa: F401
 
 __all__ = []
-
-
-def _outcome(random_state):
-    # No early stopping: its validation split is random, and a deterministic
-    # nuisance keeps cached results and peer comparisons like for like.
-    return HistGradientBoostingRegressor(early_stopping=False, random_state=random_state)
-
-
-def _final(random_state):
-    # Shallow trees: pseudo-outcomes are noisy and the CATE is usually simpler
-    # than the outcome surface.
-    return HistGradientBoostingRegressor(
-        max_depth=3, early_stopping=False, random_state=random_state
-    )
-
-
-def _final_classifier(random_state):
-    # The final stage of a classification reduction (ClassTransformation's
-    # transformed label): shallow for the same reason as ``_final``.
-    return HistGradientBoostingClassifier(
-        max_depth=3, early_stopping=False, random_state=random_state
-    )
-
-
-def _propensity(random_state):
-    # Standardised inputs: an unscaled lbfgs fit stops short of convergence on
-    # data with income-like columns (NSW, NHEFS) and warns.
-    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-
-
-def _quantile_outcome(random_state):
-    # Multi-output (one output per quantile level), smooth in x, cheap: three
-    # times lower RMSE than a plain Ridge at the same cost
-    # (benchmarks/results/distributional_outcome_models.md).
-    return make_pipeline(SplineTransformer(n_knots=5, degree=3), Ridge(alpha=1.0))
-
-
-# The one table of default models: role -> factory(random_state). Estimators
-# map their model parameters onto these roles in ``_default_models``.
-DEFAULT_MODELS = {
-    "outcome": _outcome,
-    "final": _final,
-    "final_classifier": _final_classifier,
-    "propensity": _propensity,
-    "quantile_outcome": _quantile_outcome,
-    # E[T | X] of a continuous treatment (DML): the outcome regressor's settings.
-    "treatment": _outcome,
-}
-
-REGRESSOR = [HasMethods(["fit", "predict"]), None]
-CLASSIFIER = [HasMethods(["fit", "predict_proba"]), None]
-
-# Roles whose models must give class probabilities.
-_CLASSIFIER_ROLES = {"propensity", "final_classifier"}
-
-
-def model_constraint(role):
-    """The parameter constraint of a model parameter with default role ``role``."""
-    return CLASSIFIER if role in _CLASSIFIER_ROLES else REGRESSOR
 
 
 def _check_known_propensity(propensity, t_codes, n_arms):
@@ -127,88 +71,6 @@ def _check_known_propensity(propensity, t_codes, n_arms):
     return e
 
 
-def _resolve_model(owner, param):
-    """``owner.<param>``, or a new default for its role when it is None."""
-    model = getattr(owner, param)
-    return _default_for(owner, param) if model is None else model
-
-
-def _default_for(owner, param):
-    """A new default model of ``owner``'s parameter ``param``.
-
-    The role comes from ``owner._default_models`` and the factory from
-    ``DEFAULT_MODELS``, seeded with ``owner.random_state`` where there is one.
-    """
-    random_state = getattr(owner, "random_state", None)
-    if isinstance(random_state, np.random.RandomState):
-        random_state = random_state.randint(np.iinfo(np.int32).max)
-    return DEFAULT_MODELS[owner._default_models[param]](random_state)
-
-
-def _repeat_seed(random_state, repeat):
-    """Fold seed of cross-fitting repetition ``repeat`` (0 keeps ``random_state``)."""
-    if repeat == 0:
-        return random_state
-    if isinstance(random_state, np.random.RandomState):
-        random_state = random_state.randint(np.iinfo(np.int32).max)
-    base = 0 if random_state is None else int(random_state)
-    return int(np.random.SeedSequence([base, repeat]).generate_state(1)[0] >> 1)
-
-
-def _shared_stage(
-    owner, X, y, t, n_arms, sample_weight, *, groups=None, known_propensity=None,
-    propensity_model=None, outcome_model=None, marginal_model=None, pooled_outcome=False,
-    treatment_model=None, repeat=0, folds=None,
-):
-    """Folds and nuisances of the shared stage with ``owner``'s cross-fitting options.
-
-    ``folds`` given replaces the folds ``owner.cv`` would draw.
-    """
-    models = dict(
-        propensity_model=None if known_propensity is not None else propensity_model,
-        outcome_model=outcome_model,
-        marginal_model=marginal_model,
-    )
-    if treatment_model is not None:
-        models["treatment_model"] = treatment_model
-    if all(m is None for m in models.values()):
-        nuis = Nuisances(n_arms=n_arms)
-        folds = None
-    else:
-        folds = folds if folds is not None else make_folds(
-            owner.cv, t, groups=groups,
-            random_state=_repeat_seed(owner.random_state, repeat),
-            stratify=treatment_model is None,
-        )
-        # A private instance switch (set by causaldist.compat.econml): econml's
-        # clipping of each propensity to [c, 1 - c] without renormalising.
-        clipping = getattr(owner, "_propensity_clipping", "renormalise")
-        progress = Progress(getattr(owner, "verbose", 0), type(owner).__name__)
-        if repeat:
-            progress(1, f"cross-fitting repetition {repeat + 1}")
-        nuis = cross_fit(
-            X, y, t, n_arms=n_arms, folds=folds, pooled_outcome=pooled_outcome,
-            sample_weight=sample_weight,
-            min_propensity=owner.min_propensity if clipping == "renormalise" else 0.0,
-            n_jobs=getattr(owner, "n_jobs", None), memory=owner.memory, warn=False,
-            # Another private switch of the econml adapters: record each
-            # nuisance model's held-out score (econml's nuisance_scores_*).
-            score=getattr(owner, "_score_nuisances", False),
-            verbose=progress, **models,
-        )
-        if clipping != "renormalise":
-            from ._crossfit import _clip_propensity
-
-            nuis.min_propensity, nuis.clipping = owner.min_propensity, clipping
-            if nuis.propensity is not None:
-                nuis.propensity, nuis.n_clipped = _clip_propensity(
-                    nuis.propensity, owner.min_propensity, clipping
-                )
-    if known_propensity is not None:
-        nuis.propensity, nuis.n_clipped = known_propensity, 0
-    return folds, nuis
-
-
 def resolve_flag(owner, flag, default):
     """None for a nuisance that is not needed (False), else the resolved model."""
     if flag is False:
@@ -216,7 +78,7 @@ def resolve_flag(owner, flag, default):
     return owner._model(default if flag is True else flag)
 
 
-class _CrossFitMixin:
+class _CrossFitMixin(_RefitScoringMixin):
     """Cross-fitting parameters, defaults and the one call into the shared stage.
 
     Every estimator that needs out-of-fold nuisances (learners, evaluators,
@@ -293,8 +155,6 @@ class _CrossFitMixin:
         )
         self.nuisances_ = nuis
         if nuis.propensity is not None and propensity_model is not False:
-            from ..evaluation._overlap import overlap_diagnostics
-
             self.overlap_ = overlap_diagnostics(
                 nuis.propensity, t, labels=self.categories_, sample_weight=sample_weight,
                 min_propensity=self.min_propensity if known is None else 0.0,

@@ -13,7 +13,8 @@ from sklearn.utils.metadata_routing import MetadataRequest
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ..base import _as_label_array, _codes_of, _missing_treatment, _one_inner_thread
-from ._mixin import _resolve_model, _shared_stage
+from .._defaults import _resolve_model
+from ._stage import _shared_stage
 
 __all__ = ["DRMSEScorer", "PolicyValueScorer", "RLossScorer"]
 
@@ -113,6 +114,30 @@ class _CrossFittedScorer(_CausalScorer):
             outcome_model=_resolve_model(self, "outcome_model") if outcome else None,
             marginal_model=_resolve_model(self, "outcome_model") if marginal else None,
         )[1]
+
+
+class _RefitScoringMixin:
+    """The nuisances of ``CATEMixin``'s DR score, cross-fitted on the scored rows.
+
+    Estimators without both nuisance models fitted in ``fit`` (S- and
+    T-learners, uplift models) inherit this: their ``score`` cross-fits a
+    propensity and their own outcome model class on the scored rows, as
+    :class:`DRMSEScorer` does. Learners with fitted nuisances override
+    ``_scoring_nuisances`` to predict them instead.
+    """
+
+    def _scoring_nuisances(self, X, y, t, sample_weight):
+        """Propensity and outcome nuisances on the scored rows."""
+        params = self.get_params()
+        outcome = self._model("outcome_model") if "outcome_model" in params else None
+        propensity = (
+            self._model("propensity_model") if "propensity_model" in params else None
+        )
+        scorer = DRMSEScorer(
+            outcome_model=outcome, propensity_model=propensity,
+            cv=2 if X.shape[0] < 10 else 5, random_state=0,
+        )
+        return scorer._nuisances(X, y, t, len(self.categories_), sample_weight, outcome=True)
 
 
 def _cate_matrix(estimator, X):

@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..base import BaseCausalEstimator, CATEMixin, _fit_model, _warn
+from ..model_selection._scorers import _RefitScoringMixin
 
 __all__ = ["ClassTransformation"]
 
@@ -33,7 +34,7 @@ def transformed_class(y, t):
     return (y == t).astype(np.int64)
 
 
-class ClassTransformation(CATEMixin, BaseCausalEstimator):
+class ClassTransformation(_RefitScoringMixin, CATEMixin, BaseCausalEstimator):
     """Uplift of a binary outcome from one classifier of a transformed label.
 
     The classifier learns ``z = y t + (1 - y)(1 - t)`` and the uplift is

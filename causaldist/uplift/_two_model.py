@@ -4,12 +4,13 @@ import numpy as np
 from sklearn.utils._param_validation import StrOptions
 
 from ..base import BaseCausalEstimator, CATEMixin, _fit_model
+from ..model_selection._scorers import _RefitScoringMixin
 from ..model_selection._crossfit import _predict_outcome
 
 __all__ = ["TwoModelUplift"]
 
 
-class TwoModelUplift(CATEMixin, BaseCausalEstimator):
+class TwoModelUplift(_RefitScoringMixin, CATEMixin, BaseCausalEstimator):
     """Two-model uplift: the difference of a treated and a control outcome model.
 
     ``uplift_a(x) = mu_a(x) - mu_0(x)``, each ``mu`` fitted on its own arm's

@@ -1,0 +1,97 @@
+"""The one table of default models and the model-parameter constraints.
+
+The ground floor of the package: :class:`causaldist.base.BaseCausalEstimator`
+reads it for its parameter constraints and for the default of a model
+parameter left at ``None``, and the cross-fitting stage
+(:mod:`causaldist.model_selection`) for the models it fits. A model parameter
+names a role of :data:`DEFAULT_MODELS` in its class's ``_default_models``.
+"""
+
+import numpy as np
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+)
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import SplineTransformer, StandardScaler
+from sklearn.utils._param_validation import HasMethods
+
+__all__ = ["CLASSIFIER", "DEFAULT_MODELS", "REGRESSOR", "model_constraint"]
+
+
+def _outcome(random_state):
+    # No early stopping: its validation split is random, and a deterministic
+    # nuisance keeps cached results and peer comparisons like for like.
+    return HistGradientBoostingRegressor(early_stopping=False, random_state=random_state)
+
+
+def _final(random_state):
+    # Shallow trees: pseudo-outcomes are noisy and the CATE is usually simpler
+    # than the outcome surface.
+    return HistGradientBoostingRegressor(
+        max_depth=3, early_stopping=False, random_state=random_state
+    )
+
+
+def _final_classifier(random_state):
+    # The final stage of a classification reduction (ClassTransformation's
+    # transformed label): shallow for the same reason as ``_final``.
+    return HistGradientBoostingClassifier(
+        max_depth=3, early_stopping=False, random_state=random_state
+    )
+
+
+def _propensity(random_state):
+    # Standardised inputs: an unscaled lbfgs fit stops short of convergence on
+    # data with income-like columns (NSW, NHEFS) and warns.
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+
+
+def _quantile_outcome(random_state):
+    # Multi-output (one output per quantile level), smooth in x, cheap: three
+    # times lower RMSE than a plain Ridge at the same cost
+    # (benchmarks/results/distributional_outcome_models.md).
+    return make_pipeline(SplineTransformer(n_knots=5, degree=3), Ridge(alpha=1.0))
+
+
+# The one table of default models: role -> factory(random_state). Estimators
+# map their model parameters onto these roles in ``_default_models``.
+DEFAULT_MODELS = {
+    "outcome": _outcome,
+    "final": _final,
+    "final_classifier": _final_classifier,
+    "propensity": _propensity,
+    "quantile_outcome": _quantile_outcome,
+    # E[T | X] of a continuous treatment (DML): the outcome regressor's settings.
+    "treatment": _outcome,
+}
+
+REGRESSOR = [HasMethods(["fit", "predict"]), None]
+CLASSIFIER = [HasMethods(["fit", "predict_proba"]), None]
+
+# Roles whose models must give class probabilities.
+_CLASSIFIER_ROLES = {"propensity", "final_classifier"}
+
+
+def model_constraint(role):
+    """The parameter constraint of a model parameter with default role ``role``."""
+    return CLASSIFIER if role in _CLASSIFIER_ROLES else REGRESSOR
+
+
+def _resolve_model(owner, param):
+    """``owner.<param>``, or a new default for its role when it is None."""
+    model = getattr(owner, param)
+    return _default_for(owner, param) if model is None else model
+
+
+def _default_for(owner, param):
+    """A new default model of ``owner``'s parameter ``param``.
+
+    The role comes from ``owner._default_models`` and the factory from
+    ``DEFAULT_MODELS``, seeded with ``owner.random_state`` where there is one.
+    """
+    random_state = getattr(owner, "random_state", None)
+    if isinstance(random_state, np.random.RandomState):
+        random_state = random_state.randint(np.iinfo(np.int32).max)
+    return DEFAULT_MODELS[owner._default_models[param]](random_state)
