@@ -20,6 +20,7 @@ _SUBPACKAGES = (
     "dml",
     "evaluation",
     "forest",
+    "inference",
     "metalearners",
     "metrics",
     "model_selection",

@@ -7,7 +7,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from causaldist.dml import LinearDML
 from causaldist.evaluation import EffectInference
-from causaldist.evaluation._sandwich import ols_sandwich
+from causaldist.inference._sandwich import ols_sandwich
 from causaldist.metalearners import LinearDRLearner
 
 

@@ -7,9 +7,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseCausalEstimator
-from ..evaluation import PolicyValue
+from ..inference import PolicyValue
 from ..evaluation._base import _BasePolicyEvaluator
-from ..evaluation._inference import _check_alpha
+from ..inference._estimate import _check_alpha
 from ..model_selection._mixin import _CrossFitMixin
 from ._draws import _Outcome, _read_outcome
 from ._few_draws import _correct

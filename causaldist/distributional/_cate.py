@@ -16,7 +16,8 @@ from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ..base import BaseCausalEstimator, _fit_model, _missing_treatment, _one_inner_thread
-from ..evaluation._inference import Estimate, _check_alpha
+from ..inference import Estimate
+from ..inference._estimate import _check_alpha
 from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
 from ._base import _DistributionalY
 from ._dr import DistributionalDREvaluator

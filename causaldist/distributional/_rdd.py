@@ -51,7 +51,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ..evaluation._inference import Estimate
+from ..inference import Estimate
 from ._base import _read_y
 from ._draws import _is_ragged
 from ._few_draws import _correct

@@ -1,6 +1,6 @@
 """The result of evaluating a policy on distribution-valued outcomes."""
 
-from ..evaluation._inference import Estimate
+from ..inference import Estimate
 
 __all__ = ["DistributionalPolicyValue"]
 

@@ -9,13 +9,13 @@ denominators ``D_i(a)``:
 (``D = 1`` for IPW and DR, ``D_i(a) = 1{A_i = a} / e_a(X_i)`` for the
 self-normalised IPW). The scalar evaluators are the case m = 1. Its
 influence function is the linearised ratio of
-:func:`causaldist.evaluation._inference._linearised_ratio`.
+:func:`causaldist.inference._estimate._linearised_ratio`.
 """
 
 import numpy as np
 from numba import njit
 
-from ..evaluation._inference import _linearised_ratio
+from ..inference._estimate import _linearised_ratio
 from ..model_selection._crossfit import _row_blocks
 
 __all__ = []

@@ -1,68 +1,42 @@
 """DML with a linear final stage and sandwich (HC0, HC1, cluster) inference."""
 
 import numpy as np
-import pandas as pd
-from sklearn.utils import get_tags
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..evaluation._inference import EffectInference
-from ..evaluation._sandwich import linear_combination, ols_sandwich
+from ..inference._effect import EffectInference
+from ..inference._linear_final import _kron_rows, _LinearFinalMixin, _LinearFit
+from ..inference._repeats import _aggregate
+from ..inference._sandwich import ols_sandwich
 from ..model_selection._mixin import _fill_cross_fit_doc
-from ._dml import _aggregate, _BaseDML
+from ._dml import _BaseDML
 
 __all__ = ["LinearDML"]
 
 
-def _kron_rows(D, Phi):
-    """Rows ``D_i (x) Phi_i``: the design of ``theta(x) . D`` in the coefficients."""
-    return (D[:, :, None] * Phi[:, None, :]).reshape(D.shape[0], -1)
+class _LinearDMLFinalMixin(_LinearFinalMixin):
+    """The linear final stage of DML: ``(d_t, p, d_y)`` coefficients from ``final_fits_``.
 
-
-class _LinearFit:
-    """A fitted linear final stage: ``theta_{y,t}(x) = Phi(x)' b_{y,t}``.
-
-    ``coef`` has shape ``(d_t * p, d_y)`` (treatment-major rows, one column
-    per outcome) and ``cov`` is the covariance of ``coef.T.ravel()`` (None
-    when unknown, e.g. inside a bootstrap replicate).
+    Coefficients and intercepts have separate inference tables, rows the
+    features, then the outcome and treatment axes where they exist.
     """
 
-    def __init__(self, coef, cov, design, d_t):
-        self.coef, self.cov, self.design, self.d_t = coef, cov, design, d_t
+    def _n_coef(self):
+        check_is_fitted(self, "final_fits_")
+        fit = self.final_fits_[0]
+        return fit.coef.shape[0] if hasattr(fit, "coef") else fit.point.coef.shape[0]
 
-    def theta(self, F):
-        Phi = self.design(F)
-        C = self.coef.reshape(self.d_t, Phi.shape[1], -1)
-        return np.einsum("mp,tpy->myt", Phi, C)
+    def _has_output_axis(self):
+        return bool(self._d_y)
 
-    def combo(self, L):
-        """``L b_y`` and standard errors for every outcome ``y``: two ``(m, d_y)`` arrays."""
-        q, d_y = self.coef.shape
-        values, stderrs = [], []
-        for j in range(d_y):
-            block = slice(j * q, (j + 1) * q)
-            v, s = linear_combination(
-                L, self.coef[:, [j]], None if self.cov is None else self.cov[block, block]
-            ) if self.cov is not None else (L @ self.coef[:, j], None)
-            values.append(v)
-            stderrs.append(s)
-        se = None if self.cov is None else np.stack(stderrs, axis=1)
-        return np.stack(values, axis=1), se
+    def _drops_treatment_axis(self):
+        return not self._d_t or self.discrete_treatment
 
-    def effect(self, F, D):
-        return self.combo(_kron_rows(D, self.design(F)))
-
-
-class _LinearFinalMixin:
-    """Coefficients, their inference and the summary table of a linear final stage."""
-
-    def _allows_nan(self):
-        # The least-squares final stage sees the effect features: NaN there is
-        # fine only when a featurizer that takes NaN (an imputer) comes first.
-        featurizer = self.featurizer
-        return super()._allows_nan() and featurizer is not None and bool(
-            get_tags(featurizer).input_tags.allow_nan
-        )
+    def _summary_frames(self, alpha):
+        frames = [self.coef__inference().summary_frame(alpha)]
+        if self.fit_cate_intercept:
+            frames.append(self.intercept__inference().summary_frame(alpha))
+        return frames
 
     def _combo(self, L):
         """Aggregated (over repetitions) ``L b`` with standard errors."""
@@ -81,46 +55,6 @@ class _LinearFinalMixin:
         if se is None:
             return None
         return se[0] if self._d_y else float(se[0, 0])
-
-    def _params(self):
-        """All parameters: values and standard errors of shape ``(d_t, p, d_y)``."""
-        check_is_fitted(self, "final_fits_")
-        q = self.final_fits_[0].coef.shape[0] if hasattr(
-            self.final_fits_[0], "coef") else self.final_fits_[0].point.coef.shape[0]
-        v, s = self._combo(np.eye(q))
-        d_t = self._n_t()
-        shape = (d_t, q // d_t, -1)
-        return v.reshape(shape), None if s is None else s.reshape(shape)
-
-    def _econml_shape(self, a):
-        """``(d_t, k, d_y)`` -> econml's ``(d_y, d_t, k)`` with singleton axes dropped."""
-        a = np.moveaxis(a, 2, 0)
-        if a.shape[1] == 1 and (not self._d_t or self.discrete_treatment):
-            a = a[:, 0]
-        if not self._d_y:
-            a = a[0]
-        return a
-
-    def _split(self, a):
-        return (a[:, 1:], a[:, 0]) if self.fit_cate_intercept else (a, None)
-
-    @property
-    def coef_(self):
-        """Coefficients of the effect features, shape ``(d_y, d_t, n_features)``.
-
-        econml's layout with the axis of a 1-D ``y`` and of a single treatment
-        column dropped.
-        """
-        v, _ = self._params()
-        return self._econml_shape(self._split(v)[0])
-
-    @property
-    def intercept_(self):
-        """The CATE intercept, shape ``(d_y, d_t)`` with singleton axes dropped."""
-        if not self.fit_cate_intercept:
-            raise AttributeError("fit_cate_intercept=False: there is no intercept.")
-        v, _ = self._params()
-        return self._econml_shape(self._split(v)[1][:, None, :])[..., 0]
 
     def _param_inference(self, which):
         v, s = self._params()
@@ -165,20 +99,6 @@ class _LinearFinalMixin:
         """
         return self._param_inference("intercept")
 
-    def coef__interval(self, *, alpha=0.05):
-        """Intervals of ``coef_``.
-
-        Parameters
-        ----------
-        alpha : float, default=0.05
-
-        Returns
-        -------
-        lower, upper : ndarray shaped like ``coef_``
-        """
-        lo, hi = self.coef__inference().conf_int(alpha)
-        return self._to_coef_layout(lo), self._to_coef_layout(hi)
-
     def intercept__interval(self, *, alpha=0.05):
         """Intervals of ``intercept_``.
 
@@ -193,38 +113,9 @@ class _LinearFinalMixin:
         lo, hi = self.intercept__inference().conf_int(alpha)
         return self._to_coef_layout(lo)[..., 0], self._to_coef_layout(hi)[..., 0]
 
-    def _to_coef_layout(self, a):
-        """Feature-first inference arrays -> ``coef_``'s feature-last layout."""
-        a = np.asarray(a)
-        return np.moveaxis(a, 0, -1)
-
-    def summary(self, alpha=0.05):
-        """Coefficient table (econml's ``summary()``), feature-named rows.
-
-        Parameters
-        ----------
-        alpha : float, default=0.05
-
-        Returns
-        -------
-        table : DataFrame
-            ``point_estimate, stderr, zstat, pvalue, ci_lower, ci_upper`` for
-            every coefficient then the intercept, rows named
-            ``feature|Y|T`` as in econml.
-        """
-        frames = [self.coef__inference().summary_frame(alpha)]
-        if self.fit_cate_intercept:
-            frames.append(self.intercept__inference().summary_frame(alpha))
-        for f in frames:
-            if isinstance(f.index, pd.MultiIndex):
-                f.index = ["|".join(map(str, key)) for key in f.index]
-            else:
-                f.index = [str(k) for k in f.index]
-        return pd.concat(frames)
-
 
 @_fill_cross_fit_doc
-class LinearDML(_LinearFinalMixin, _BaseDML):
+class LinearDML(_LinearDMLFinalMixin, _BaseDML):
     """DML with a linear CATE, ``theta(x) = b_0 + b' phi(x)``, and sandwich inference.
 
     The final stage is least squares of ``Y~`` on ``T~ (x) [1, phi(x)]`` (the

@@ -8,7 +8,7 @@ influence-function standard errors.
 
 from ._ate import AverageTreatmentEffect
 from ._dr import DREvaluator
-from ._inference import EffectInference, Estimate, PolicyValue, PopulationSummary
+from ..inference import EffectInference, Estimate, PolicyValue, PopulationSummary
 from ._ipw import IPWEvaluator
 from ..model_selection._overlap import overlap_diagnostics
 from ._snipw import SNIPWEvaluator

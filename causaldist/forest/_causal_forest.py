@@ -9,7 +9,8 @@ from sklearn.utils.validation import check_is_fitted
 from .._progress import Progress
 from ..base import BaseCausalEstimator, CATEMixin, _as_label_array
 from ..evaluation._ate import _att_terms
-from ..evaluation._inference import Estimate, _check_alpha, _linearised_ratio
+from ..inference import Estimate
+from ..inference._estimate import _check_alpha, _linearised_ratio
 from .._defaults import CLASSIFIER, REGRESSOR
 from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
 from ._honest_forest import grow_forest

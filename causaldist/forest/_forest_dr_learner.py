@@ -3,7 +3,8 @@
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ..evaluation._inference import Estimate, _check_alpha
+from ..inference import Estimate
+from ..inference._estimate import _check_alpha
 from ..metalearners import DRLearner
 from ..model_selection._mixin import _fill_cross_fit_doc
 from ._regression_forest import RegressionForest

@@ -6,7 +6,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ..evaluation._inference import Estimate, _check_alpha
+from ..inference import Estimate
+from ..inference._estimate import _check_alpha
 from ._causal_forest import (
     _FOREST_CONSTRAINTS,
     _check_forest_params,

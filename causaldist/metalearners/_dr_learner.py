@@ -11,7 +11,8 @@ from ..base import (
     _fit_model,
     _reject_positional,
 )
-from ..evaluation._inference import Estimate, _linearised_ratio
+from ..inference import Estimate
+from ..inference._estimate import _linearised_ratio
 from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 

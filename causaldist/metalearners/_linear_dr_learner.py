@@ -3,15 +3,16 @@
 import numbers
 
 import numpy as np
-import pandas as pd
 from sklearn.base import clone
-from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ..base import _effect_columns
-from ..evaluation._inference import EffectInference, Estimate, _linearised_ratio
-from ..evaluation._sandwich import linear_combination, ols_sandwich
+from ..inference import EffectInference, Estimate
+from ..inference._estimate import _linearised_ratio
+from ..inference._linear_final import _LinearFinalMixin
+from ..inference._repeats import _aggregate
+from ..inference._sandwich import linear_combination, ols_sandwich
 from ..model_selection._mixin import _fill_cross_fit_doc
 from ._dr_learner import DRLearner
 
@@ -19,7 +20,7 @@ __all__ = ["LinearDRLearner"]
 
 
 @_fill_cross_fit_doc
-class LinearDRLearner(DRLearner):
+class LinearDRLearner(_LinearFinalMixin, DRLearner):
     """DR learner whose CATE is linear in the effect features, with standard errors.
 
     The AIPW pseudo-outcomes ``phi_i(a) = Gamma_i(a) - Gamma_i(0)`` of
@@ -113,15 +114,7 @@ class LinearDRLearner(DRLearner):
         self.verbose = verbose
         self.control = control
 
-    def _allows_nan(self):
-        # The least-squares final stage sees the effect features.
-        return super()._allows_nan() and self.featurizer is not None and bool(
-            get_tags(self.featurizer).input_tags.allow_nan
-        )
-
     def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):
-        from ..dml._dml import _aggregate
-
         # econml's repetitions (DRLearner._aipw_scores) end in one final fit.
         econml = getattr(self, "_econml_repeats", None) is not None
         if self.n_repeats > 1 and not econml and not isinstance(self.cv, numbers.Integral):
@@ -184,8 +177,6 @@ class LinearDRLearner(DRLearner):
         -------
         self : object
         """
-        from ..dml._dml import _aggregate
-
         check_is_fitted(self, "coef_full_")
         X = self._validate_X_predict(X)
         n = self._repeat_phis[0].shape[0]
@@ -213,8 +204,6 @@ class LinearDRLearner(DRLearner):
 
     def _combo(self, L):
         """``L vec(b)`` (arm-major) with standard errors, aggregated over repetitions."""
-        from ..dml._dml import _aggregate
-
         out = [linear_combination(L, c, v) for c, v in zip(self._coefs, self._covs)]
         return _aggregate([o[0] for o in out], [o[1] for o in out], self.repeat_aggregation)
 
@@ -335,27 +324,23 @@ class LinearDRLearner(DRLearner):
             return np.asarray(self.featurizer_.get_feature_names_out(feature_names), dtype=object)
         return feature_names
 
-    def _params(self):
+    # Hooks of the linear final-stage mixin: one treatment column per treated
+    # arm, no outcome axis; coef__inference reports the intercept first.
+    def _n_coef(self):
         check_is_fitted(self, "coef_full_")
-        q = self.coef_full_.size
-        v, s = self._combo(np.eye(q))
-        K1 = len(self.categories_) - 1
-        return v.reshape(K1, -1), s.reshape(K1, -1)
+        return self.coef_full_.size
 
-    @property
-    def coef_(self):
-        """Coefficients of the effect features per treated arm."""
-        v, _ = self._params()
-        v = v[:, 1:] if self.fit_cate_intercept else v
-        return v[0] if v.shape[0] == 1 else v
+    def _n_t(self):
+        return len(self.categories_) - 1
 
-    @property
-    def intercept_(self):
-        """CATE intercept per treated arm."""
-        if not self.fit_cate_intercept:
-            raise AttributeError("fit_cate_intercept=False: there is no intercept.")
-        v, _ = self._params()
-        return float(v[0, 0]) if v.shape[0] == 1 else v[:, 0]
+    def _has_output_axis(self):
+        return False
+
+    def _drops_treatment_axis(self):
+        return True
+
+    def _coef_row_offset(self):
+        return 1 if self.fit_cate_intercept else 0
 
     def coef__inference(self):
         """Inference on every coefficient (intercept included), rows feature then arm.
@@ -365,6 +350,7 @@ class LinearDRLearner(DRLearner):
         inference : EffectInference
         """
         v, s = self._params()
+        v, s = v[..., 0], s[..., 0]
         names = self.cate_feature_names()
         if self.fit_cate_intercept:
             names = np.r_[["cate_intercept"], names]
@@ -373,37 +359,3 @@ class LinearDRLearner(DRLearner):
             return EffectInference(v[0], s[0], row_names=names, method="LinearDRLearner")
         return EffectInference(v.T, s.T, row_names=names, treatment_names=arms,
                                method="LinearDRLearner")
-
-    def coef__interval(self, *, alpha=0.05):
-        """Intervals of ``coef_``.
-
-        Parameters
-        ----------
-        alpha : float, default=0.05
-
-        Returns
-        -------
-        lower, upper : ndarray shaped like ``coef_``
-        """
-        lo, hi = self.coef__inference().conf_int(alpha)
-        start = 1 if self.fit_cate_intercept else 0
-        lo, hi = np.asarray(lo)[start:], np.asarray(hi)[start:]
-        return (lo, hi) if lo.ndim == 1 else (lo.T, hi.T)
-
-    def summary(self, alpha=0.05):
-        """Coefficient table with feature-named rows (``feature|T`` with several arms).
-
-        Parameters
-        ----------
-        alpha : float, default=0.05
-
-        Returns
-        -------
-        table : DataFrame
-        """
-        frame = self.coef__inference().summary_frame(alpha)
-        if isinstance(frame.index, pd.MultiIndex):
-            frame.index = ["|".join(map(str, k)) for k in frame.index]
-        else:
-            frame.index = [str(k) for k in frame.index]
-        return frame

@@ -5,7 +5,7 @@ from numbers import Real
 
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from ..dml._sparse_linear_dml import debiased_lasso, debiased_lasso_homoskedastic
+from ..inference._debiased_lasso import debiased_lasso, debiased_lasso_homoskedastic
 from ..model_selection._mixin import _fill_cross_fit_doc
 from ._linear_dr_learner import LinearDRLearner
 

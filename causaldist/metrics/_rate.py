@@ -7,7 +7,7 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from .._progress import Progress, progress_of
-from ..evaluation._inference import Estimate
+from ..inference import Estimate
 from ._checks import _binary_treatment, _check_1d
 
 __all__ = ["RATEResult", "rank_average_treatment_effect"]
