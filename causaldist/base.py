@@ -613,7 +613,7 @@ def _reject_positional(method_name, args):
     if args:
         raise TypeError(
             f"{method_name}() takes keyword arguments only; got {len(args)} "
-            "positional argument(s). (econml's ate_interval(X, ...) has no "
+            "positional argument(s). (An ate_interval(X, ...) has no "
             "counterpart here: the ATE is estimated in fit.)"
         )
 

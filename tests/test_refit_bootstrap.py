@@ -1,11 +1,11 @@
-"""The whole-fit bootstrap (causaldist.evaluation._refit_bootstrap)."""
+"""The whole-fit bootstrap (causaldist.compat.econml._refit_bootstrap)."""
 
 import numpy as np
 import pytest
 from scipy.stats import norm
 from sklearn.linear_model import LinearRegression
 
-from causaldist.evaluation._refit_bootstrap import (
+from causaldist.compat.econml._refit_bootstrap import (
     bootstrap_indices,
     bootstrap_interval,
     bootstrap_mean_interval,

@@ -125,15 +125,10 @@ class _BaseDML(_CrossFitMixin, BaseCausalEstimator):
         F = self._features_of(Xe)
         groups = None if groups is None else np.asarray(groups)
         Y = y.reshape(n, -1)
-        # A private switch of causaldist.compat.econml, ``_econml_repeats =
-        # (fold lists, "mean" or "median")``: econml's mc_iters aggregates the
-        # residuals of one cross-fitting per fold list entrywise before ONE
-        # final fit (rather than aggregating the repetitions' final estimates).
-        econml = getattr(self, "_econml_repeats", None)
-        runs = [dict(repeat=r) for r in range(self.n_repeats)] if econml is None else [
-            dict(folds=folds) for folds in econml[0]]
-        residuals, first = [], None
-        for run in runs:
+        # The stage runs the repetitions (fresh folds each) and says what the
+        # final stage is fitted on: by default one fit per repetition.
+
+        def residualise(**run):
             if self.discrete_treatment:
                 nuis = self._cross_fit(
                     X, y, t, sample_weight, groups=groups, propensity=propensity,
@@ -147,19 +142,15 @@ class _BaseDML(_CrossFitMixin, BaseCausalEstimator):
                     marginal_model=True, **run,
                 )
                 t_res = t.reshape(n, -1) - nuis.treatment.reshape(n, -1)
-            y_res = Y - nuis.marginal.reshape(n, -1)
-            if first is None:
-                first = (self.folds_, nuis)
-            residuals.append((y_res, t_res))
-        if econml is not None:
-            agg = np.median if econml[1] == "median" else np.mean
-            residuals = [tuple(agg(np.stack(r), axis=0) for r in zip(*residuals))]
+            return Y - nuis.marginal.reshape(n, -1), t_res
+
+        residuals = self._repeat_cross_fit(residualise)
         self.residuals_ = residuals[0]
         self._repeat_residuals = residuals
-        fits = [self._fit_final_with_inference(F, y_res, t_res, sample_weight, groups)
-                for y_res, t_res in residuals]
-        self.folds_, self.nuisances_ = first
-        self.final_fits_ = fits
+        self.final_fits_ = [
+            self._fit_final_with_inference(F, y_res, t_res, sample_weight, groups)
+            for y_res, t_res in residuals
+        ]
         return self
 
     def refit_final(self, X, *, sample_weight=None, groups=None):

@@ -220,7 +220,6 @@ class LinearDML(_LinearDMLFinalMixin, _BaseDML):
         Z = _kron_rows(t_res, self._design(F))
         coef, cov = ols_sandwich(
             Z, y_res, sample_weight, cov_type=self.cov_type, groups=groups,
-            # private switch of causaldist.compat.econml (econml's weights)
-            weights=getattr(self, "_sandwich_weights", "frequency"),
+            weights=self._sandwich_row_weights,
         )
         return _LinearFit(coef, cov, self._design, t_res.shape[1])

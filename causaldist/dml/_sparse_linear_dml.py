@@ -6,7 +6,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..model_selection._mixin import _fill_cross_fit_doc
 from ._dml import _BaseDML
-from ..inference._debiased_lasso import debiased_lasso, debiased_lasso_homoskedastic
+from ..inference._debiased_lasso import debiased_lasso
 from ..inference._linear_final import _kron_rows, _LinearFit
 from ._linear_dml import _LinearDMLFinalMixin
 
@@ -87,18 +87,6 @@ class SparseLinearDML(_LinearDMLFinalMixin, _BaseDML):
 
     def _fit_final(self, F, y_res, t_res, sample_weight, groups):
         Z = _kron_rows(t_res, self._design(F))
-        # A private switch for causaldist.compat.econml: econml's DebiasedLasso
-        # (its final lasso has no intercept of its own here: the CATE intercept
-        # is the column t_res of Z).
-        econml = getattr(self, "_econml_lasso", None)
-        if econml is not None:
-            if groups is not None:
-                raise ValueError("econml's debiased lasso has no cluster-robust covariance.")
-            coef, cov = debiased_lasso_homoskedastic(
-                Z, y_res, sample_weight, fit_intercept=False, alpha=self.alpha,
-                alpha_cov=self.alpha_cov, **econml,
-            )
-            return _LinearFit(coef, cov, self._design, t_res.shape[1])
         rs = self.random_state if isinstance(self.random_state, Integral) else 0
         coef, cov = debiased_lasso(
             Z, y_res, sample_weight, alpha=self.alpha, alpha_cov=self.alpha_cov,

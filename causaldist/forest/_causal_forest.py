@@ -12,7 +12,9 @@ from ..evaluation._ate import _att_terms
 from ..inference import Estimate
 from ..inference._estimate import _check_alpha, _linearised_ratio
 from .._defaults import CLASSIFIER, REGRESSOR
+from ..model_selection import Nuisances
 from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
+from ..model_selection._stage import _shared_stage
 from ._honest_forest import grow_forest
 
 __all__ = ["CausalForest"]
@@ -284,9 +286,7 @@ class CausalForest(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
             tau[missing] = self._cate(X[missing])
         mu0 = nuis.marginal - np.sum(e[:, 1:] * tau, axis=1)
         mu = np.column_stack([mu0, mu0[:, None] + tau])
-        rows = np.arange(len(y))
-        gamma = mu.copy()
-        gamma[rows, t] += (y - mu[rows, t]) / e[rows, t]
+        gamma = Nuisances(propensity=e, outcome=mu, n_arms=K).dr_scores(y, t)
         n = len(y)
         for name, (num, den), method in (
             ("ate_", (gamma[:, 1:] - gamma[:, [0]], 1.0), "AIPW ATE"),
@@ -489,8 +489,6 @@ class CausalForest(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
         if not self.discrete_treatment or "propensity" in self.nuisances_.models:
             nuis = self.nuisances_.predict(X)
         else:
-            from ..model_selection._mixin import _shared_stage
-
             _, nuis = _shared_stage(
                 self, X, y, t, len(self.categories_), sample_weight,
                 propensity_model=self._model("propensity_model"),

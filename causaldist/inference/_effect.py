@@ -15,7 +15,7 @@ def _entry_labels(value_shape, row_names, output_names, treatment_names):
     shape = tuple(value_shape)
     axes = [("X", row_names), ("Y", output_names), ("T", treatment_names)]
     # value has the row axis, then Y when output_names is set, then T when
-    # treatment_names is set (econml's (n, d_y, d_t) with dropped singletons).
+    # treatment_names is set ((n, d_y, d_t) with dropped singletons).
     present = [axes[0]] + [a for a in axes[1:] if a[1] is not None]
     if len(present) != len(shape):
         return None

@@ -73,6 +73,11 @@ class _LinearFinalMixin:
     ``fit_cate_intercept`` and ``featurizer`` are the class's parameters.
     """
 
+    #: How the least-squares sandwich reads ``sample_weight`` (a hook):
+    #: ``"frequency"`` weights, or ``"analytic"`` (statsmodels WLS's reading;
+    #: see :func:`causaldist.inference._sandwich.ols_sandwich`).
+    _sandwich_row_weights = "frequency"
+
     def _allows_nan(self):
         # The least-squares final stage sees the effect features: NaN there is
         # fine only when a featurizer that takes NaN (an imputer) comes first.

@@ -11,7 +11,7 @@ HC1 (MacKinnon & White 1985), or ``M = sum_g (sum_{i in g} w_i z_i e_i)(...)'``
 times ``G / (G - 1) (N - 1) / (N - k)`` for clusters (Liang & Zeger 1986;
 statsmodels' default correction). ``sample_weight`` are frequency weights: the
 covariance equals that of the data with each row repeated ``w_i`` times
-(``N = sum_i w_i``), econml's convention. With several outputs (outcome
+(``N = sum_i w_i``). With several outputs (outcome
 columns, or the arms of a DR learner) the cross-output covariances are kept,
 so that a contrast of two outputs has its right standard error.
 """
@@ -40,7 +40,7 @@ def ols_sandwich(Z, Y, sample_weight=None, *, cov_type="HC1", groups=None,
     groups : ndarray of shape (n,), default=None
         Cluster labels: cluster-robust covariance.
     weights : {"frequency", "analytic"}, default="frequency"
-        ``"analytic"`` is econml's (and statsmodels WLS's) reading of
+        ``"analytic"`` is statsmodels WLS's reading of
         ``sample_weight``: rows scaled by ``sqrt(w)``, so the meat holds
         ``w^2 e^2 z z'`` and ``N`` is the number of rows.
 

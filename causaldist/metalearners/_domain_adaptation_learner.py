@@ -1,27 +1,40 @@
 """The domain adaptation learner."""
 
 import numpy as np
-from joblib import Parallel, delayed
 
 from ..base import BaseCausalEstimator, CATEMixin, _effect_columns, _fit_model
 from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
+from ..model_selection._stage import _shared_stage
 
 __all__ = ["DomainAdaptationLearner"]
 
 
-def _arm_fold(outcome, X, y, sw, g, ctl, trt, train, test):
-    """Weighted outcome models of one arm pair on ``train``, imputations on ``test``.
+def _pair_weights(g, ctl, trt, sample_weight):
+    """Weights of one arm pair's outcome models: ``g / (1 - g)`` and ``(1 - g) / g``.
 
     The control model is weighted by ``g / (1 - g)`` and the arm's model by
     ``(1 - g) / g``: each group is reweighted towards the covariate
     distribution of the other, whose outcomes it imputes.
     """
     w = g / (1 - g)
-    c_tr, t_tr = train[ctl[train]], train[trt[train]]
-    c_te, t_te = test[ctl[test]], test[trt[test]]
-    mu0 = _fit_model(outcome, X[c_tr], y[c_tr], w[c_tr] * (1 if sw is None else sw[c_tr]))
-    mua = _fit_model(outcome, X[t_tr], y[t_tr], (1 / w[t_tr]) * (1 if sw is None else sw[t_tr]))
-    return mu0, mua, (c_te, mua.predict(X[c_te]) - y[c_te]), (t_te, y[t_te] - mu0.predict(X[t_te]))
+    sw = 1 if sample_weight is None else sample_weight
+    out = np.zeros_like(w)
+    out[ctl] = (w * sw)[ctl]
+    out[trt] = ((1 / w) * sw)[trt]
+    return out
+
+
+def _subset_folds(folds, rows):
+    """``folds`` restricted to ``rows`` (sorted), as positions within ``rows``."""
+    pos = np.full(rows.max() + 1 if rows.size else 0, -1, dtype=np.intp)
+    pos[rows] = np.arange(rows.size)
+
+    def keep(idx):
+        idx = idx[idx <= rows.max()]
+        p = pos[idx]
+        return p[p >= 0]
+
+    return [(keep(np.asarray(tr)), keep(np.asarray(te))) for tr, te in folds]
 
 
 @_fill_cross_fit_doc
@@ -119,53 +132,35 @@ class DomainAdaptationLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
         Xe = self._effect_X(X)
         outcome, final = self._model("outcome_model"), self._model("final_model")
         K = len(self.categories_)
-        # A private switch of causaldist.compat.econml: econml's algorithm
-        # (in-sample models, one propensity model per arm pair, no clipping).
-        if getattr(self, "_econml_exact", False):
-            return self._fit_econml(X, Xe, y, t, outcome, final)
         e = self._cross_fit(
             X, y, t, sample_weight, groups=groups, propensity=propensity,
             propensity_model=True,
         ).propensity
         ctl = t == 0
-        jobs = [(a, tr, te) for a in range(1, K) for tr, te in self.folds_]
-        out = Parallel(n_jobs=self.n_jobs)(
-            delayed(_arm_fold)(outcome, X, y, sample_weight, e[:, a] / (e[:, a] + e[:, 0]),
-                               ctl, t == a, np.asarray(tr), np.asarray(te))
-            for a, tr, te in jobs
-        )
         D = np.full((len(y), K - 1), np.nan)
-        self.outcome_models_ = [[] for _ in range(1, K)]
-        for (a, _, _), (mu0, mua, (ci, dc), (ti, dt)) in zip(jobs, out):
-            self.outcome_models_[a - 1].append((mu0, mua))
-            D[ci, a - 1], D[ti, a - 1] = dc, dt
+        self.outcome_models_ = []
+        for a in range(1, K):
+            # The weighted outcome models of the pair {0, a} are nuisances of
+            # the shared stage on the pair's rows and the same folds (cache,
+            # verbose and n_jobs included).
+            g = e[:, a] / (e[:, a] + e[:, 0])
+            w = _pair_weights(g, ctl, t == a, sample_weight)
+            rows = np.flatnonzero(ctl | (t == a))
+            tp = (t[rows] == a).astype(np.intp)
+            _, pair = _shared_stage(
+                self, X[rows], y[rows], tp, 2, w[rows], outcome_model=outcome,
+                folds=_subset_folds(self.folds_, rows),
+            )
+            mu = pair.outcome
+            c, tr = rows[tp == 0], rows[tp == 1]
+            D[c, a - 1] = mu[tp == 0, 1] - y[c]
+            D[tr, a - 1] = y[tr] - mu[tp == 1, 0]
+            self.outcome_models_.append([tuple(m) for m in pair.models["outcome"]])
         self.final_models_ = []
         for a in range(1, K):
             pair = ~np.isnan(D[:, a - 1])
             sw = None if sample_weight is None else sample_weight[pair]
             self.final_models_.append(_fit_model(final, Xe[pair], D[pair, a - 1], sw))
-        self.imputed_effects_ = D
-        return self
-
-    def _fit_econml(self, X, Xe, y, t, outcome, final):
-        """econml 0.17's algorithm, for numeric parity (in-sample, unclipped, unweighted)."""
-        ctl = np.flatnonzero(t == 0)
-        K = len(self.categories_)
-        D = np.full((len(y), K - 1), np.nan)
-        self.final_models_, self.outcome_models_, self.propensity_models_ = [], [], []
-        for a in range(1, K):
-            trt = np.flatnonzero(t == a)
-            both = np.r_[ctl, trt]  # econml's order: controls, then arm a
-            prop = _fit_model(self._model("propensity_model"), X[both], (t[both] == a).astype(int))
-            p = prop.predict_proba(X[both])[:, 1]
-            pc, pt = p[: len(ctl)], p[len(ctl):]
-            mu0 = _fit_model(outcome, X[ctl], y[ctl], pc / (1 - pc))
-            mua = _fit_model(outcome, X[trt], y[trt], (1 - pt) / pt)
-            D[ctl, a - 1] = mua.predict(X[ctl]) - y[ctl]
-            D[trt, a - 1] = y[trt] - mu0.predict(X[trt])
-            self.final_models_.append(_fit_model(final, Xe[both], D[both, a - 1]))
-            self.outcome_models_.append([(mu0, mua)])
-            self.propensity_models_.append(prop)
         self.imputed_effects_ = D
         return self
 

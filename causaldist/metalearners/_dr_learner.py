@@ -117,30 +117,22 @@ class DRLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
         self.verbose = verbose
         self.control = control
 
-    def _aipw_scores(self, X, y, t, sample_weight, groups=None, propensity=None, repeat=0):
-        """AIPW scores ``Gamma`` (n, n_arms) of one cross-fitting (repetition ``repeat``).
+    def _aipw_scores(self, X, y, t, sample_weight, groups=None, propensity=None):
+        """AIPW scores ``Gamma`` (n, n_arms) of every cross-fitting repetition.
 
-        A private switch of causaldist.compat.econml, ``_econml_repeats =
-        (fold lists, "mean" or "median")``, reproduces econml's ``mc_iters``:
-        one cross-fitting per fold list, their scores aggregated entrywise
-        before the final stage (``folds_`` and ``nuisances_`` are the first's).
+        The stage runs the repetitions (``_repetitions``) and returns what the
+        final stage is fitted on (``_aggregate_repeats``): a list with one
+        score matrix per final fit.
         """
         kw = dict(groups=groups, propensity=propensity, propensity_model=True,
                   outcome_model=True, pooled_outcome=self.pooled_outcome)
-        econml = getattr(self, "_econml_repeats", None)
-        if econml is None:
-            return self._cross_fit(X, y, t, sample_weight, repeat=repeat, **kw).dr_scores(y, t)
-        fold_lists, how = econml
-        gammas, first = [], None
-        for folds in fold_lists:
-            nuis = self._cross_fit(X, y, t, sample_weight, folds=folds, **kw)
-            gammas.append(nuis.dr_scores(y, t))
-            first = first or (self.folds_, nuis, getattr(self, "overlap_", None))
-        self.folds_, self.nuisances_, self.overlap_ = first
-        return (np.median if how == "median" else np.mean)(np.stack(gammas), axis=0)
+        return self._repeat_cross_fit(
+            lambda **run: self._cross_fit(X, y, t, sample_weight, **run, **kw).dr_scores(y, t)
+        )
 
     def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):
-        gamma = self._aipw_scores(X, y, t, sample_weight, groups, propensity)
+        # One cross-fitting (no n_repeats here), or one aggregate of several.
+        (gamma,) = self._aipw_scores(X, y, t, sample_weight, groups, propensity)
         phi = gamma[:, 1:] - gamma[:, [0]]
         final = self._model("final_model")
         self.effect_features_ = _effect_columns(self, self.effect_features)

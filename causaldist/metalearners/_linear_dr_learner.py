@@ -115,27 +115,20 @@ class LinearDRLearner(_LinearFinalMixin, DRLearner):
         self.control = control
 
     def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):
-        # econml's repetitions (DRLearner._aipw_scores) end in one final fit.
-        econml = getattr(self, "_econml_repeats", None) is not None
-        if self.n_repeats > 1 and not econml and not isinstance(self.cv, numbers.Integral):
+        if self.n_repeats > 1 and not isinstance(self.cv, numbers.Integral):
             raise ValueError("n_repeats > 1 draws new folds for every repetition and needs an int cv.")
         self.effect_features_ = _effect_columns(self, self.effect_features)
         Xe = self._effect_X(X)
         self.featurizer_ = None if self.featurizer is None else clone(self.featurizer).fit(Xe)
         Phi = self._design(Xe)
         groups = None if groups is None else np.asarray(groups)
-        coefs, covs, first = [], [], None
-        for r in range(1 if econml else self.n_repeats):
-            gamma = self._aipw_scores(X, y, t, sample_weight, groups, propensity, repeat=r)
-            phi = gamma[:, 1:] - gamma[:, [0]]
-            if first is None:
-                first = (self.folds_, self.nuisances_, phi)
-                self._repeat_phis = []
-            self._repeat_phis.append(phi)
-            coef, cov = self._fit_final(Phi, phi, sample_weight, groups)
-            coefs.append(coef)
-            covs.append(cov)
-        self.folds_, self.nuisances_, phi = first
+        # One final fit per repetition's pseudo-outcomes (the stage's hooks say
+        # how many repetitions, and whether they are aggregated before).
+        gammas = self._aipw_scores(X, y, t, sample_weight, groups, propensity)
+        self._repeat_phis = [gamma[:, 1:] - gamma[:, [0]] for gamma in gammas]
+        phi = self._repeat_phis[0]
+        fits = [self._fit_final(Phi, p, sample_weight, groups) for p in self._repeat_phis]
+        coefs, covs = [f[0] for f in fits], [f[1] for f in fits]
         self._coefs, self._covs = coefs, covs
         self.coef_full_ = _aggregate(coefs, None, self.repeat_aggregation)[0]
         self.pseudo_outcomes_ = phi
@@ -152,8 +145,7 @@ class LinearDRLearner(_LinearFinalMixin, DRLearner):
         """Coefficients ``(p, n_arms - 1)`` and their covariance (arm-major)."""
         return ols_sandwich(
             Phi, phi, sample_weight, cov_type=self.cov_type, groups=groups,
-            # private switch of causaldist.compat.econml (econml's weights)
-            weights=getattr(self, "_sandwich_weights", "frequency"),
+            weights=self._sandwich_row_weights,
         )
 
     def refit_final(self, X, *, sample_weight=None, groups=None):

@@ -5,7 +5,7 @@ from numbers import Real
 
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from ..inference._debiased_lasso import debiased_lasso, debiased_lasso_homoskedastic
+from ..inference._debiased_lasso import debiased_lasso
 from ..model_selection._mixin import _fill_cross_fit_doc
 from ._linear_dr_learner import LinearDRLearner
 
@@ -106,17 +106,6 @@ class SparseLinearDRLearner(LinearDRLearner):
         self.control = control
 
     def _fit_final(self, Phi, phi, sample_weight, groups):
-        # A private switch of causaldist.compat.econml: econml's DebiasedLasso
-        # (unpenalised intercept, homoskedastic covariance) with its options.
-        econml = getattr(self, "_econml_lasso", None)
-        if econml is not None:
-            if groups is not None:
-                raise ValueError("econml's debiased lasso has no cluster-robust covariance.")
-            F = Phi[:, 1:] if self.fit_cate_intercept else Phi
-            return debiased_lasso_homoskedastic(
-                F, phi, sample_weight, fit_intercept=self.fit_cate_intercept,
-                alpha=self.alpha, alpha_cov=self.alpha_cov, **econml,
-            )
         rs = self.random_state if isinstance(self.random_state, numbers.Integral) else 0
         # The penalties are searched over the cross-fitting folds, which move
         # with the rows: the fit does not depend on the order of the rows.

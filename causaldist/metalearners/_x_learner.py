@@ -86,9 +86,6 @@ class XLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
         self.control = control
 
     def _fit(self, X, y, t, sample_weight, groups=None):
-        # A private switch of causaldist.compat.econml: econml 0.17's algorithm.
-        if getattr(self, "_econml_exact", False):
-            return self._fit_econml(X, y, t, sample_weight)
         mu = self._cross_fit(
             X, y, t, sample_weight, groups=groups, outcome_model=True,
             propensity_model=True,
@@ -106,42 +103,8 @@ class XLearner(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
             self.final_models_.append((tau0, tau1))
         return self
 
-    def _fit_econml(self, X, y, t, sample_weight):
-        """econml 0.17's X-learner, for numeric parity.
-
-        In-sample outcome models per arm (the imputations use fits that saw
-        the imputed units), and for each treated arm a propensity model fitted
-        on that arm and the control only, unclipped, as econml's
-        ``propensity_models``.
-        """
-        if sample_weight is not None:
-            raise ValueError("econml's XLearner takes no sample_weight.")
-        outcome, final = self._model("outcome_model"), self._model("final_model")
-        self.effect_features_ = _effect_columns(self, self.effect_features)
-        Xe = self._effect_X(X)
-        mu = [_fit_model(outcome, X[t == a], y[t == a]) for a in range(len(self.categories_))]
-        ctl = np.flatnonzero(t == 0)
-        self.final_models_, self.propensity_models_ = [], []
-        for a in range(1, len(self.categories_)):
-            trt = np.flatnonzero(t == a)
-            tau0 = _fit_model(final, Xe[ctl], mu[a].predict(X[ctl]) - y[ctl])
-            tau1 = _fit_model(final, Xe[trt], y[trt] - mu[0].predict(X[trt]))
-            both = np.r_[ctl, trt]  # econml's order: controls, then arm a
-            self.propensity_models_.append(
-                _fit_model(self._model("propensity_model"), X[both], (t[both] == a).astype(int))
-            )
-            self.final_models_.append((tau0, tau1))
-        self.outcome_models_ = mu
-        return self
-
     def _cate(self, X):
         Xe = self._effect_X(X)
-        if getattr(self, "_econml_exact", False):
-            g = [m.predict_proba(X)[:, 1] for m in self.propensity_models_]
-            return np.column_stack([
-                ga * tau0.predict(Xe) + (1 - ga) * tau1.predict(Xe)
-                for ga, (tau0, tau1) in zip(g, self.final_models_)
-            ])
         # only the propensities blend the two effect models at predict time
         e = self.nuisances_.predict(X, which=("propensity",)).propensity
         out = []

@@ -107,6 +107,16 @@ class _CrossFitMixin(_RefitScoringMixin):
     # Overlap is reported for this estimand ("ate" or "att").
     _estimand = "ate"
 
+    # Hooks that a subclass overrides to change how the stage runs (the
+    # compatibility layers' private subclasses do; ``clone`` keeps a class).
+    #: How estimated propensities are kept away from 0 and 1 (see
+    #: ``model_selection._crossfit._clip_propensity``): "renormalise" raises
+    #: every arm to ``min_propensity`` and rescales the row; "clip" clips each
+    #: entry to ``[c, 1 - c]``; "floor" only raises entries below ``c``.
+    _propensity_clipping = "renormalise"
+    #: Record every nuisance model's score on its test fold (``Nuisances.scores``).
+    _record_nuisance_scores = False
+
     def _models_seeing_X(self):
         return [self._model(name) for name in self._default_models]
 
@@ -161,6 +171,50 @@ class _CrossFitMixin(_RefitScoringMixin):
                 estimand=self._estimand,
             )
         return nuis
+
+
+    # -- repeated cross-fitting ------------------------------------------------
+    def _repetitions(self):
+        """Keyword arguments of :meth:`_cross_fit` for every cross-fitting repetition.
+
+        A hook: by default ``n_repeats`` repetitions (1 without that
+        parameter), each on folds drawn with a seed derived from
+        ``random_state``; a subclass may give explicit fold lists instead.
+        """
+        return [dict(repeat=r) for r in range(getattr(self, "n_repeats", 1))]
+
+    def _aggregate_repeats(self, values):
+        """What the final stage is fitted on, from the values of every repetition.
+
+        A hook: by default every repetition keeps its own values (its own
+        final fit; the estimates are aggregated afterwards with the
+        between-repetition variance, :func:`causaldist.inference._repeats._aggregate`).
+        A subclass may aggregate the values entrywise into one instead.
+        """
+        return values
+
+    def _repeat_cross_fit(self, one_run):
+        """Run ``one_run(**kwargs)`` on every repetition's cross-fitting; aggregate.
+
+        ``one_run`` takes the keyword arguments of :meth:`_cross_fit` for
+        one repetition (``repeat=r`` or ``folds=...``), calls it and returns
+        what the final stage needs (residuals, AIPW scores). ``folds_``,
+        ``nuisances_`` and ``overlap_`` are those of the first repetition.
+
+        Returns
+        -------
+        values : list
+            ``_aggregate_repeats`` of the repetitions' values.
+        """
+        values, first = [], None
+        for run in self._repetitions():
+            values.append(one_run(**run))
+            if first is None:
+                first = (self.folds_, self.nuisances_, getattr(self, "overlap_", None))
+        self.folds_, self.nuisances_ = first[:2]
+        if first[2] is not None:
+            self.overlap_ = first[2]
+        return self._aggregate_repeats(values)
 
 
 _CROSS_FIT_PARAMS_DOC = """cv : int, cross-validation generator or iterable, default=5

@@ -49,8 +49,8 @@ def _shared_stage(
             random_state=_repeat_seed(owner.random_state, repeat),
             stratify=treatment_model is None,
         )
-        # A private instance switch (set by causaldist.compat.econml): econml's
-        # clipping of each propensity to [c, 1 - c] without renormalising.
+        # The owner's rule for propensities below ``min_propensity`` (a class
+        # hook of _CrossFitMixin; scorers take the default).
         clipping = getattr(owner, "_propensity_clipping", "renormalise")
         progress = Progress(getattr(owner, "verbose", 0), type(owner).__name__)
         if repeat:
@@ -60,9 +60,7 @@ def _shared_stage(
             sample_weight=sample_weight,
             min_propensity=owner.min_propensity if clipping == "renormalise" else 0.0,
             n_jobs=getattr(owner, "n_jobs", None), memory=owner.memory, warn=False,
-            # Another private switch of the econml adapters: record each
-            # nuisance model's held-out score (econml's nuisance_scores_*).
-            score=getattr(owner, "_score_nuisances", False),
+            score=getattr(owner, "_record_nuisance_scores", False),
             verbose=progress, **models,
         )
         if clipping != "renormalise":

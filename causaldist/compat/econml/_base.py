@@ -13,7 +13,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from ...base import _warn
-from ...evaluation._refit_bootstrap import (
+from ._refit_bootstrap import (
     bootstrap_indices,
     bootstrap_interval,
     bootstrap_mean_interval,

@@ -3,10 +3,11 @@
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ...dml import DML as _NativeDML
-from ...dml import LinearDML as _NativeLinearDML
-from ...dml import SparseLinearDML as _NativeSparseLinearDML
-from ...model_selection._crossfit import _econml_folds
+from ._folds import _econml_folds
+from ._native import _EconmlDML as _NativeDML
+from ._native import _EconmlLinearDML as _NativeLinearDML
+from ._native import _EconmlSparseLinearDML as _NativeSparseLinearDML
+from ._verbs import _EffectVerbs, _InferenceVerbs
 from ...validation import OmittedVariableSensitivity
 from ._base import (
     _auto_warning,
@@ -21,7 +22,7 @@ from ._base import (
 __all__ = ["LinearDML", "DML", "NonParamDML", "SparseLinearDML"]
 
 
-class _DMLAdapter(_RefitFinalMixin, _EconmlAdapter):
+class _DMLAdapter(_RefitFinalMixin, _InferenceVerbs, _EffectVerbs, _EconmlAdapter):
     """fit and the verbs of econml's ``_RLearner`` classes."""
 
     def _check_unsupported(self):
@@ -48,17 +49,18 @@ class _DMLAdapter(_RefitFinalMixin, _EconmlAdapter):
         rs = check_random_state(self.random_state)
         # econml draws the folds of every mc_iters repetition from one RandomState
         # and aggregates the repetitions' residuals before the final stage (the
-        # native estimator's private switch ``_econml_repeats``).
+        # compat subclasses' ``repeat_folds`` and ``repeat_agg``).
         folds = [_econml_folds(self.cv, np.asarray(T), n, rs,
                                stratify=self.discrete_treatment, groups=groups)
                  for _ in range(1 if self.mc_iters is None else int(self.mc_iters))]
-        self._repeats = None if self.mc_iters is None else (folds, self.mc_agg)
+        repeats = {} if self.mc_iters is None else dict(
+            repeat_folds=folds, repeat_agg=self.mc_agg)
         seed = self.random_state if not isinstance(
             self.random_state, np.random.RandomState) else 0
         return dict(
             discrete_treatment=self.discrete_treatment, cv=folds[0], random_state=seed,
             min_propensity=0.0,
-            control=self._control(T), featurizer=self.featurizer,
+            control=self._control(T), featurizer=self.featurizer, **repeats,
         )
 
     def fit(self, Y, T, *, X=None, W=None, sample_weight=None, groups=None,
@@ -95,13 +97,9 @@ class _DMLAdapter(_RefitFinalMixin, _EconmlAdapter):
         Xf = self._layout(X, W, n)
         _auto_warning(self, [k for k in ("model_y", "model_t")
                              if isinstance(getattr(self, k, None), str)])
+        # A private subclass of the native estimator (compat.econml._native):
+        # econml's sandwich weights, nuisance scores and mc_iters.
         native = self._native(T, groups, n, inference)
-        # econml reads sample_weight as analytic weights in its sandwich.
-        native._sandwich_weights = "analytic"
-        # econml scores every nuisance model on its test fold.
-        native._score_nuisances = True
-        if self._repeats is not None:
-            native._econml_repeats = self._repeats
         self.native_ = native.fit(
             Xf, np.asarray(Y, dtype=np.float64), treatment=np.asarray(T),
             sample_weight=sample_weight,
@@ -146,81 +144,6 @@ class _DMLAdapter(_RefitFinalMixin, _EconmlAdapter):
         """
         return self._check().marginal_effect(T, self._full(X))
 
-    def effect(self, X=None, *, T0=0, T1=1):
-        """``theta(x) . (T1 - T0)``.
-
-        Parameters
-        ----------
-        X : array-like of shape (m, d_x), default=None
-        T0, T1 : scalar, label or array-like, default=0 and 1
-
-        Returns
-        -------
-        effect : ndarray of shape (m,) or (m, d_y)
-        """
-        return self._check().effect(self._full(X), T0=T0, T1=T1)
-
-    @_not_after_bootstrap
-    def effect_inference(self, X=None, *, T0=0, T1=1):
-        """:meth:`effect` with standard errors.
-
-        Parameters
-        ----------
-        X : array-like of shape (m, d_x), default=None
-        T0, T1 : as in :meth:`effect`
-
-        Returns
-        -------
-        inference : causaldist.evaluation.EffectInference
-            ``summary_frame()``, ``conf_int()``, ``population_summary()``.
-        """
-        return self._check().effect_inference(self._full(X), T0=T0, T1=T1)
-
-    @_bootstrapped("effect")
-    def effect_interval(self, X=None, *, T0=0, T1=1, alpha=0.05):
-        """Pointwise ``1 - alpha`` intervals of :meth:`effect`.
-
-        Parameters
-        ----------
-        X : array-like of shape (m, d_x), default=None
-        T0, T1 : as in :meth:`effect`
-        alpha : float, default=0.05
-
-        Returns
-        -------
-        lower, upper : ndarray
-        """
-        return self._check().effect_interval(self._full(X), T0=T0, T1=T1, alpha=alpha)
-
-    @_not_after_bootstrap
-    def const_marginal_effect_inference(self, X=None):
-        """:meth:`const_marginal_effect` with standard errors.
-
-        Parameters
-        ----------
-        X : array-like of shape (m, d_x), default=None
-
-        Returns
-        -------
-        inference : causaldist.evaluation.EffectInference
-        """
-        return self._check().const_marginal_effect_inference(self._full(X))
-
-    @_bootstrapped("const_marginal_effect")
-    def const_marginal_effect_interval(self, X=None, *, alpha=0.05):
-        """Intervals of :meth:`const_marginal_effect`.
-
-        Parameters
-        ----------
-        X : array-like of shape (m, d_x), default=None
-        alpha : float, default=0.05
-
-        Returns
-        -------
-        lower, upper : ndarray
-        """
-        return self._check().const_marginal_effect_interval(self._full(X), alpha=alpha)
-
     @_not_after_bootstrap
     def marginal_effect_inference(self, T, X=None):
         """:meth:`marginal_effect` with standard errors.
@@ -252,72 +175,10 @@ class _DMLAdapter(_RefitFinalMixin, _EconmlAdapter):
         """
         return self.const_marginal_effect_interval(X, alpha=alpha)
 
-    @_not_after_bootstrap
-    def ate_inference(self, X=None, *, T0=0, T1=1):
-        """The mean of :meth:`effect` over the rows of ``X`` with its uncertainty.
-
-        Parameters
-        ----------
-        X : array-like of shape (m, d_x), default=None
-        T0, T1 : as in :meth:`effect`
-
-        Returns
-        -------
-        summary : causaldist.evaluation.PopulationSummary
-        """
-        return self._check().ate_inference(self._full(X), T0=T0, T1=T1)
-
-    @_bootstrapped("effect", average=True)
-    def ate_interval(self, X=None, *, T0=0, T1=1, alpha=0.05):
-        """Interval of :meth:`ate`.
-
-        Parameters
-        ----------
-        X : array-like of shape (m, d_x), default=None
-        T0, T1 : as in :meth:`effect`
-        alpha : float, default=0.05
-
-        Returns
-        -------
-        lower, upper : float or ndarray
-        """
-        return self.ate_inference(X, T0=T0, T1=T1).conf_int(alpha)
-
-    def marginal_ate(self, T, X=None):
-        """Mean of :meth:`marginal_effect` over the rows.
-
-        Parameters
-        ----------
-        T : array-like
-        X : array-like of shape (m, d_x), default=None
-
-        Returns
-        -------
-        ate : ndarray
-        """
-        return np.mean(self.marginal_effect(T, X), axis=0)
-
-    def score(self, Y, T, X=None, W=None, sample_weight=None):
-        """econml's ``score``: the R-loss MSE with the fitted nuisances (lower is better).
-
-        Parameters
-        ----------
-        Y : array-like of shape (n,) or (n, d_y)
-        T : array-like
-        X, W : array-like, default=None
-        sample_weight : array-like of shape (n,), default=None
-
-        Returns
-        -------
-        score : float
-        """
-        native = self._check()
-        n = np.shape(Y)[0]
+    def _score_inputs(self, Y, T):
         Y = np.asarray(Y, dtype=np.float64)
         # causaldist's loss sums over the outcome columns, econml's averages them.
-        d_y = Y.shape[1] if Y.ndim == 2 else 1
-        return -native.score(self._full(X, W, n), Y, treatment=np.asarray(T),
-                             sample_weight=sample_weight) / d_y
+        return Y, np.asarray(T), Y.shape[1] if Y.ndim == 2 else 1
 
     @property
     def models_y(self):
@@ -703,16 +564,16 @@ class SparseLinearDML(_LinearAdapterMixin, _DMLAdapter):
         return dict(super()._final_params(), alpha=self.alpha, alpha_cov=self.alpha_cov)
 
     def _native(self, T, groups, n, inference):
-        native = _NativeSparseLinearDML(
+        # econml's DebiasedLasso, with its path lengths and solver settings.
+        return _NativeSparseLinearDML(
             outcome_model=_model(self.model_y), treatment_model=_model(self.model_t),
             fit_cate_intercept=self.fit_cate_intercept,
             effect_features=self._effect_features(), alpha=self.alpha,
-            alpha_cov=self.alpha_cov, n_jobs=self.n_jobs, **self._common(T, groups, n),
+            alpha_cov=self.alpha_cov, n_jobs=self.n_jobs,
+            lasso_options=dict(n_alphas=self.n_alphas, n_alphas_cov=self.n_alphas_cov,
+                               max_iter=self.max_iter, tol=self.tol),
+            **self._common(T, groups, n),
         )
-        # econml's DebiasedLasso, with its path lengths and solver settings.
-        native._econml_lasso = dict(n_alphas=self.n_alphas, n_alphas_cov=self.n_alphas_cov,
-                                    max_iter=self.max_iter, tol=self.tol)
-        return native
 
 
 def _is_ols_without_intercept(model):

@@ -6,10 +6,11 @@ from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 
-from ...metalearners import DRLearner as _NativeDRLearner
-from ...metalearners import LinearDRLearner as _NativeLinearDRLearner
-from ...metalearners import SparseLinearDRLearner as _NativeSparseLinearDRLearner
-from ...model_selection._crossfit import _econml_folds
+from ._folds import _econml_folds
+from ._native import _EconmlDRLearner as _NativeDRLearner
+from ._native import _EconmlLinearDRLearner as _NativeLinearDRLearner
+from ._native import _EconmlSparseLinearDRLearner as _NativeSparseLinearDRLearner
+from ._verbs import _EffectVerbs, _InferenceVerbs
 from ...validation import OmittedVariableSensitivity
 from ._base import (
     _auto_warning,
@@ -34,14 +35,7 @@ def _select(cols, featurizer, model):
     return Pipeline(steps)
 
 
-def _with_repeats(native, repeats):
-    """Switch on econml's ``mc_iters`` rule (``DRLearner._aipw_scores``) when asked."""
-    if repeats is not None:
-        native._econml_repeats = repeats
-    return native
-
-
-class _DRAdapter(_RefitFinalMixin, _BootstrapIntervals, _EconmlAdapter):
+class _DRAdapter(_RefitFinalMixin, _BootstrapIntervals, _EffectVerbs, _EconmlAdapter):
     """fit and the verbs of econml's DR learners."""
 
     def _check_unsupported(self):
@@ -69,12 +63,14 @@ class _DRAdapter(_RefitFinalMixin, _BootstrapIntervals, _EconmlAdapter):
                  for _ in range(1 if self.mc_iters is None else int(self.mc_iters))]
         seed = self.random_state if not isinstance(
             self.random_state, np.random.RandomState) else 0
-        repeats = None if self.mc_iters is None else (folds, self.mc_agg)
+        repeats = {} if self.mc_iters is None else dict(
+            repeat_folds=folds, repeat_agg=self.mc_agg)
         return dict(
             outcome_model=_model(self.model_regression),
             propensity_model=_model(self.model_propensity), pooled_outcome=True,
             cv=folds[0], min_propensity=self.min_propensity, random_state=seed, control=control,
-        ), repeats
+            **repeats,
+        )
 
     def fit(self, Y, T, *, X=None, W=None, sample_weight=None, freq_weight=None,
             sample_var=None, groups=None, cache_values=False, inference="auto"):
@@ -115,13 +111,9 @@ class _DRAdapter(_RefitFinalMixin, _BootstrapIntervals, _EconmlAdapter):
         Xf = self._layout(X, W, n)
         _auto_warning(self, [k for k in ("model_regression", "model_propensity")
                              if isinstance(getattr(self, k), str)])
+        # A private subclass of the native estimator (compat.econml._native):
+        # econml's propensity clipping, sandwich weights, nuisance scores, mc_iters.
         native = self._native(np.asarray(T), groups, n)
-        # econml clips every propensity to [c, 1 - c] without renormalising.
-        native._propensity_clipping = "clip"
-        # ... and reads sample_weight as analytic weights in its sandwich.
-        native._sandwich_weights = "analytic"
-        # ... and scores every nuisance model on its test fold.
-        native._score_nuisances = True
         self.native_ = native.fit(Xf, Y, treatment=np.asarray(T).ravel(),
                                   sample_weight=sample_weight)
         self._cached_values = dict(X=Xf, sample_weight=sample_weight) if cache_values else None
@@ -135,7 +127,7 @@ class _DRAdapter(_RefitFinalMixin, _BootstrapIntervals, _EconmlAdapter):
                                    sample_weight=sample_weight, groups=groups)
 
 
-    def _arms(self, m, T0, T1):
+    def _contrast(self, m, T0, T1):
         """econml's ``T0=0, T1=1`` defaults in terms of the fitted labels."""
         cats = self.native_.categories_.tolist()
         if np.ndim(T0) == 0 and T0 == 0 and 0 not in cats:
@@ -188,61 +180,8 @@ class _DRAdapter(_RefitFinalMixin, _BootstrapIntervals, _EconmlAdapter):
         """
         return np.mean(self.const_marginal_effect(X), axis=0)
 
-    def marginal_ate(self, T, X=None):
-        """Mean of :meth:`marginal_effect` over the rows (discrete: :meth:`const_marginal_ate`).
-
-        Parameters
-        ----------
-        T : array-like
-        X : array-like of shape (m, d_x), default=None
-
-        Returns
-        -------
-        ate : ndarray of shape (n_arms - 1,)
-        """
-        return np.mean(self.marginal_effect(T, X), axis=0)
-
-    def effect(self, X=None, *, T0=0, T1=1):
-        """Effect of moving each row from arm ``T0`` to arm ``T1``.
-
-        Parameters
-        ----------
-        X : array-like of shape (m, d_x), default=None
-        T0, T1 : label or array-like, default=0 and 1
-            ``0`` and ``1`` mean the control and (with two arms) the treated
-            arm when they are not labels.
-
-        Returns
-        -------
-        effect : ndarray of shape (m,)
-        """
-        native = self._check()
-        Xf = self._full(X)
-        T0, T1 = self._arms(Xf.shape[0], T0, T1)
-        return native.effect(Xf, T0=T0, T1=T1)
-
-    def score(self, Y, T, X=None, W=None, sample_weight=None):
-        """DR pseudo-outcome MSE with the fitted nuisances (lower is better).
-
-        The nuisances are averaged over the fold models before the
-        pseudo-outcome is formed (econml averages the pseudo-outcomes of
-        every fold model), so the value is close to, not equal to, econml's.
-
-        Parameters
-        ----------
-        Y : array-like of shape (n,)
-        T : array-like of shape (n,)
-        X, W : array-like, default=None
-        sample_weight : array-like of shape (n,), default=None
-
-        Returns
-        -------
-        score : float
-        """
-        native = self._check()
-        n = np.shape(Y)[0]
-        return -native.score(self._full(X, W, n), np.asarray(Y, dtype=np.float64).ravel(),
-                             treatment=np.asarray(T).ravel(), sample_weight=sample_weight)
+    def _score_inputs(self, Y, T):
+        return np.asarray(Y, dtype=np.float64).ravel(), np.asarray(T).ravel(), 1
 
     @property
     def models_propensity(self):
@@ -419,11 +358,11 @@ class DRLearner(_DRAdapter):
             raise NotImplementedError(
                 "DRLearner adapter with X=None: use LinearDRLearner (a constant effect)."
             )
-        common, repeats = self._common(T, groups, n)
         final = LinearRegression() if self.model_final is None else self.model_final
-        return _with_repeats(_NativeDRLearner(
-            final_model=_select(range(self._n_x), self.featurizer, final), **common
-        ), repeats)
+        return _NativeDRLearner(
+            final_model=_select(range(self._n_x), self.featurizer, final),
+            **self._common(T, groups, n),
+        )
 
     def _final_params(self):
         final = LinearRegression() if self.model_final is None else self.model_final
@@ -435,7 +374,7 @@ class DRLearner(_DRAdapter):
         return [m.named_steps["final"] for m in self._check().final_models_]
 
 
-class LinearDRLearner(_DRAdapter):
+class LinearDRLearner(_InferenceVerbs, _DRAdapter):
     """econml's ``LinearDRLearner`` on :class:`causaldist.metalearners.LinearDRLearner`.
 
     Pooled outcome model, econml's folds and clipping, and an OLS final stage
@@ -494,137 +433,10 @@ class LinearDRLearner(_DRAdapter):
         return dict(featurizer=self.featurizer, fit_cate_intercept=self.fit_cate_intercept)
 
     def _native(self, T, groups, n):
-        common, repeats = self._common(T, groups, n)
-        return _with_repeats(_NativeLinearDRLearner(
+        return _NativeLinearDRLearner(
             featurizer=self.featurizer, fit_cate_intercept=self.fit_cate_intercept,
-            effect_features=self._effect_features(), **common,
-        ), repeats)
-
-    @_not_after_bootstrap
-    def effect_inference(self, X=None, *, T0=0, T1=1):
-        """:meth:`effect` with standard errors.
-
-        Parameters
-        ----------
-        X : array-like of shape (m, d_x), default=None
-        T0, T1 : as in :meth:`effect`
-
-        Returns
-        -------
-        inference : causaldist.evaluation.EffectInference
-        """
-        native = self._check()
-        Xf = self._full(X)
-        T0, T1 = self._arms(Xf.shape[0], T0, T1)
-        return native.effect_inference(Xf, T0, T1)
-
-    @_not_after_bootstrap
-    def const_marginal_effect_inference(self, X=None):
-        """:meth:`const_marginal_effect` with standard errors.
-
-        Parameters
-        ----------
-        X : array-like of shape (m, d_x), default=None
-
-        Returns
-        -------
-        inference : causaldist.evaluation.EffectInference
-            Values of shape ``(m, n_arms - 1)``.
-        """
-        return self._check().const_marginal_effect_inference(self._full(X))
-
-    @_bootstrapped("const_marginal_effect")
-    def const_marginal_effect_interval(self, X=None, *, alpha=0.05):
-        """Pointwise intervals of :meth:`const_marginal_effect`.
-
-        Parameters
-        ----------
-        X : array-like of shape (m, d_x), default=None
-        alpha : float, default=0.05
-
-        Returns
-        -------
-        lower, upper : ndarray of shape (m, n_arms - 1)
-        """
-        return self.const_marginal_effect_inference(X).conf_int(alpha)
-
-    @_not_after_bootstrap
-    def const_marginal_ate_inference(self, X=None):
-        """:meth:`const_marginal_ate` with its exact standard errors.
-
-        Parameters
-        ----------
-        X : array-like of shape (m, d_x), default=None
-
-        Returns
-        -------
-        summary : causaldist.evaluation.PopulationSummary
-            econml's ``PopulationSummaryResults`` members (``mean_point``,
-            ``stderr_mean``, ``conf_int_mean``, ``summary()``, ...).
-        """
-        return self.const_marginal_effect_inference(X).population_summary()
-
-    @_bootstrapped("const_marginal_effect", average=True)
-    def const_marginal_ate_interval(self, X=None, *, alpha=0.05):
-        """Interval of :meth:`const_marginal_ate`.
-
-        Parameters
-        ----------
-        X : array-like of shape (m, d_x), default=None
-        alpha : float, default=0.05
-
-        Returns
-        -------
-        lower, upper : ndarray of shape (n_arms - 1,)
-        """
-        return self.const_marginal_ate_inference(X).conf_int_mean(alpha)
-
-    @_bootstrapped("effect")
-    def effect_interval(self, X=None, *, T0=0, T1=1, alpha=0.05):
-        """Pointwise intervals of :meth:`effect`.
-
-        Parameters
-        ----------
-        X : array-like of shape (m, d_x), default=None
-        T0, T1 : as in :meth:`effect`
-        alpha : float, default=0.05
-
-        Returns
-        -------
-        lower, upper : ndarray of shape (m,)
-        """
-        return self.effect_inference(X, T0=T0, T1=T1).conf_int(alpha)
-
-    @_not_after_bootstrap
-    def ate_inference(self, X=None, *, T0=0, T1=1):
-        """The mean of :meth:`effect` over the rows, with its standard error.
-
-        Parameters
-        ----------
-        X : array-like of shape (m, d_x), default=None
-        T0, T1 : as in :meth:`effect`
-
-        Returns
-        -------
-        summary : causaldist.evaluation.PopulationSummary
-        """
-        return self.effect_inference(X, T0=T0, T1=T1).population_summary()
-
-    @_bootstrapped("effect", average=True)
-    def ate_interval(self, X=None, *, T0=0, T1=1, alpha=0.05):
-        """Interval of :meth:`ate`.
-
-        Parameters
-        ----------
-        X : array-like of shape (m, d_x), default=None
-        T0, T1 : as in :meth:`effect`
-        alpha : float, default=0.05
-
-        Returns
-        -------
-        lower, upper : float
-        """
-        return self.ate_inference(X, T0=T0, T1=T1).conf_int(alpha)
+            effect_features=self._effect_features(), **self._common(T, groups, n),
+        )
 
     def shap_values(self, X, *, feature_names=None, treatment_names=None, output_names=None,
                     background_samples=100):
@@ -854,16 +666,15 @@ class SparseLinearDRLearner(LinearDRLearner):
     def _native(self, T, groups, n):
         if self._n_x == 0:
             raise ValueError("SparseLinearDRLearner needs X (the lasso's features).")
-        common, repeats = self._common(T, groups, n)
-        native = _NativeSparseLinearDRLearner(
+        # econml's DebiasedLasso, with its path lengths and solver settings.
+        return _NativeSparseLinearDRLearner(
             featurizer=self.featurizer, fit_cate_intercept=self.fit_cate_intercept,
             effect_features=self._effect_features(), alpha=self.alpha,
-            alpha_cov=self.alpha_cov, **common,
+            alpha_cov=self.alpha_cov,
+            lasso_options=dict(n_alphas=self.n_alphas, n_alphas_cov=self.n_alphas_cov,
+                               max_iter=self.max_iter, tol=self.tol),
+            **self._common(T, groups, n),
         )
-        # econml's DebiasedLasso, with its path lengths and solver settings.
-        native._econml_lasso = dict(n_alphas=self.n_alphas, n_alphas_cov=self.n_alphas_cov,
-                                    max_iter=self.max_iter, tol=self.tol)
-        return _with_repeats(native, repeats)
 
 
 for _cls in (DRLearner, LinearDRLearner, SparseLinearDRLearner):

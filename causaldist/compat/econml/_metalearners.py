@@ -3,11 +3,10 @@
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from ...metalearners import DomainAdaptationLearner as _NativeDomainAdaptationLearner
 from ...metalearners import SLearner as _NativeSLearner
 from ...metalearners import TLearner as _NativeTLearner
-from ...metalearners import XLearner as _NativeXLearner
 from ._base import _BootstrapIntervals, _EconmlAdapter, _bootstrap_spec
+from ._native import _EconmlDomainAdaptationLearner, _EconmlXLearner
 
 __all__ = ["DomainAdaptationLearner", "SLearner", "TLearner", "XLearner"]
 
@@ -226,10 +225,9 @@ class XLearner(_MetaAdapter):
         models = _single(self.models, "models")
         cate = models if self.cate_models is None else _single(self.cate_models, "cate_models")
         prop = LogisticRegression() if self.propensity_model is None else self.propensity_model
-        native = _NativeXLearner(outcome_model=models, final_model=cate,
-                                 propensity_model=prop, control=control)
-        native._econml_exact = True
-        return native
+        # econml's in-sample variant: a private subclass of the native learner.
+        return _EconmlXLearner(outcome_model=models, final_model=cate,
+                               propensity_model=prop, control=control)
 
 
 class DomainAdaptationLearner(_MetaAdapter):
@@ -280,10 +278,9 @@ class DomainAdaptationLearner(_MetaAdapter):
         self.allow_missing = allow_missing
 
     def _native(self, control):
-        native = _NativeDomainAdaptationLearner(
+        # econml's in-sample variant: a private subclass of the native learner.
+        return _EconmlDomainAdaptationLearner(
             outcome_model=_single(self.models, "models"),
             final_model=_single(self.final_models, "final_models"),
             propensity_model=self.propensity_model, control=control,
         )
-        native._econml_exact = True
-        return native

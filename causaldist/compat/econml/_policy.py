@@ -6,7 +6,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ...base import _warn
-from ...model_selection._crossfit import _econml_folds
+from ._folds import _econml_folds
 from ...policy import DRPolicyTree as _NativeDRPolicyTree
 from ...policy import PolicyTree as _NativePolicyTree
 from ._base import _EconmlAdapter, _auto_warning, _model

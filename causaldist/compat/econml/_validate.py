@@ -18,13 +18,9 @@ from scipy.stats import norm
 from scipy.stats import t as student_t
 from sklearn.base import BaseEstimator
 
-from ...model_selection._crossfit import (
-    _clip_propensity,
-    _econml_folds,
-    _econml_splitter,
-    cross_fit,
-)
+from ...model_selection._crossfit import _clip_propensity, cross_fit
 from ...validation import HeterogeneityValidator
+from ._folds import _econml_folds, _econml_splitter
 
 __all__ = [
     "BLPEvaluationResults", "CalibrationEvaluationResults", "DRTester", "EvaluationResults",
