@@ -438,6 +438,37 @@ class LinearDRLearner(_InferenceVerbs, _DRAdapter):
             effect_features=self._effect_features(), **self._common(T, groups, n),
         )
 
+    @_not_after_bootstrap
+    def const_marginal_ate_inference(self, X=None):
+        """:meth:`const_marginal_ate` with its exact standard errors.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x), default=None
+
+        Returns
+        -------
+        summary : causaldist.inference.PopulationSummary
+            econml's ``PopulationSummaryResults`` members (``mean_point``,
+            ``stderr_mean``, ``conf_int_mean``, ``summary()``, ...).
+        """
+        return self.const_marginal_effect_inference(X).population_summary()
+
+    @_bootstrapped("const_marginal_effect", average=True)
+    def const_marginal_ate_interval(self, X=None, *, alpha=0.05):
+        """Interval of :meth:`const_marginal_ate`.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d_x), default=None
+        alpha : float, default=0.05
+
+        Returns
+        -------
+        lower, upper : ndarray of shape (n_arms - 1,)
+        """
+        return self.const_marginal_ate_inference(X).conf_int_mean(alpha)
+
     def shap_values(self, X, *, feature_names=None, treatment_names=None, output_names=None,
                     background_samples=100):
         """Exact SHAP values of each arm's linear CATE: ``coef_j (phi_j(x) - mean_bg phi_j)``.
