@@ -49,12 +49,27 @@ def write_api_pages(api_dir):
     """Write ``api/index.rst`` and one autosummary page per subpackage."""
     api_dir = Path(api_dir)
     pages = []
-    for name, module in public_subpackages():
+    subpackages = public_subpackages()
+    exported = {sub: set(mod.__all__) for sub, mod in subpackages}
+    for name, module in subpackages:
         names = sorted(module.__all__)
+        # A name re-exported from the public subpackage that defines it (the
+        # result types in causaldist.evaluation come from causaldist.inference)
+        # is documented there once; this page links to it.
+        elsewhere = {}
+        for n in names:
+            home = getattr(getattr(module, n), "__module__", "").split(".")
+            if len(home) > 1 and home[1] != name and n in exported.get(home[1], ()):
+                elsewhere[n] = home[1]
+        names = [n for n in names if n not in elsewhere]
         classes = [n for n in names if inspect.isclass(getattr(module, n))]
         functions = [n for n in names if n not in classes]
         lines = [_title(f"causaldist.{name}"), f".. automodule:: causaldist.{name}",
                  "   :no-members:", "", f".. currentmodule:: causaldist.{name}", ""]
+        if elsewhere:
+            lines += ["Also importable from here: " + ", ".join(
+                f":obj:`{n} <causaldist.{home}.{n}>`" for n, home in sorted(elsewhere.items())
+            ) + ".", ""]
         for heading, members, template in [("Classes", classes, "class.rst"),
                                            ("Functions", functions, "function.rst")]:
             if not members:

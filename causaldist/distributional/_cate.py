@@ -30,7 +30,7 @@ __all__ = ["DistributionalDRLearner", "DistributionalEffect", "DistributionalTLe
 class DistributionalEffect(Estimate):
     """Effects on quantile functions at many points, with pointwise and uniform bands.
 
-    An :class:`~causaldist.evaluation.Estimate` whose ``value`` and
+    An :class:`~causaldist.inference.Estimate` whose ``value`` and
     ``stderr`` have shape ``(n_points, m)`` (two arms) or
     ``(n_points, n_arms - 1, m)``: the effect ``tau(x)(p)`` at every point and
     level. ``uniform_band`` holds, per point and contrast, a band that covers

@@ -8,7 +8,7 @@ __all__ = ["DistributionalPolicyValue"]
 class DistributionalPolicyValue(Estimate):
     """The barycenter a policy induces and a utility of it, with inference.
 
-    An :class:`~causaldist.evaluation.Estimate` of the utility ``U(q_pi)``
+    An :class:`~causaldist.inference.Estimate` of the utility ``U(q_pi)``
     (``value``, ``stderr``, ``conf_int``, ``pvalue``, ``summary_frame``) that
     also carries the estimated barycenter ``q_pi`` and its bands.
 

@@ -16,7 +16,7 @@ __all__ = ["RATEResult", "rank_average_treatment_effect"]
 class RATEResult(Estimate):
     """A rank-weighted average treatment effect with its bootstrap inference.
 
-    An :class:`~causaldist.evaluation.Estimate` (``value``, ``stderr``,
+    An :class:`~causaldist.inference.Estimate` (``value``, ``stderr``,
     ``conf_int(alpha)``, ``pvalue()``, ``summary_frame()``) with the TOC
     curve behind it. ``pvalue()`` tests ``RATE = 0``: no heterogeneity that
     the ranking finds.

@@ -155,7 +155,7 @@ class _DMLAdapter(_RefitFinalMixin, _InferenceVerbs, _EffectVerbs, _EconmlAdapte
 
         Returns
         -------
-        inference : causaldist.evaluation.EffectInference
+        inference : causaldist.inference.EffectInference
         """
         return self.const_marginal_effect_inference(X)
 
@@ -383,7 +383,7 @@ class _LinearAdapterMixin:
 
         Returns
         -------
-        inference : causaldist.evaluation.EffectInference
+        inference : causaldist.inference.EffectInference
         """
         return self._check().coef__inference()
 
@@ -393,7 +393,7 @@ class _LinearAdapterMixin:
 
         Returns
         -------
-        inference : causaldist.evaluation.EffectInference
+        inference : causaldist.inference.EffectInference
         """
         return self._check().intercept__inference()
 
