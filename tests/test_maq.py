@@ -183,3 +183,23 @@ def test_display():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+@pytest.mark.parametrize("learner", ["PolicyTree", "LinearPolicy", "PolicyClassifier"])
+def test_reward_policy_learners_take_costs(learner):
+    import causaldist.policy as P
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 2))
+    R = np.c_[np.zeros(300), X[:, 0] + 1, 2 * X[:, 0] + 1.5]
+    costs = np.array([0.0, 0.5, 2.0])
+    kw = {"max_depth": 1} if learner == "PolicyTree" else {}
+    with_costs = getattr(P, learner)(costs=costs, **kw).fit(X, R)
+    netted = getattr(P, learner)(**kw).fit(X, R - costs)
+    np.testing.assert_array_equal(with_costs.predict(X), netted.predict(X))
+    assert with_costs.score(X, R) == pytest.approx(netted.score(X, R - costs))
+    # the dearest arm is chosen less often once it costs more
+    plain = getattr(P, learner)(**kw).fit(X, R)
+    assert (with_costs.predict(X) == 2).sum() < (plain.predict(X) == 2).sum()
+    with pytest.raises(ValueError, match="one finite cost per action"):
+        getattr(P, learner)(costs=[1.0, 2.0], **kw).fit(X, R)
