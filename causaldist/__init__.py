@@ -20,6 +20,7 @@ _SUBPACKAGES = (
     "dml",
     "evaluation",
     "forest",
+    "interpret",
     "metalearners",
     "metrics",
     "model_selection",

@@ -111,7 +111,6 @@ def plot_policy_tree(
     classes = getattr(outer, "categories_", None) if inner is not outer else None
     if classes is None:
         classes = getattr(inner, "classes_", None)
-    ax = _axes(ax, "plot_policy_tree")
     n_nodes = len(t["feature"])
     counts = t.get("n_samples") if show_counts else None
 
@@ -123,6 +122,24 @@ def plot_policy_tree(
             return arm_names[code]
         return label
 
+    labels = []
+    for node in range(n_nodes):
+        if t["feature"][node] < 0:
+            label = f"arm: {arm(t['action'][node])}"
+        else:
+            name = feature_names[t["feature"][node]]
+            label = f"{name} <= {t['threshold'][node]:.{decimals}f}"
+        if counts is not None:
+            label += f"\nn = {int(counts[node])}"
+        labels.append(label)
+    return _draw_tree(t, labels, ax=ax, fontsize=fontsize, caller="plot_policy_tree")
+
+
+def _draw_tree(t, labels, *, ax=None, fontsize=9, caller="plot_policy_tree"):
+    """Draw a binary tree given per node ``feature`` (< 0 at leaves), ``left``,
+    ``right`` and a text label; returns the node annotations in node order."""
+    ax = _axes(ax, caller)
+    n_nodes = len(t["feature"])
     # x position: in-order leaf index (leaves evenly spaced); y: depth.
     pos, depth = np.zeros(n_nodes), np.zeros(n_nodes, dtype=int)
     next_leaf = [0]
@@ -144,18 +161,13 @@ def plot_policy_tree(
     annotations = []
     for node in range(n_nodes):
         if t["feature"][node] < 0:
-            label = f"arm: {arm(t['action'][node])}"
             box = dict(boxstyle="round", fc="#e6f2e6", ec="tab:green")
         else:
-            name = feature_names[t["feature"][node]]
-            label = f"{name} <= {t['threshold'][node]:.{decimals}f}"
             box = dict(boxstyle="round", fc="#eef0f7", ec="tab:blue")
-        if counts is not None:
-            label += f"\nn = {int(counts[node])}"
         annotations.append(
             ax.text(
-                *xy[node], label, ha="center", va="center", fontsize=fontsize, bbox=box,
-                zorder=3, gid=f"node-{node}",
+                *xy[node], labels[node], ha="center", va="center", fontsize=fontsize,
+                bbox=box, zorder=3, gid=f"node-{node}",
             )
         )
     # Edges between the boxes (bottom centre of the parent, top centre of the
