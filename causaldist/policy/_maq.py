@@ -6,7 +6,13 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ..evaluation._inference import Estimate
-from ._maq_path import mean_hull_path, path_increments, solution_path
+from ._maq_path import (
+    half_sample_bootstrap,
+    influence_se,
+    mean_hull_path,
+    path_increments,
+    solution_path,
+)
 
 __all__ = ["MultiArmQini"]
 
@@ -206,10 +212,13 @@ class MultiArmQini:
 
         boots = None
         if self.n_bootstrap:
-            boots = self._bootstrap(R, C, G, w, tb, clusters, spend)
+            boots = half_sample_bootstrap(
+                R, C, G, w, tb, clusters, spend, self.n_bootstrap,
+                self.target_with_covariates, check_random_state(self.random_state),
+            )
             std_err = boots.std(axis=0, ddof=1)
         else:
-            std_err = self._influence_se(unit, arm, prev, G, w, gain)
+            std_err = influence_se(unit, arm, prev, G, w, gain)
 
         self.spend_, self.gain_, self.std_err_ = spend, gain, std_err
         self.path_unit_, self.path_arm_ = unit, arm + 1
@@ -234,48 +243,6 @@ class MultiArmQini:
         spend = np.cumsum(path_increments(unit, arm, prev, C, w))
         gain = np.cumsum(path_increments(unit, arm, prev, values, w))
         return unit, arm, prev, spend, gain
-
-    def _bootstrap(self, R, C, G, w, tb, clusters, grid):
-        """maq's half-sample bootstrap: each replicate draws half the clusters
-        without replacement, re-solves on them with weights renormalised, and
-        is interpolated (from the origin) onto the full-sample spend grid."""
-        rng = check_random_state(self.random_state)
-        n_clusters = clusters.max() + 1
-        if self.target_with_covariates:
-            unit, arm, prev = solution_path(R, C, w, tb)
-        out = np.empty((self.n_bootstrap, grid.shape[0]))
-        for b in range(self.n_bootstrap):
-            drawn = rng.permutation(n_clusters)[: n_clusters // 2]
-            in_b = np.isin(clusters, drawn)
-            w_b = np.where(in_b, w, 0.0)
-            w_b /= w_b.sum()
-            if self.target_with_covariates:
-                # the same hulls and order, restricted to the drawn units
-                on = in_b[unit]
-                u, a, p = unit[on], arm[on], prev[on]
-                spend_b = np.cumsum(path_increments(u, a, p, C, w_b))
-                gain_b = np.cumsum(path_increments(u, a, p, G, w_b))
-            else:
-                idx = np.flatnonzero(in_b)
-                u, a, p = mean_hull_path(R[idx], C[idx], w_b[idx])
-                u = idx[u]
-                C_b = np.broadcast_to(w_b @ C, C.shape)
-                G_b = np.broadcast_to(w_b @ G, G.shape)
-                spend_b = np.cumsum(path_increments(u, a, p, C_b, w_b))
-                gain_b = np.cumsum(path_increments(u, a, p, G_b, w_b))
-            out[b] = np.interp(grid, np.r_[0.0, spend_b], np.r_[0.0, gain_b])
-        return out
-
-    @staticmethod
-    def _influence_se(unit, arm, prev, G, w, gain):
-        n = G.shape[0]
-        G2 = G**2
-        sum_w2 = np.sum(w**2)
-        a = np.cumsum(path_increments(unit, arm, prev, G2, w**2))
-        b = np.cumsum(path_increments(unit, arm, prev, G, w**2))
-        # sum_i w_i^2 (s_i - Q)^2 = A - 2 Q B + Q^2 sum_i w_i^2, updated per move
-        var = (a - 2 * gain * b + gain**2 * sum_w2) * n / (n - 1)
-        return np.sqrt(np.maximum(var, 0.0))
 
     # -- reading the path ------------------------------------------------------
     def _check_budget(self, budget):

@@ -137,3 +137,58 @@ def mean_hull_path(reward, cost, weight):
     arms = np.repeat(hull, n)
     prevs = np.repeat(np.concatenate([[-1], hull[:-1]]), n)
     return units, arms, prevs
+
+
+def half_sample_bootstrap(R, C, G, w, tb, clusters, grid, n_bootstrap, with_covariates, rng):
+    """Gain curves of maq's half-sample bootstrap on the full-sample spend grid.
+
+    Each replicate draws half the clusters without replacement, re-solves on
+    them with weights renormalised (the same hulls and order when targeting
+    with covariates, so the sub-path is the full path restricted to the drawn
+    units), and is interpolated, from the origin, onto ``grid``.
+
+    Returns
+    -------
+    gains : ndarray of shape (n_bootstrap, len(grid))
+    """
+    n_clusters = clusters.max() + 1
+    if with_covariates:
+        unit, arm, prev = solution_path(R, C, w, tb)
+    out = np.empty((n_bootstrap, grid.shape[0]))
+    for b in range(n_bootstrap):
+        drawn = rng.permutation(n_clusters)[: n_clusters // 2]
+        in_b = np.isin(clusters, drawn)
+        w_b = np.where(in_b, w, 0.0)
+        w_b /= w_b.sum()
+        if with_covariates:
+            # the same hulls and order, restricted to the drawn units
+            on = in_b[unit]
+            u, a, p = unit[on], arm[on], prev[on]
+            spend_b = np.cumsum(path_increments(u, a, p, C, w_b))
+            gain_b = np.cumsum(path_increments(u, a, p, G, w_b))
+        else:
+            idx = np.flatnonzero(in_b)
+            u, a, p = mean_hull_path(R[idx], C[idx], w_b[idx])
+            u = idx[u]
+            C_b = np.broadcast_to(w_b @ C, C.shape)
+            G_b = np.broadcast_to(w_b @ G, G.shape)
+            spend_b = np.cumsum(path_increments(u, a, p, C_b, w_b))
+            gain_b = np.cumsum(path_increments(u, a, p, G_b, w_b))
+        out[b] = np.interp(grid, np.r_[0.0, spend_b], np.r_[0.0, gain_b])
+    return out
+
+
+def influence_se(unit, arm, prev, G, w, gain):
+    """Standard errors of the path's gains with the allocation held fixed.
+
+    ``sqrt(n / (n - 1) sum_i w_i^2 (s_i - Q)^2)`` with ``s_i`` unit ``i``'s
+    allocated score, updated move by move.
+    """
+    n = G.shape[0]
+    G2 = G**2
+    sum_w2 = np.sum(w**2)
+    a = np.cumsum(path_increments(unit, arm, prev, G2, w**2))
+    b = np.cumsum(path_increments(unit, arm, prev, G, w**2))
+    # sum_i w_i^2 (s_i - Q)^2 = A - 2 Q B + Q^2 sum_i w_i^2, updated per move
+    var = (a - 2 * gain * b + gain**2 * sum_w2) * n / (n - 1)
+    return np.sqrt(np.maximum(var, 0.0))
