@@ -141,6 +141,7 @@ def test_policy_interpreter_risk_level_is_cautious(data, linear_dml):
 
 
 def test_shap_linear_is_exact(data, linear_dml):
+    pytest.importorskip("shap")
     X = data[0]
     sv = shap_values(linear_dml, X.iloc[:50], background=X, max_background=len(X))
     coef = np.asarray(linear_dml.coef_).reshape(-1)
@@ -151,6 +152,7 @@ def test_shap_linear_is_exact(data, linear_dml):
 
 
 def test_shap_tree_and_model_agnostic_are_additive(data, scaled_pipeline):
+    pytest.importorskip("shap")
     X, y, t, _ = data
     dr = DRLearner(cv=2, random_state=0).fit(X, y, treatment=t)
     for est in (dr, scaled_pipeline):  # the tree route, then the kernel route
@@ -164,6 +166,7 @@ def test_shap_tree_and_model_agnostic_are_additive(data, scaled_pipeline):
 
 
 def test_shap_multi_arm_and_missing_shap(monkeypatch):
+    pytest.importorskip("shap")
     X, y, t, _ = make_heterogeneous(300, n_arms=3, design="rct", random_state=2)
     est = TLearner(outcome_model=LinearRegression()).fit(X, y, treatment=t)
     sv = shap_values(est, X[:10], max_background=20)
