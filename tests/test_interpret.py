@@ -210,3 +210,22 @@ def test_interpret_is_listed():
     assert "interpret" in causaldist.__all__
     assert causaldist.interpret.SingleTreeCateInterpreter is SingleTreeCateInterpreter
     assert isinstance(pd.__version__, str)
+
+
+def test_intervals_from_pointwise_errors_and_none_without_inference(data):
+    from causaldist.dml import DML
+    from causaldist.forest import CausalForest
+
+    X, y, t, _ = data
+    forest = CausalForest(n_estimators=40, cv=2, random_state=0).fit(X, y, treatment=t)
+    interp = SingleTreeCateInterpreter(max_depth=1).interpret(forest, X)
+    leaves = interp.tree_["feature"] < 0
+    k = np.flatnonzero(leaves)[0]
+    rows = interp.tree_model_.apply(X.to_numpy()) == k
+    se = forest.effect_inference(X[rows]).stderr
+    half = (interp.tree_["ci_upper"][k, 0] - interp.tree_["ci_lower"][k, 0]) / 2
+    assert half == pytest.approx(1.959964 * np.sqrt(np.mean(se**2)), rel=1e-5)
+    # a DML fitted without inference has the verbs but no intervals: none shown
+    dml = DML(outcome_model=LinearRegression(), discrete_treatment=True, cv=2).fit(
+        X, y, treatment=t)
+    assert np.isnan(SingleTreeCateInterpreter(max_depth=1).interpret(dml, X).tree_["ci_lower"]).all()

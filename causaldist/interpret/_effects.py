@@ -80,9 +80,22 @@ def effects(estimator, X):
     return tau
 
 
-def has_intervals(estimator):
-    """Whether the estimator gives effect intervals through its public API."""
-    return hasattr(estimator, "effect_inference") or hasattr(estimator, "effect_interval")
+def has_intervals(estimator, X=None, n_effects=1):
+    """Whether the estimator gives effect intervals through its public API.
+
+    With ``X``, also whether it answers on two of its rows: an estimator may
+    have the verbs yet no inference (``DML`` without ``inference=``), which
+    the interpreters then treat as no intervals.
+    """
+    if not (hasattr(estimator, "effect_inference") or hasattr(estimator, "effect_interval")):
+        return False
+    if X is None:
+        return True
+    try:
+        pointwise_interval(estimator, take_rows(X, slice(0, 2)), 0, n_effects, 0.05)
+    except (ValueError, TypeError, AttributeError, NotImplementedError):
+        return False
+    return True
 
 
 def _arm_inference(estimator, X, arm, n_effects):
@@ -115,9 +128,12 @@ def mean_effect_interval(estimator, X, n_effects, alpha):
                 # an estimator answering every arm at once: take column k
                 mean, se = value[:, k].mean(), np.sqrt(np.mean(
                     np.asarray(res.stderr).reshape(value.shape)[:, k] ** 2))
-            else:
+            elif hasattr(res, "population_summary"):
                 summary = res.population_summary(alpha)
                 mean, se = float(np.ravel(summary.value)[0]), float(np.ravel(summary.stderr)[0])
+            else:  # pointwise errors only (e.g. a forest's little bags)
+                stderr = np.asarray(res.stderr, dtype=np.float64).reshape(-1)
+                mean, se = value[:, 0].mean(), np.sqrt(np.mean(stderr**2))
         else:
             tau = effects(estimator, X)[:, k]
             lo, hi = pointwise_interval(estimator, X, k, n_effects, alpha)

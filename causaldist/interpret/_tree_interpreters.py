@@ -135,7 +135,10 @@ class SingleTreeCateInterpreter(TreeExportMixin, BaseEstimator):
                 f"include_model_uncertainty=True but {type(cate_estimator).__name__} gives "
                 "no intervals (no effect_inference or effect_interval)."
             )
-        intervals = E.has_intervals(cate_estimator) if want is None else bool(want)
+        if want is None:
+            intervals = E.has_intervals(cate_estimator, X, tau.shape[1])
+        else:
+            intervals = bool(want)
         model = DecisionTreeRegressor(
             max_depth=self.max_depth, min_samples_leaf=self.min_samples_leaf,
             min_impurity_decrease=self.min_impurity_decrease, random_state=self.random_state,
