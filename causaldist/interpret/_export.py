@@ -89,7 +89,9 @@ class TreeExportMixin:
                'node [shape=box, style="rounded,filled", fontname="helvetica"] ;',
                'edge [fontname="helvetica"] ;']
         for node in range(len(t["feature"])):
+            # DOT's escapes: a quote, and a line break as the two characters \n
             label = self._node_label(node, names, decimals).replace('"', '\\"')
+            label = label.replace("\n", "\\n")
             fill = "#e6f2e6" if t["feature"][node] < 0 else "#eef0f7"
             out.append(f'{node} [label="{label}", fillcolor="{fill}"] ;')
             if t["feature"][node] >= 0:
