@@ -51,6 +51,7 @@ def make_campaign(
     Parameters
     ----------
     n_samples : int, default=10000
+        Number of customers.
     n_arms : int, default=2
         Number of arms K, control included.
     base_rate : float, default=0.05
@@ -69,13 +70,16 @@ def make_campaign(
         Return a ``Bunch`` that also holds ``propensity`` (n, K) and
         ``response`` (n, K), every arm's response probability.
     random_state : int, RandomState instance or None, default=None
+        Seed of the simulation.
 
     Returns
     -------
     X : ndarray or DataFrame of shape (n_samples, 5 + n_noise_features)
+        Customer features.
     y : ndarray of shape (n_samples,)
         0/1 responses.
     treatment : ndarray or Series of shape (n_samples,)
+        Arm received, from ``treatment_labels``.
     uplift : ndarray of shape (n_samples,) or (n_samples, n_arms - 1)
         True uplift of each treated arm against control.
 
@@ -84,8 +88,8 @@ def make_campaign(
 
     See Also
     --------
-    make_heterogeneous : continuous outcomes with a known CATE.
-    load_hillstrom : a real e-mail campaign.
+    make_heterogeneous : Continuous outcomes with a known CATE.
+    load_hillstrom : A real e-mail campaign.
 
     Examples
     --------

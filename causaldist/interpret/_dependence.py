@@ -36,7 +36,9 @@ def cate_dependence(estimator, X, feature, *, kind="average", grid_resolution=20
     Parameters
     ----------
     estimator : fitted CATE estimator or Pipeline ending in one
+        Its ``predict`` gives the effects.
     X : array-like or DataFrame of shape (n_samples, n_features)
+        Rows whose other features are held fixed.
     feature : int or str
         Column index, or name of a DataFrame's column.
     kind : {"average", "individual", "both"}, default="average"
@@ -44,6 +46,7 @@ def cate_dependence(estimator, X, feature, *, kind="average", grid_resolution=20
         At most this many grid points: the distinct values of the feature
         when there are fewer, else equally spaced between the percentiles.
     percentiles : tuple of float, default=(0.05, 0.95)
+        Range of the equally spaced grid, as quantiles of the feature.
     subsample : int, default=None
         Rows kept for the curves (a random subsample), ``None`` for all.
     random_state : int, RandomState instance or None, default=None

@@ -43,10 +43,12 @@ class TreeExportMixin:
         feature_names : list of str, default=None
             ``None`` means the names found by ``interpret``.
         decimals : int, default=2
+            Decimals of the thresholds and the numbers in the leaves.
 
         Returns
         -------
         text : str
+            One line per node, ``|---`` indented by depth.
         """
         names, t, lines = self._names(feature_names), self.tree_, []
 
@@ -77,7 +79,9 @@ class TreeExportMixin:
         out_file : str, path or file object, default=None
             Where to write; ``None`` returns the text.
         feature_names : list of str, default=None
+            ``None`` means the names found by ``interpret``.
         decimals : int, default=2
+            Decimals of the thresholds and the numbers in the nodes.
 
         Returns
         -------
@@ -115,9 +119,13 @@ class TreeExportMixin:
         Parameters
         ----------
         ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure when None.
         feature_names : list of str, default=None
+            ``None`` means the names found by ``interpret``.
         decimals : int, default=2
+            Decimals of the thresholds and the numbers in the nodes.
         fontsize : float, default=9
+            Size of the node text.
 
         Returns
         -------

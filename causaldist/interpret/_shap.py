@@ -89,6 +89,7 @@ def shap_values(estimator, X, *, feature_names=None, background=None, max_backgr
     Parameters
     ----------
     estimator : fitted CATE estimator or Pipeline ending in one
+        Its ``predict`` is the explained function.
     X : array-like or DataFrame of shape (n_samples, n_features)
         Rows to explain.
     feature_names : list of str, default=None

@@ -57,7 +57,9 @@ class SingleTreeCateInterpreter(TreeExportMixin, BaseEstimator):
     max_depth : int, default=3
         Depth of the tree; shallow enough to read.
     min_samples_leaf : int, default=1
+        Minimum units per leaf.
     min_impurity_decrease : float, default=0.0
+        Minimum decrease of the squared error for a split (scikit-learn's).
     random_state : int, RandomState instance or None, default=None
         Seed of the tree's tie breaking.
 
@@ -78,7 +80,7 @@ class SingleTreeCateInterpreter(TreeExportMixin, BaseEstimator):
 
     See Also
     --------
-    SingleTreePolicyInterpreter : the treatment rule the effects imply.
+    SingleTreePolicyInterpreter : The treatment rule the effects imply.
 
     Examples
     --------
@@ -115,6 +117,7 @@ class SingleTreeCateInterpreter(TreeExportMixin, BaseEstimator):
         Parameters
         ----------
         cate_estimator : fitted CATE estimator or Pipeline ending in one
+            Its ``predict(X)`` gives the effects the tree summarises.
         X : array-like or DataFrame of shape (n_samples, n_features)
             Numeric covariates, as the estimator takes them.
         feature_names : list of str, default=None
@@ -124,6 +127,7 @@ class SingleTreeCateInterpreter(TreeExportMixin, BaseEstimator):
         Returns
         -------
         self : SingleTreeCateInterpreter
+            With ``tree_`` and ``tree_model_`` set.
         """
         _check_params(self)
         alpha = _alpha(self.uncertainty_level, "uncertainty_level")
@@ -206,6 +210,7 @@ class SingleTreePolicyInterpreter(TreeExportMixin, BaseEstimator):
     risk_seeking : bool, default=False
         Upper ends instead of lower ends.
     max_depth : int, default=2
+        Depth of the policy tree (exact search: 3 is slow on large samples).
     min_samples_leaf : int, default=1
         Minimum units per leaf (the tree's ``min_node_size``).
 
@@ -253,7 +258,9 @@ class SingleTreePolicyInterpreter(TreeExportMixin, BaseEstimator):
         Parameters
         ----------
         cate_estimator : fitted CATE estimator or Pipeline ending in one
+            Its ``predict(X)`` gives the effects of each treated arm.
         X : array-like or DataFrame of shape (n_samples, n_features)
+            Numeric covariates, as the estimator takes them.
         sample_treatment_costs : float, array-like of shape (n_arms - 1,) or \
 (n_samples, n_arms - 1), default=None
             Cost of each treated arm in outcome units, per arm or per unit.
@@ -263,6 +270,7 @@ class SingleTreePolicyInterpreter(TreeExportMixin, BaseEstimator):
         Returns
         -------
         self : SingleTreePolicyInterpreter
+            With ``policy_tree_`` and ``tree_`` set.
         """
         _check_params(self)
         if self.max_depth is None:
@@ -309,10 +317,12 @@ class SingleTreePolicyInterpreter(TreeExportMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Numeric covariates, in the columns ``interpret`` saw.
 
         Returns
         -------
         arms : ndarray of shape (n_samples,)
+            Labels from ``treatment_names_`` (the control first).
         """
         check_interpreted(self)
         codes = self.policy_tree_._predict_codes(E.numeric(X))

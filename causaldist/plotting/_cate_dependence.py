@@ -20,10 +20,15 @@ class CateDependenceDisplay:
     Parameters
     ----------
     grid_values : ndarray of shape (G,)
+        Values of the feature.
     average : ndarray of shape (G, n_effects), default=None
+        Partial dependence of each treated arm's effect.
     individual : ndarray of shape (n, G, n_effects), default=None
+        ICE curves.
     feature_name : str, default="feature"
+        x label.
     treatment_names : list, default=None
+        Labels of the treated arms, for the legend.
 
     Attributes
     ----------
@@ -62,6 +67,7 @@ class CateDependenceDisplay:
         Parameters
         ----------
         ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure when None.
         ice_alpha : float, default=0.2
             Opacity of the ICE curves.
         **kwargs : dict
@@ -70,6 +76,7 @@ class CateDependenceDisplay:
         Returns
         -------
         self : CateDependenceDisplay
+            The display, drawn.
         """
         ax = _axes(ax, f"{type(self).__name__}.plot")
         ref = self.average if self.average is not None else self.individual[0]
@@ -103,9 +110,24 @@ class CateDependenceDisplay:
 
         Parameters
         ----------
-        estimator, X, feature, kind, grid_resolution, percentiles, subsample, random_state
-            As in :func:`causaldist.interpret.cate_dependence`.
+        estimator : fitted CATE estimator or Pipeline ending in one
+            Its ``predict`` gives the effects.
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Rows whose other features are held fixed.
+        feature : int or str
+            Column index, or name of a DataFrame's column.
+        kind : {"average", "individual", "both"}, default="average"
+            Partial dependence, ICE curves, or both.
+        grid_resolution : int, default=20
+            At most this many grid points.
+        percentiles : tuple of float, default=(0.05, 0.95)
+            Range of the grid, as quantiles of the feature.
+        subsample : int, default=None
+            Rows kept for the curves, ``None`` for all.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the subsample.
         ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure when None.
         **kwargs : dict
             Passed to :meth:`plot`.
 

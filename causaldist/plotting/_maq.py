@@ -59,8 +59,11 @@ class MultiArmQiniDisplay:
         Parameters
         ----------
         ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure when None.
         name : str, default=None
+            Legend label; ``None`` keeps the display's.
         show_ci : bool, default=True
+            Draw the pointwise intervals (when ``std_err`` is known).
         alpha : float, default=0.05
             Pointwise intervals ``gain -/+ z_{1 - alpha/2} std_err``.
         **kwargs : dict
@@ -69,6 +72,7 @@ class MultiArmQiniDisplay:
         Returns
         -------
         self : MultiArmQiniDisplay
+            The display, drawn.
         """
         ax = _axes(ax, f"{type(self).__name__}.plot")
         name = self.name if name is None else name
@@ -101,10 +105,18 @@ class MultiArmQiniDisplay:
         ----------
         qini : MultiArmQini
             Fitted.
-        ax, name, show_ci, alpha, **kwargs
-            As for :meth:`plot`.
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure when None.
+        name : str, default=None
+            Legend label.
+        show_ci : bool, default=True
+            Draw the pointwise intervals.
+        alpha : float, default=0.05
+            One minus the intervals' coverage.
         baseline : bool, default=None
             Reference style; ``None`` means when ``qini`` ignores covariates.
+        **kwargs : dict
+            Passed to ``Axes.plot``.
 
         Returns
         -------

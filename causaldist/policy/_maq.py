@@ -97,7 +97,7 @@ class MultiArmQini:
 
     See Also
     --------
-    causaldist.metrics.qini_curve : the single-arm Qini curve without costs.
+    causaldist.metrics.qini_curve : The single-arm Qini curve without costs.
 
     Examples
     --------
@@ -169,6 +169,7 @@ class MultiArmQini:
         Returns
         -------
         self : MultiArmQini
+            The fitted path.
         """
         self._validate_params()
         arms = np.asarray(reward.columns) if hasattr(reward, "columns") else None
@@ -289,6 +290,7 @@ class MultiArmQini:
         Parameters
         ----------
         budget : float
+            Spend per unit.
 
         Returns
         -------
@@ -325,10 +327,12 @@ class MultiArmQini:
         Parameters
         ----------
         budget : float
+            Spend per unit.
 
         Returns
         -------
         gain : Estimate
+            Gain per unit (in the rewards' units) and its standard error.
         """
         self._check_budget(budget)
         return Estimate(
@@ -357,11 +361,15 @@ class MultiArmQini:
         Parameters
         ----------
         other : MultiArmQini
+            Fitted on the same units, with the same ``random_state`` and
+            ``n_bootstrap``.
         budget : float
+            Spend per unit.
 
         Returns
         -------
         difference : Estimate
+            ``Q_self(budget) - Q_other(budget)`` and its paired standard error.
         """
         self._check_paired(other)
         self._check_budget(budget)
@@ -393,11 +401,15 @@ class MultiArmQini:
         Parameters
         ----------
         other : MultiArmQini
+            Fitted on the same units, with the same ``random_state`` and
+            ``n_bootstrap``.
         budget : float
+            Upper end of the spend range.
 
         Returns
         -------
         difference : Estimate
+            The area (gain x spend per unit) and its paired standard error.
         """
         self._check_paired(other)
         self._check_budget(budget)
@@ -414,17 +426,20 @@ class MultiArmQini:
         Parameters
         ----------
         ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure when None.
         name : str, default=None
             Legend label.
         show_ci : bool, default=True
             Draw pointwise ``1 - alpha`` intervals.
         alpha : float, default=0.05
+            One minus the intervals' coverage.
         **kwargs : dict
             Passed to ``Axes.plot`` for the curve.
 
         Returns
         -------
         display : MultiArmQiniDisplay
+            The drawn display (``ax_``, ``line_``, ``band_``).
         """
         from ..plotting._maq import MultiArmQiniDisplay
 
