@@ -21,6 +21,7 @@ _SUBPACKAGES = (
     "evaluation",
     "forest",
     "inference",
+    "interpret",
     "metalearners",
     "metrics",
     "model_selection",

@@ -42,6 +42,12 @@ def _final_classifier(random_state):
     )
 
 
+def _outcome_classifier(random_state):
+    # A 0/1 outcome (TwoModelUplift): probabilities stay in [0, 1], and the
+    # log-loss fits the response rates better than squared error at low rates.
+    return HistGradientBoostingClassifier(early_stopping=False, random_state=random_state)
+
+
 def _propensity(random_state):
     # Standardised inputs: an unscaled lbfgs fit stops short of convergence on
     # data with income-like columns (NSW, NHEFS) and warns.
@@ -59,6 +65,7 @@ def _quantile_outcome(random_state):
 # map their model parameters onto these roles in ``_default_models``.
 DEFAULT_MODELS = {
     "outcome": _outcome,
+    "outcome_classifier": _outcome_classifier,
     "final": _final,
     "final_classifier": _final_classifier,
     "propensity": _propensity,
@@ -85,13 +92,15 @@ def _resolve_model(owner, param):
     return _default_for(owner, param) if model is None else model
 
 
-def _default_for(owner, param):
+def _default_for(owner, param, role=None):
     """A new default model of ``owner``'s parameter ``param``.
 
-    The role comes from ``owner._default_models`` and the factory from
+    The role comes from ``owner._default_models`` (or ``role``, for an owner
+    whose default depends on the data) and the factory from
     ``DEFAULT_MODELS``, seeded with ``owner.random_state`` where there is one.
     """
     random_state = getattr(owner, "random_state", None)
     if isinstance(random_state, np.random.RandomState):
         random_state = random_state.randint(np.iinfo(np.int32).max)
-    return DEFAULT_MODELS[owner._default_models[param]](random_state)
+    role = owner._default_models[param] if role is None else role
+    return DEFAULT_MODELS[role](random_state)

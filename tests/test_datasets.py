@@ -166,3 +166,24 @@ def test_hillstrom_missing_copy_says_where(tmp_path, monkeypatch):
         load_hillstrom(tmp_path / "other.csv")
     with pytest.raises(ValueError, match="target must be"):
         load_hillstrom(tmp_path / "other.csv", target="revenue")
+
+
+def test_make_campaign():
+    from causaldist.datasets import make_campaign
+
+    X, y, t, uplift = make_campaign(n_samples=4000, n_noise_features=2, as_frame=True,
+                                    random_state=0)
+    assert X.shape == (4000, 7) and set(np.unique(y)) == {0.0, 1.0}
+    assert list(X.columns[-2:]) == ["noise0", "noise1"]
+    b = make_campaign(n_samples=4000, n_arms=3, treatment_labels=["none", "mail", "call"],
+                      return_truth=True, random_state=0)
+    assert b.uplift.shape == (4000, 2) and set(b.treatment) == {"none", "mail", "call"}
+    np.testing.assert_allclose(b.uplift, b.response[:, 1:] - b.response[:, [0]])
+    # the observed difference in response rates estimates the mean uplift
+    big = make_campaign(n_samples=200000, treated_share=0.5, random_state=1)
+    diff = big[1][big[2] == 1].mean() - big[1][big[2] == 0].mean()
+    assert abs(diff - big[3].mean()) < 0.01
+    # persuadables and sleeping dogs
+    assert (uplift > 0.1).any() and (uplift < 0).any()
+    with pytest.raises(ValueError, match="treated_share"):
+        make_campaign(100, n_arms=3, treated_share=0.3)

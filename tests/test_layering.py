@@ -65,6 +65,7 @@ SAME_LAYER = {
     ("pipeline", "base"): "the causal Pipeline forwards the causal verbs",
     ("forest", "policy"): "policy forests bag policy trees",
     ("distributional", "policy"): "distributional policy trees reuse the tree search",
+    ("interpret", "policy"): "the policy interpreter fits an exact policy tree",
 }
 
 # Upward arrows allowed as deferred imports only, with the reason.
@@ -74,6 +75,8 @@ EXCEPTIONS = {
         "method, so matplotlib stays optional (DESIGN.md: plotting is imported lazily "
         "by estimators' plot helpers)"
     ),
+    ("interpret", "plotting"): "the interpreters' plot() helpers, deferred as above",
+    ("policy", "plotting"): "the policy tree's and MultiArmQini's plot() helpers, deferred as above",
 }
 
 

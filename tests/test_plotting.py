@@ -301,7 +301,7 @@ def test_policy_tree_plot_after_column_transformer_names_arms_and_branches():
         pipe = pipeline(OneHotEncoder(sparse_output=False)).fit(X, y, treatment=t)
     tree = pipe[-1]
     fig, ax = plt.subplots(figsize=(8, 4))
-    nodes = plot_policy_tree(pipe, ax=ax)
+    nodes = plot_policy_tree(pipe, ax=ax, input_units=False)
     inner = tree.policy_tree_.tree_
     is_leaf = np.asarray(inner["feature"]) < 0
     rules = [a.get_text().splitlines()[0] for a, leaf in zip(nodes, is_leaf) if not leaf]
@@ -395,3 +395,40 @@ def test_barycenter_display_from_estimator_and_result():
     no_uniform = ev.evaluate(np.zeros(len(t), dtype=int), uniform=False)
     with pytest.raises(ValueError, match="no uniform band"):
         BarycenterDisplay.from_result(no_uniform)
+
+
+def test_policy_tree_behind_scalers_is_drawn_in_input_units():
+    import pandas as pd
+    import sklearn
+    from sklearn.compose import make_column_transformer
+    from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, StandardScaler
+
+    from causaldist.pipeline import make_pipeline
+    from causaldist.policy import PolicyTree
+    from causaldist.plotting import plot_policy_tree
+    from causaldist.plotting._input_units import input_unit_rules
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"age": rng.normal(45, 12, 600).round(),
+                      "region": rng.choice(["north", "west"], 600)})
+    rewards = pd.DataFrame({"none": np.zeros(600),
+                            "offer": np.where(X["age"] < 40, 1.0, -1.0)})
+    cols = make_column_transformer((StandardScaler(), ["age"]),
+                                   (OneHotEncoder(sparse_output=False), ["region"]))
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = make_pipeline(cols, PolicyTree(max_depth=1)).fit(X, rewards)
+    thr = pipe[-1].tree_["threshold"][0]
+    rules = input_unit_rules(pipe)
+    assert rules[0][0] == "age" and rules[1] is None and rules[2] is None
+    assert rules[0][1](thr) == pytest.approx(X["age"].mean() + thr * X["age"].std(ddof=0))
+    texts = [a.get_text().splitlines()[0] for a in plot_policy_tree(pipe)]
+    assert texts[0].startswith("age <= 3") and 38 <= float(texts[0].split()[-1]) <= 40
+    raw = [a.get_text().splitlines()[0] for a in plot_policy_tree(pipe, input_units=False)]
+    assert raw[0].startswith("standardscaler__age <= -")
+    # a chain of scalers maps back through both
+    with sklearn.config_context(enable_metadata_routing=True):
+        chain = make_pipeline(StandardScaler(), MinMaxScaler(), PolicyTree(max_depth=1))
+        chain.fit(X[["age"]], rewards)
+    texts = [a.get_text().splitlines()[0] for a in plot_policy_tree(chain)]
+    assert 38 <= float(texts[0].split()[-1]) <= 40
+    plt.close("all")

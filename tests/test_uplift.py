@@ -538,3 +538,27 @@ def test_two_model_classifier_outcome_is_a_mean():
     np.testing.assert_allclose(
         pred, m1.predict_proba(X) @ m1.classes_ - m0.predict_proba(X) @ m0.classes_
     )
+
+
+def test_two_model_defaults_follow_the_outcome():
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    from causaldist.datasets import make_campaign, make_heterogeneous
+
+    X, y, t, uplift = make_campaign(n_samples=10000, random_state=0)
+    est = TwoModelUplift(random_state=0).fit(X, y, treatment=t)
+    assert isinstance(est.control_models_[0], HistGradientBoostingClassifier)
+    assert isinstance(est.treatment_models_[0], HistGradientBoostingClassifier)
+    pred = est.predict(X)
+    # a difference of two response probabilities
+    assert np.all(np.abs(pred) <= 1) and np.corrcoef(pred, uplift)[0, 1] > 0.4
+    mu0 = est.control_models_[0].predict_proba(X)[:, 1]
+    mu1 = est.treatment_models_[0].predict_proba(X)[:, 1]
+    np.testing.assert_allclose(pred, mu1 - mu0)
+    # continuous outcomes keep the regressors, and their numbers
+    Xc, yc, tc, _ = make_heterogeneous(500, design="rct", random_state=0)
+    est_c = TwoModelUplift(random_state=0).fit(Xc, yc, treatment=tc)
+    assert isinstance(est_c.control_models_[0], HistGradientBoostingRegressor)
+    reg = HistGradientBoostingRegressor(early_stopping=False, random_state=0)
+    explicit = TwoModelUplift(treatment_model=reg, control_model=reg, random_state=0)
+    np.testing.assert_array_equal(est_c.predict(Xc), explicit.fit(Xc, yc, treatment=tc).predict(Xc))

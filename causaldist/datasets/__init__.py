@@ -1,5 +1,6 @@
 """Synthetic data generators with known ground truth, and real data sets."""
 
+from ._campaign import make_campaign
 from ._distributional import make_distributional
 from ._heterogeneous import make_heterogeneous
 from ._real import load_hillstrom, load_nhefs, load_nsw
@@ -8,6 +9,7 @@ __all__ = [
     "load_hillstrom",
     "load_nhefs",
     "load_nsw",
+    "make_campaign",
     "make_distributional",
     "make_heterogeneous",
 ]

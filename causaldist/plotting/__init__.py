@@ -1,6 +1,7 @@
-"""Plots of uplift curves, TOC curves, policy trees, barycenters and distributional RDD effects; matplotlib is imported only when drawing."""
+"""Plots of uplift curves (with costs, over arms), TOC curves, policy trees, barycenters and distributional RDD effects; matplotlib is imported only when drawing."""
 
 from ._barycenter import BarycenterDisplay
+from ._maq import MultiArmQiniDisplay
 from ._policy_tree import plot_policy_tree
 from ._rdd import plot_distributional_rdd
 from ._uplift_curve import UpliftCurveDisplay, plot_qini_curve, plot_toc, plot_uplift_curve
@@ -10,6 +11,7 @@ __all__ = [
     "BarycenterDisplay",
     "CATECalibrationDisplay",
     "GATESDisplay",
+    "MultiArmQiniDisplay",
     "SensitivityDisplay",
     "UpliftCurveDisplay",
     "plot_distributional_rdd",

@@ -3,6 +3,7 @@
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ._input_units import input_unit_rules
 from ._uplift_curve import _axes
 
 __all__ = ["plot_policy_tree"]
@@ -48,7 +49,7 @@ def _box_of(text):
 
 def plot_policy_tree(
     tree, *, feature_names=None, arm_names=None, ax=None, decimals=2, fontsize=9,
-    show_counts=True,
+    show_counts=True, input_units=True,
 ):
     """Draw a fitted policy tree: split rules at inner nodes, arms at leaves.
 
@@ -77,6 +78,14 @@ def plot_policy_tree(
     fontsize : float, default=9
     show_counts : bool, default=True
         Add each node's number of training units (when the tree recorded it).
+    input_units : bool, default=True
+        For a ``Pipeline``, write the rules on features that scalers
+        (``StandardScaler``, ``MinMaxScaler``, ``RobustScaler``,
+        ``MaxAbsScaler``, alone or in a ``ColumnTransformer``) made from an
+        input column in that column's name and units (``age <= 39.50``
+        rather than ``standardscaler__age <= -0.43``); other features (e.g.
+        one-hot columns) keep the names and units the tree saw. Ignored when
+        ``feature_names`` is given.
 
     Returns
     -------
@@ -101,6 +110,9 @@ def plot_policy_tree(
     """
     outer, inner = _unwrap(tree)
     t = inner.tree_
+    rules = None
+    if input_units and feature_names is None and getattr(tree, "steps", None):
+        rules = input_unit_rules(tree)
     if feature_names is None:
         feature_names = getattr(outer, "feature_names_in_", None)
     if feature_names is None:
@@ -111,7 +123,6 @@ def plot_policy_tree(
     classes = getattr(outer, "categories_", None) if inner is not outer else None
     if classes is None:
         classes = getattr(inner, "classes_", None)
-    ax = _axes(ax, "plot_policy_tree")
     n_nodes = len(t["feature"])
     counts = t.get("n_samples") if show_counts else None
 
@@ -123,6 +134,27 @@ def plot_policy_tree(
             return arm_names[code]
         return label
 
+    labels = []
+    for node in range(n_nodes):
+        if t["feature"][node] < 0:
+            label = f"arm: {arm(t['action'][node])}"
+        else:
+            f, thr = t["feature"][node], t["threshold"][node]
+            name = feature_names[f]
+            if rules is not None and f < len(rules) and rules[f] is not None:
+                name, thr = rules[f][0], rules[f][1](thr)
+            label = f"{name} <= {thr:.{decimals}f}"
+        if counts is not None:
+            label += f"\nn = {int(counts[node])}"
+        labels.append(label)
+    return _draw_tree(t, labels, ax=ax, fontsize=fontsize, caller="plot_policy_tree")
+
+
+def _draw_tree(t, labels, *, ax=None, fontsize=9, caller="plot_policy_tree"):
+    """Draw a binary tree given per node ``feature`` (< 0 at leaves), ``left``,
+    ``right`` and a text label; returns the node annotations in node order."""
+    ax = _axes(ax, caller)
+    n_nodes = len(t["feature"])
     # x position: in-order leaf index (leaves evenly spaced); y: depth.
     pos, depth = np.zeros(n_nodes), np.zeros(n_nodes, dtype=int)
     next_leaf = [0]
@@ -144,18 +176,13 @@ def plot_policy_tree(
     annotations = []
     for node in range(n_nodes):
         if t["feature"][node] < 0:
-            label = f"arm: {arm(t['action'][node])}"
             box = dict(boxstyle="round", fc="#e6f2e6", ec="tab:green")
         else:
-            name = feature_names[t["feature"][node]]
-            label = f"{name} <= {t['threshold'][node]:.{decimals}f}"
             box = dict(boxstyle="round", fc="#eef0f7", ec="tab:blue")
-        if counts is not None:
-            label += f"\nn = {int(counts[node])}"
         annotations.append(
             ax.text(
-                *xy[node], label, ha="center", va="center", fontsize=fontsize, bbox=box,
-                zorder=3, gid=f"node-{node}",
+                *xy[node], labels[node], ha="center", va="center", fontsize=fontsize,
+                bbox=box, zorder=3, gid=f"node-{node}",
             )
         )
     # Edges between the boxes (bottom centre of the parent, top centre of the

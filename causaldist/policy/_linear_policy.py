@@ -119,6 +119,10 @@ class LinearPolicy(_RewardPolicy):
         welfare, the best so far, the elapsed time), 2 also a line per
         temperature of each start's annealing. The policy does not depend
         on it.
+    costs : array-like of shape (n_actions,), default=None
+        Cost of each action in the rewards' units, subtracted from its
+        column before fitting and scoring: the policy maximises welfare net
+        of cost. ``None`` means no costs.
 
     Attributes
     ----------
@@ -177,11 +181,12 @@ class LinearPolicy(_RewardPolicy):
         "n_restarts": [Interval(Integral, 0, None, closed="left")],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "costs": ["array-like", None],
     }
 
     def __init__(
         self, alpha=1e-3, temperature=None, max_iter=100, n_restarts=2, random_state=0,
-        verbose=0,
+        verbose=0, costs=None,
     ):
         self.alpha = alpha
         self.temperature = temperature
@@ -189,6 +194,7 @@ class LinearPolicy(_RewardPolicy):
         self.n_restarts = n_restarts
         self.random_state = random_state
         self.verbose = verbose
+        self.costs = costs
 
     def _schedule(self):
         if self.temperature is None:

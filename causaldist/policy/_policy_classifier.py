@@ -61,6 +61,10 @@ class PolicyClassifier(_RewardPolicy):
     classifier : classifier, default=None
         Any classifier whose ``fit`` accepts ``sample_weight``; cloned in fit.
         ``None`` means ``LogisticRegression(max_iter=1000)``.
+    costs : array-like of shape (n_actions,), default=None
+        Cost of each action in the rewards' units, subtracted from its
+        column before fitting and scoring: the policy maximises welfare net
+        of cost. ``None`` means no costs.
 
     Attributes
     ----------
@@ -95,10 +99,12 @@ class PolicyClassifier(_RewardPolicy):
 
     _parameter_constraints: dict = {
         "classifier": [HasMethods(["fit", "predict"]), None],
+        "costs": ["array-like", None],
     }
 
-    def __init__(self, classifier=None):
+    def __init__(self, classifier=None, costs=None):
         self.classifier = classifier
+        self.costs = costs
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, rewards, sample_weight=None):

@@ -48,7 +48,8 @@ class _RewardPolicy(BaseEstimator):
     """Shared conventions of the policy learners fitted on a reward matrix.
 
     ``fit(X, rewards, sample_weight=None)`` with ``rewards`` a finite
-    ``(n_samples, n_actions)`` matrix ``Gamma``; ``classes_`` are the columns
+    ``(n_samples, n_actions)`` matrix ``Gamma``, less the per-action
+    ``costs`` when the learner has them; ``classes_`` are the columns
     of a DataFrame of rewards, else ``0..K-1``; ``predict`` returns labels
     from ``classes_``; ``welfare_`` is the weighted mean training reward of
     the chosen actions and ``score`` the same on other rows, so that
@@ -73,11 +74,31 @@ class _RewardPolicy(BaseEstimator):
         classes = np.asarray(rewards.columns) if hasattr(rewards, "columns") else None
         X = validate_data(self, X, dtype=np.float64)
         R = check_rewards(rewards, X.shape[0])
+        R = self._net_of_costs(R)
         sw = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         if not sw.sum() > 0:
             raise ValueError("sample_weight must have a positive sum.")
         self.classes_ = np.arange(R.shape[1]) if classes is None else classes
         return X, R, sw
+
+    def _net_of_costs(self, R):
+        """``Gamma_ia - c_a``: the rewards net of the per-action ``costs``, if any.
+
+        Costs are in the rewards' units (e.g. the outcome value of one euro
+        spent), one per column; a policy then maximises welfare net of cost,
+        ``sum_i w_i (Gamma_{i, pi(X_i)} - c_{pi(X_i)})``, and ``score`` and
+        ``welfare_`` are net of cost as well.
+        """
+        costs = getattr(self, "costs", None)
+        if costs is None:
+            return R
+        c = np.asarray(costs, dtype=np.float64)
+        if c.ndim != 1 or c.shape[0] != R.shape[1] or not np.all(np.isfinite(c)):
+            raise ValueError(
+                f"costs must hold one finite cost per action ({R.shape[1]}); got "
+                f"{np.shape(costs)}."
+            )
+        return R - c
 
     def _welfare(self, X, R, sw):
         """``sum_i w_i Gamma_{i, pi(X_i)} / sum_i w_i`` for validated inputs."""
@@ -131,4 +152,4 @@ class _RewardPolicy(BaseEstimator):
                 f"{len(self.classes_)} actions."
             )
         sw = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
-        return self._welfare(X, R, sw)
+        return self._welfare(X, self._net_of_costs(R), sw)

@@ -67,6 +67,10 @@ class PolicyTree(_RewardPolicy):
         incumbent a depth-3 search must beat, its time). The searches over
         root features run inside compiled kernels, so a line comes per
         search, not per feature. The tree does not depend on it.
+    costs : array-like of shape (n_actions,), default=None
+        Cost of each action in the rewards' units, subtracted from its
+        column before fitting and scoring: the policy maximises welfare net
+        of cost. ``None`` means no costs.
 
     Attributes
     ----------
@@ -104,11 +108,12 @@ class PolicyTree(_RewardPolicy):
         "search_depth": [Interval(Integral, 1, 3, closed="both"), None],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
+        "costs": ["array-like", None],
     }
 
     def __init__(
         self, max_depth=2, min_node_size=1, split_step=1, search_depth=None, n_jobs=None,
-        verbose=0,
+        verbose=0, costs=None,
     ):
         self.max_depth = max_depth
         self.min_node_size = min_node_size
@@ -116,6 +121,7 @@ class PolicyTree(_RewardPolicy):
         self.search_depth = search_depth
         self.n_jobs = n_jobs
         self.verbose = verbose
+        self.costs = costs
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, rewards, sample_weight=None):

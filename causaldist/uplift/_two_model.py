@@ -6,6 +6,7 @@ from sklearn.utils._param_validation import StrOptions
 from ..base import BaseCausalEstimator, CATEMixin, _fit_model
 from ..model_selection._scorers import _RefitScoringMixin
 from ..model_selection._crossfit import _predict_outcome
+from .._defaults import _default_for
 
 __all__ = ["TwoModelUplift"]
 
@@ -41,7 +42,10 @@ class TwoModelUplift(_RefitScoringMixin, CATEMixin, BaseCausalEstimator):
     ----------
     treatment_model : regressor or classifier, default=None
         Outcome model of the treated arms, cloned for every treated arm.
-        ``None`` means ``HistGradientBoostingRegressor(early_stopping=False)``.
+        ``None`` means ``HistGradientBoostingClassifier(early_stopping=False)``
+        when every outcome is 0 or 1 (the uplift is then a difference of
+        response probabilities), else
+        ``HistGradientBoostingRegressor(early_stopping=False)``.
     control_model : regressor or classifier, default=None
         Outcome model of the control arm; ``None`` as for ``treatment_model``.
     method : {"vanilla", "ddr_control", "ddr_treatment"}, default="vanilla"
@@ -103,8 +107,15 @@ class TwoModelUplift(_RefitScoringMixin, CATEMixin, BaseCausalEstimator):
     def _models_seeing_X(self):
         return [self._model("treatment_model"), self._model("control_model")]
 
+    def _outcome_model(self, param, binary):
+        if binary and getattr(self, param) is None:
+            return _default_for(self, param, role="outcome_classifier")
+        return self._model(param)
+
     def _fit(self, X, y, t, sample_weight):
-        treated, ctrl = self._model("treatment_model"), self._model("control_model")
+        binary = y.ndim == 1 and bool(np.all((y == 0) | (y == 1)))
+        treated = self._outcome_model("treatment_model", binary)
+        ctrl = self._outcome_model("control_model", binary)
 
         def fit(model, a, first=None):
             idx = t == a

@@ -53,7 +53,8 @@ fig.tight_layout()
 # A policy tree behind a ColumnTransformer
 # ----------------------------------------
 # The causal pipeline passes pandas between its steps, so the tree sees the
-# transformer's column names (``standardscaler__age``), and its leaves are the
+# transformer's column names; the plot writes the scaled ones back in the input
+# units (``age <= 39.5``, not ``standardscaler__age <= -0.43``), and its leaves are the
 # treatment labels.
 sklearn.set_config(enable_metadata_routing=True)
 rng = np.random.default_rng(0)
