@@ -2,6 +2,7 @@
 
 from ._distributional import make_distributional
 from ._heterogeneous import make_heterogeneous
+from ._panel import make_staggered
 from ._real import load_hillstrom, load_nhefs, load_nsw
 
 __all__ = [
@@ -10,4 +11,5 @@ __all__ = [
     "load_nsw",
     "make_distributional",
     "make_heterogeneous",
+    "make_staggered",
 ]

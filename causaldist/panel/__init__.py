@@ -1,5 +1,7 @@
 """Panels and difference-in-differences: DR DiD, staggered adoption, Mundlak features."""
 
 from ._drdid import DRDiD
+from ._result import DiDAggregate
+from ._staggered import StaggeredDiD
 
-__all__ = ["DRDiD"]
+__all__ = ["DRDiD", "DiDAggregate", "StaggeredDiD"]
