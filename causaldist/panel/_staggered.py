@@ -125,21 +125,18 @@ class StaggeredDiD(BaseEstimator):
 
     Examples
     --------
-    >>> import numpy as np
+    >>> from causaldist.datasets import make_staggered
     >>> from causaldist.panel import StaggeredDiD
-    >>> rng = np.random.default_rng(0)
-    >>> n, T = 600, 5
-    >>> g = rng.choice([3, 4, 0], size=n)          # 0: never treated
-    >>> unit, time = np.repeat(np.arange(n), T), np.tile(np.arange(1, T + 1), n)
-    >>> G = np.repeat(g, T)
-    >>> treated = (G > 0) & (time >= G)
-    >>> y = rng.normal(size=n * T) + 0.2 * time + 1.0 * treated
-    >>> did = StaggeredDiD(n_bootstrap=0).fit(None, y, unit=unit, time=time,
-    ...                                       first_treated=G)
-    >>> round(did.aggregate("simple").value, 1)
-    1.0
+    >>> data = make_staggered(2000, random_state=0)
+    >>> df = data.frame
+    >>> did = StaggeredDiD(n_bootstrap=0).fit(
+    ...     df[["x1", "x2"]], df.y, unit=df.unit, time=df.time,
+    ...     first_treated=df.first_treated)
+    >>> res = did.aggregate("simple")
+    >>> round(res.value, 2), round(res.stderr, 3), round(data.truth["simple"], 2)
+    (1.97, 0.046, 1.94)
     >>> did.aggregate("event").names
-    array([-2, -1,  0,  1,  2])
+    array([-3, -2, -1,  0,  1,  2,  3])
     """
 
     __metadata_request__fit = {"unit": True, "time": True, "first_treated": True,
@@ -216,7 +213,9 @@ class StaggeredDiD(BaseEstimator):
         X, names = check_covariates(X, n)
         y = np.asarray(check_column(y, "y", n), dtype=np.float64)
         unit = check_column(unit, "unit", n)
-        time = np.asarray(check_column(time, "time", n), dtype=np.float64)
+        time = check_column(time, "time", n)
+        integer_time = time.dtype.kind in "iu"
+        time = np.asarray(time, dtype=np.float64)
         G_rows = np.asarray(check_column(first_treated, "first_treated", n), dtype=np.float64)
         w = check_weights(sample_weight, n)
         cluster = None if cluster is None else check_column(cluster, "cluster", n)
@@ -246,6 +245,8 @@ class StaggeredDiD(BaseEstimator):
         W = W / W.mean()
         att, psi, group, period = self._cells(Y, Xw, G, W, tlist)
         rng = check_random_state(self.random_state)
+        if integer_time:
+            group, period = group.astype(np.int64), period.astype(np.int64)
         table = pd.DataFrame({"group": group, "time": period, "event_time": period - group,
                               "att": att})
         se, sup_t = self._inference(psi, C, rng)
@@ -259,7 +260,7 @@ class StaggeredDiD(BaseEstimator):
         self.att_gt_ = table
         self.influence_function_ = psi
         self.groups_ = np.unique(group)
-        self.periods_ = tlist
+        self.periods_ = tlist.astype(np.int64) if integer_time else tlist
         self.units_ = units
         self.n_units_ = len(units)
         self.n_features_in_ = X.shape[1]
