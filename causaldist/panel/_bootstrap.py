@@ -17,8 +17,8 @@ def _multipliers(kind, size, rng):
     ``"rademacher"``: -1 or 1 with probability 1/2.
     """
     if kind == "rademacher":
-        return rng.integers(0, 2, size=size) * 2.0 - 1.0
-    return np.where(rng.random(size) < _KAPPA / np.sqrt(5), 1 - _KAPPA, _KAPPA)
+        return rng.randint(0, 2, size=size) * 2.0 - 1.0
+    return np.where(rng.random_sample(size) < _KAPPA / np.sqrt(5), 1 - _KAPPA, _KAPPA)
 
 
 def cluster_means(psi, cluster_codes):
@@ -59,7 +59,7 @@ def multiplier_bootstrap(psi, n_bootstrap, kind, rng, cluster_codes=None):
     psi : ndarray of shape (n_units, k)
     n_bootstrap : int
     kind : {"mammen", "rademacher"}
-    rng : numpy Generator
+    rng : numpy RandomState
     cluster_codes : ndarray of shape (n_units,) or None
 
     Returns

@@ -119,8 +119,12 @@ def is_parametric(model, kind):
     if model is None:
         return True
     if kind == "propensity":
-        return (type(model) is LogisticRegression and model.penalty is None
-                and model.fit_intercept)
+        if type(model) is not LogisticRegression:
+            return False
+        # unpenalised: penalty=None before scikit-learn 1.8, C=inf from then on
+        unpenalised = model.penalty is None or (model.C == np.inf and model.penalty in (
+            "l2", "deprecated"))
+        return unpenalised and model.fit_intercept
     return type(model) is LinearRegression and model.fit_intercept
 
 

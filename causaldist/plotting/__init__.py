@@ -1,6 +1,7 @@
-"""Plots of uplift curves, TOC curves, policy trees, barycenters and distributional RDD effects; matplotlib is imported only when drawing."""
+"""Plots of uplift curves, TOC curves, policy trees, barycenters, distributional RDD effects and event studies; matplotlib is imported only when drawing."""
 
 from ._barycenter import BarycenterDisplay
+from ._event_study import EventStudyDisplay
 from ._policy_tree import plot_policy_tree
 from ._rdd import plot_distributional_rdd
 from ._uplift_curve import UpliftCurveDisplay, plot_qini_curve, plot_toc, plot_uplift_curve
@@ -9,6 +10,7 @@ from ._validation import CATECalibrationDisplay, GATESDisplay, SensitivityDispla
 __all__ = [
     "BarycenterDisplay",
     "CATECalibrationDisplay",
+    "EventStudyDisplay",
     "GATESDisplay",
     "SensitivityDisplay",
     "UpliftCurveDisplay",
