@@ -339,3 +339,51 @@ def test_coverage_of_att_gt_and_every_aggregation():
         assert low <= rate <= 0.97, (kind, rate)
     per_cell = np.mean(np.vstack(hits["att_gt"]), axis=0)
     assert np.all((per_cell >= 0.91) & (per_cell <= 0.98)), per_cell
+
+
+# -- MundlakFeatures ----------------------------------------------------------------------
+
+
+def test_mundlak_features_and_within_estimator():
+    from causaldist.panel import MundlakFeatures
+
+    rng = np.random.default_rng(0)
+    n, T = 300, 4
+    unit = np.repeat(np.arange(n), T)
+    a = rng.normal(size=n)
+    x = a[unit] + rng.normal(size=n * T)         # correlated with the unit effect
+    z = np.repeat(rng.normal(size=n), T)         # time-invariant
+    y = 2.0 * x + 3 * a[unit] + rng.normal(size=n * T)
+    X = pd.DataFrame({"x": x, "z": z})
+    mf = MundlakFeatures().fit(X, groups=unit)
+    assert list(mf.columns_) == [1 - 1]
+    Xt = mf.transform(X, groups=unit)
+    assert Xt.shape == (n * T, 3)
+    assert list(mf.get_feature_names_out()) == ["x", "z", "x_unit_mean"]
+    # the CRE coefficient on x equals the within (fixed-effects) estimator
+    beta = LinearRegression().fit(Xt, y).coef_[0]
+    xd = x - pd.Series(x).groupby(unit).transform("mean").to_numpy()
+    yd = y - pd.Series(y).groupby(unit).transform("mean").to_numpy()
+    assert beta == pytest.approx(xd @ yd / (xd @ xd), rel=1e-8)
+    assert abs(LinearRegression().fit(X, y).coef_[0] - 2.0) > 0.5   # pooled OLS is biased
+    with pytest.raises(ValueError, match="groups"):
+        mf.transform(X)
+    assert MundlakFeatures(columns=["z"]).fit(X, unit=unit).columns_.tolist() == [1]
+    out = MundlakFeatures().set_output(transform="pandas").fit_transform(X, groups=unit)
+    assert list(out.columns) == ["x", "z", "x_unit_mean"]
+
+
+def test_mundlak_in_a_routed_pipeline(staggered):
+    from sklearn.pipeline import make_pipeline
+
+    from causaldist.panel import MundlakFeatures
+
+    _, df = staggered
+    small = df[df.unit < 600]
+    noise = np.random.default_rng(0).normal(size=len(small))
+    X = small[["x1", "x2"]].assign(x3=small.x1 + noise)   # time-varying
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = make_pipeline(MundlakFeatures(), StaggeredDiD(n_bootstrap=0)).fit(
+            X, small.y, unit=small.unit, time=small.time, first_treated=small.first_treated)
+    assert pipe[0].columns_.tolist() == [2]
+    assert pipe[-1].n_features_in_ == 4
