@@ -296,7 +296,8 @@ def test_castle_reproduces_callaway_santanna():
 @pytest.mark.slow
 def test_coverage_of_att_gt_and_every_aggregation():
     """Pointwise intervals of ATT(g, t) and of every aggregation, and the event study's
-    uniform band, cover the truth 93-97% of the time (500 replications, MC s.e. 0.010)."""
+    uniform band, cover the truth 93-97% of the time (500 replications of 1,000 units,
+    MC s.e. of a rate near 0.95: 0.010; pooled over cells or entries it is smaller)."""
     reps, n = 500, 1000
     hits = {}
     for r in range(reps):
@@ -322,21 +323,19 @@ def test_coverage_of_att_gt_and_every_aggregation():
             o_lo, o_hi = res.overall.conf_int()
             hits.setdefault(f"{kind} overall", []).append(
                 [o_lo <= data.truth[f"{kind} overall"] <= o_hi])
-        if r < 200:   # the uniform band needs the bootstrap: 200 replications
-            boot = StaggeredDiD(n_bootstrap=499, random_state=r).fit(
-                df[["x1", "x2"]], df.y, unit=df.unit, time=df.time,
-                first_treated=df.first_treated).aggregate("event")
-            names = np.asarray(boot.names)
-            truth = np.where(names >= 0, data.truth["event"].reindex(names).to_numpy(), 0.0)
-            lo, hi = boot.conf_int()
-            hits.setdefault("event uniform band", []).append(
-                [np.all((lo <= truth) & (truth <= hi))])
+        boot = StaggeredDiD(n_bootstrap=499, random_state=r).fit(
+            df[["x1", "x2"]], df.y, unit=df.unit, time=df.time,
+            first_treated=df.first_treated).aggregate("event")
+        names = np.asarray(boot.names)
+        truth = np.where(names >= 0, data.truth["event"].reindex(names).to_numpy(), 0.0)
+        lo, hi = boot.conf_int()
+        hits.setdefault("event uniform band", []).append(
+            [np.all((lo <= truth) & (truth <= hi))])
     rates = {k: np.mean(np.concatenate([np.atleast_1d(v) for v in vals]))
              for k, vals in hits.items()}
     print(rates)
     for kind, rate in rates.items():
-        low = 0.91 if kind == "event uniform band" else 0.93
-        assert low <= rate <= 0.97, (kind, rate)
+        assert 0.93 <= rate <= 0.97, (kind, rate)
     per_cell = np.mean(np.vstack(hits["att_gt"]), axis=0)
     assert np.all((per_cell >= 0.91) & (per_cell <= 0.98)), per_cell
 
