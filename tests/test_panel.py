@@ -1,6 +1,5 @@
 """DRDiD, StaggeredDiD, MundlakFeatures and the castle data (fast), and a slow coverage study."""
 
-import warnings
 
 import numpy as np
 import pandas as pd

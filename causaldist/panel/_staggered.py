@@ -115,6 +115,16 @@ class StaggeredDiD(BaseEstimator):
         The periods.
     units_ : ndarray
         Units used (balanced, not treated in the first period).
+    unit_cohort_ : ndarray of shape (n_units,)
+        Cohort of each unit in ``units_`` (``inf``: never treated, or the
+        cohort that served as never treated).
+    unit_weight_ : ndarray of shape (n_units,)
+        Unit weights, mean one.
+    cluster_codes_ : ndarray of shape (n_units,) or None
+        Cluster of each unit, when ``cluster`` was given.
+    critical_value_ : float
+        Multiplier of ``se`` in the bands of ``att_gt_`` (the sup-t quantile when
+        bootstrapped, else ``z_{1 - alpha/2}``).
     n_units_ : int
     n_features_in_ : int
 
@@ -229,7 +239,7 @@ class StaggeredDiD(BaseEstimator):
         if not np.isfinite(G).any():
             raise ValueError("no treated cohort: every unit is never treated.")
         if np.isinf(G).any():
-            pass
+            pass  # never-treated units exist: every comparison group is available
         elif self.control_group == "never_treated":
             raise ValueError("control_group='never_treated' needs never-treated units "
                              "(first_treated 0, NaN or inf); there are none. Use "
@@ -250,10 +260,7 @@ class StaggeredDiD(BaseEstimator):
         table = pd.DataFrame({"group": group, "time": period, "event_time": period - group,
                               "att": att})
         se, sup_t = self._inference(psi, C, rng)
-        c = critical_value(sup_t, self.alpha) if sup_t is not None else None
-        if c is None:
-            from scipy.stats import norm
-            c = norm.ppf(1 - self.alpha / 2)
+        c = critical_value(sup_t, self.alpha)
         table["se"] = se
         table["lower"] = att - c * se
         table["upper"] = att + c * se
@@ -266,8 +273,8 @@ class StaggeredDiD(BaseEstimator):
         self.n_features_in_ = X.shape[1]
         if names is not None:
             self.feature_names_in_ = names
-        self._unit_cohort, self._unit_weight, self._cluster = G, W, C
-        self._sup_t = sup_t
+        self.unit_cohort_, self.unit_weight_, self.cluster_codes_ = G, W, C
+        self.critical_value_ = c
         return self
 
     def _cells(self, Y, Xw, G, W, tlist):
@@ -362,16 +369,16 @@ class StaggeredDiD(BaseEstimator):
         psi = self.influence_function_[:, ok]
         names, values, infl, overall = aggregate_cells(
             kind, att, psi, tab["group"].to_numpy()[ok], tab["time"].to_numpy()[ok],
-            self._unit_cohort, self._unit_weight, min_e=min_e, max_e=max_e)
+            self.unit_cohort_, self.unit_weight_, min_e=min_e, max_e=max_e)
         rng = check_random_state(self.random_state)
         method = f"StaggeredDiD ({self.method}, {kind})"
         n = self.n_units_
         if overall is not None:
-            o_se, _ = self._inference(overall[1][:, None], self._cluster, rng)
+            o_se, _ = self._inference(overall[1][:, None], self.cluster_codes_, rng)
             overall = DiDAggregate(overall[0], o_se[0], kind=f"{kind} overall",
                                    influence_function=overall[1], n=n, method=method)
         matrix = infl if infl.ndim == 2 else infl[:, None]
-        se, sup_t = self._inference(matrix, self._cluster, rng)
+        se, sup_t = self._inference(matrix, self.cluster_codes_, rng)
         if infl.ndim == 1:
             return DiDAggregate(values, se[0], kind=kind, influence_function=infl, n=n,
                                 method=method)
