@@ -43,16 +43,14 @@ def analytic_se(psi, cluster_codes=None):
     return np.sqrt(np.sum(sums**2, axis=0)) / n
 
 
-def multiplier_bootstrap(psi, n_bootstrap, kind, rng, cluster_codes=None):
-    """Bootstrap draws of ``sqrt(n) (theta* - theta)`` from an influence-function matrix.
+def multiplier_draws(psi, n_bootstrap, kind, rng, cluster_codes=None):
+    """Bootstrap draws of ``sqrt(n) (theta* - theta)`` for the columns of ``psi``.
 
     Draw ``b`` is ``sqrt(n_c) mean_c(v_bc psibar_c)`` with ``v`` i.i.d. multipliers
     over the ``n_c`` clusters (units when ``cluster_codes`` is None) and
-    ``psibar_c`` the cluster mean of ``psi`` (Callaway & Sant'Anna 2021, Algorithm 1).
-    The standard errors are the bootstrap interquartile range over
-    ``Phi^{-1}(0.75) - Phi^{-1}(0.25)`` divided by ``sqrt(n_c)``; the uniform band's
-    critical value is the ``1 - alpha`` quantile of ``max_j |draw_j| / sigma_j``
-    over the columns with variance (``did``'s ``mboot``).
+    ``psibar_c`` the cluster mean of ``psi`` (Callaway & Sant'Anna 2021,
+    Algorithm 1; ``did``'s ``mboot``). Linear in ``psi``: the draws of any
+    linear combination of the columns are the same combination of the draws.
 
     Parameters
     ----------
@@ -64,10 +62,8 @@ def multiplier_bootstrap(psi, n_bootstrap, kind, rng, cluster_codes=None):
 
     Returns
     -------
-    se : ndarray of shape (k,)
-        NaN for the columns without variance.
-    sup_t : ndarray of shape (n_bootstrap,)
-        ``max_j |draw_j| / sigma_j`` of every draw.
+    draws : ndarray of shape (n_bootstrap, k)
+    n_clusters : int
     """
     if cluster_codes is not None:
         psi = cluster_means(psi, cluster_codes)
@@ -75,19 +71,40 @@ def multiplier_bootstrap(psi, n_bootstrap, kind, rng, cluster_codes=None):
     draws = np.empty((n_bootstrap, k))
     for start in range(0, n_bootstrap, _CHUNK):
         stop = min(start + _CHUNK, n_bootstrap)
-        v = _multipliers(kind, (stop - start, n_c), rng)
-        draws[start:stop] = v @ psi
-    draws /= np.sqrt(n_c)
+        draws[start:stop] = _multipliers(kind, (stop - start, n_c), rng) @ psi
+    return draws / np.sqrt(n_c), n_c
+
+
+def bootstrap_se(draws, n_clusters):
+    """Standard errors and sup-t draws from bootstrap draws (``did``'s ``mboot``).
+
+    ``sigma_j`` is the interquartile range of column ``j`` over
+    ``Phi^{-1}(0.75) - Phi^{-1}(0.25)``, the standard error ``sigma_j / sqrt(n_c)``;
+    the uniform band's critical value is the ``1 - alpha`` quantile of
+    ``max_j |draw_j| / sigma_j`` over the columns with variance.
+
+    Parameters
+    ----------
+    draws : ndarray of shape (n_bootstrap, k)
+    n_clusters : int
+
+    Returns
+    -------
+    se : ndarray of shape (k,)
+        NaN for the columns without variance.
+    sup_t : ndarray of shape (n_bootstrap,)
+    """
+    k = draws.shape[1]
     valid = np.isfinite(draws.sum(axis=0)) & (np.sum(draws**2, axis=0)
                                              > np.sqrt(np.finfo(float).eps) * 10)
     q75, q25 = np.quantile(draws[:, valid], [0.75, 0.25], axis=0, method="inverted_cdf")
     sigma = (q75 - q25) / (norm.ppf(0.75) - norm.ppf(0.25))
     se = np.full(k, np.nan)
-    se[valid] = sigma / np.sqrt(n_c)
+    se[valid] = sigma / np.sqrt(n_clusters)
     if valid.any():
         sup_t = np.max(np.abs(draws[:, valid] / sigma), axis=1)
     else:
-        sup_t = np.full(n_bootstrap, np.nan)
+        sup_t = np.full(draws.shape[0], np.nan)
     return se, sup_t
 
 

@@ -69,7 +69,7 @@ def _mean_w(v):
 
 
 def panel_att(method, dy, D, X, w, *, propensity_model=None, outcome_model=None,
-              trim_level=0.995):
+              trim_level=0.995, ps=None):
     """ATT and influence function of a two-period panel DiD (module docstring).
 
     Parameters
@@ -82,28 +82,32 @@ def panel_att(method, dy, D, X, w, *, propensity_model=None, outcome_model=None,
     propensity_model, outcome_model : estimator or None
         None: the parametric defaults.
     trim_level : float
+    ps : ndarray of shape (n,), default=None
+        Propensity scores already fitted on the same rows (reused, not refitted).
 
     Returns
     -------
     att : float
     psi : ndarray of shape (n,)
     ps : ndarray of shape (n,) or None
+        The fitted propensity scores, before capping and trimming.
     """
     Z = _with_intercept(X)
     Zp = Z if (nu.is_parametric(propensity_model, "propensity") or X.shape[1] == 0) else None
     Zo = Z if (nu.is_parametric(outcome_model, "outcome") or X.shape[1] == 0) else None
     control = D == 0
-    ps = None
+    ps_fitted = None
     if method != "reg":
-        ps = nu.propensity(propensity_model, X, Z, D, w, tilting=method == "dr-improved")
-        ps, keep = trim(ps, D, trim_level)
+        ps_fitted = ps if ps is not None else nu.propensity(
+            propensity_model, X, Z, D, w, tilting=method == "dr-improved")
+        ps, keep = trim(ps_fitted, D, trim_level)
     if method == "dr-improved":
         odds = ps / (1 - ps)
         m = nu.outcome(outcome_model, X, Z, dy, w * odds, control)
         summand = (D - (1 - D) * odds) * keep * (dy - m)
         den = _mean_w(w * D)
         att = np.mean(w * summand) / den
-        return att, w * (summand - D * att) / den, ps
+        return att, w * (summand - D * att) / den, ps_fitted
     if method in ("dr", "reg"):
         m = nu.outcome(outcome_model, X, Z, dy, w, control)
         lin_ols = None if Zo is None else ols_linear_rep(Zo, dy - m, w * (1 - D))
@@ -130,4 +134,4 @@ def panel_att(method, dy, D, X, w, *, propensity_model=None, outcome_model=None,
     if method == "dr" and lin_ols is not None:
         psi_t = psi_t - lin_ols @ np.mean(w1[:, None] * Zo, axis=0)
         psi_c = psi_c - lin_ols @ np.mean(w0[:, None] * Zo, axis=0)
-    return eta_t - eta_c, psi_t / mw1 - psi_c / mw0, ps
+    return eta_t - eta_c, psi_t / mw1 - psi_c / mw0, ps_fitted

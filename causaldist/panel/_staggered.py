@@ -10,8 +10,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import _warn
-from ._aggregate import aggregate_cells
-from ._bootstrap import analytic_se, critical_value, multiplier_bootstrap
+from ._aggregate import aggregate_cells, group_basis
+from ._bootstrap import analytic_se, bootstrap_se, critical_value, multiplier_draws
 from ._kernels_panel import panel_att
 from ._result import DiDAggregate
 from ._validation import METHODS, MODEL_CONSTRAINTS, check_column, check_covariates, check_weights
@@ -21,11 +21,12 @@ __all__ = ["StaggeredDiD"]
 
 def _wide_panel(X, y, unit, time, first_treated, w, cluster):
     """Balanced wide arrays (units x periods) from long rows; incomplete units dropped."""
-    uniq_u, u = np.unique(unit, return_inverse=True)
-    tlist, t = np.unique(time, return_inverse=True)
+    # pandas' hash factorisation: np.unique sorts 10^6 ids several times slower
+    u, uniq_u = pd.factorize(unit, sort=True)
+    t, tlist = pd.factorize(time, sort=True)
+    uniq_u, tlist = np.asarray(uniq_u), np.asarray(tlist)
     n_u, T = uniq_u.size, tlist.size
-    key = u * T + t
-    if np.unique(key).size != key.size:
+    if np.bincount(u * T + t, minlength=n_u * T).max() > 1:
         raise ValueError("(unit, time) pairs must be unique: a unit has two rows in a period.")
     counts = np.bincount(u, minlength=n_u)
     complete = counts == T
@@ -55,7 +56,7 @@ def _wide_panel(X, y, unit, time, first_treated, w, cluster):
     if cluster is not None:
         C = np.empty(n_u, dtype=cluster.dtype)
         C[u] = cluster
-        C = np.unique(C[complete], return_inverse=True)[1]
+        C = pd.factorize(C[complete], sort=True)[0]
     return (Y[complete], Xw[:, complete], G[complete], W[complete], C, tlist,
             uniq_u[complete])
 
@@ -101,7 +102,7 @@ class StaggeredDiD(BaseEstimator):
     alpha : float, default=0.05
         One minus the coverage of the bands in ``att_gt_``.
     random_state : int, RandomState instance or None, default=None
-        Seeds the bootstrap (each aggregation draws afresh from it).
+        Seeds the bootstrap, drawn once in ``fit`` and shared by the aggregations.
 
     Attributes
     ----------
@@ -122,6 +123,9 @@ class StaggeredDiD(BaseEstimator):
         Unit weights, mean one.
     cluster_codes_ : ndarray of shape (n_units,) or None
         Cluster of each unit, when ``cluster`` was given.
+    bootstrap_draws_ : ndarray of shape (n_bootstrap, n_cells + n_cohorts) or None
+        Multiplier-bootstrap draws of the cells' and the cohort shares' influence
+        functions, reused by every aggregation.
     critical_value_ : float
         Multiplier of ``se`` in the bands of ``att_gt_`` (the sup-t quantile when
         bootstrapped, else ``z_{1 - alpha/2}``).
@@ -235,7 +239,7 @@ class StaggeredDiD(BaseEstimator):
         G, keep = self._cohorts(G, tlist)
         Y, Xw, G, W, units = Y[keep], Xw[:, keep], G[keep], W[keep], units[keep]
         if C is not None:
-            C = np.unique(C[keep], return_inverse=True)[1]
+            C = pd.factorize(C[keep], sort=True)[0]
         if not np.isfinite(G).any():
             raise ValueError("no treated cohort: every unit is never treated.")
         if np.isinf(G).any():
@@ -254,12 +258,24 @@ class StaggeredDiD(BaseEstimator):
             G = np.where(G == last, np.inf, G)
         W = W / W.mean()
         att, psi, group, period = self._cells(Y, Xw, G, W, tlist)
-        rng = check_random_state(self.random_state)
+        ok = np.isfinite(att)
+        basis = np.hstack([psi[:, ok], group_basis(G, W, np.unique(group[ok]))])
+        draws = n_clusters = None
+        if self.n_bootstrap > 0 and ok.any():
+            # one set of draws for the cells and the cohort indicators: every
+            # aggregation is a linear combination of them (see _aggregate)
+            draws, n_clusters = multiplier_draws(
+                basis, self.n_bootstrap, self.bootstrap_weights,
+                check_random_state(self.random_state), C)
         if integer_time:
             group, period = group.astype(np.int64), period.astype(np.int64)
         table = pd.DataFrame({"group": group, "time": period, "event_time": period - group,
                               "att": att})
-        se, sup_t = self._inference(psi, C, rng)
+        se = np.full(att.size, np.nan)
+        sup_t = None
+        if ok.any():
+            se[ok], sup_t = self._inference(np.eye(basis.shape[1])[:, :ok.sum()], basis,
+                                            draws, n_clusters, C)
         c = critical_value(sup_t, self.alpha)
         table["se"] = se
         table["lower"] = att - c * se
@@ -275,6 +291,8 @@ class StaggeredDiD(BaseEstimator):
             self.feature_names_in_ = names
         self.unit_cohort_, self.unit_weight_, self.cluster_codes_ = G, W, C
         self.critical_value_ = c
+        self.bootstrap_draws_ = draws
+        self._n_clusters = n_clusters
         return self
 
     def _cells(self, Y, Xw, G, W, tlist):
@@ -283,6 +301,9 @@ class StaggeredDiD(BaseEstimator):
         tfac = 1 if self.base_period == "varying" else 0
         never = np.isinf(G)
         out_att, out_psi, out_g, out_t = [], [], [], []
+        # cells of a cohort often share rows and covariates (never-treated comparison
+        # units, time-invariant X): their propensity fit is then the same
+        self._ps_cache = {}
         for g in np.unique(G[~never]):
             pre = np.flatnonzero(tlist + a < g)
             if pre.size == 0:
@@ -306,40 +327,44 @@ class StaggeredDiD(BaseEstimator):
                 mask = (G == g) | comp
                 earlier = min(tn_idx, pret)
                 att, psi = self._cell(Y[mask, tn_idx] - Y[mask, pret], (G[mask] == g),
-                                      Xw[earlier][mask], W[mask], g, tn)
+                                      Xw[earlier][mask], W[mask], g, tn, mask.tobytes())
                 col = np.zeros(n)
                 col[mask] = n / mask.sum() * psi
                 out_att.append(att)
                 out_psi.append(col)
         if not out_att:
             raise ValueError("no group-time cell could be estimated.")
+        del self._ps_cache
         return (np.array(out_att), np.column_stack(out_psi), np.array(out_g),
                 np.array(out_t))
 
-    def _cell(self, dy, D, X, w, g, t):
+    def _cell(self, dy, D, X, w, g, t, key):
+        cached = None
+        if self.propensity_model is None and self.method != "reg":
+            hit = self._ps_cache.get(key)
+            if hit is not None and np.array_equal(hit[0], X):
+                cached = hit[1]
         try:
-            att, psi, _ = panel_att(self.method, dy, D.astype(np.float64), X, w / w.mean(),
-                                    propensity_model=self.propensity_model,
-                                    outcome_model=self.outcome_model,
-                                    trim_level=float(self.trim_level))
+            att, psi, ps = panel_att(self.method, dy, D.astype(np.float64), X, w / w.mean(),
+                                     propensity_model=self.propensity_model,
+                                     outcome_model=self.outcome_model,
+                                     trim_level=float(self.trim_level), ps=cached)
         except (ValueError, np.linalg.LinAlgError) as exc:
             _warn(f"StaggeredDiD: ATT({g:g}, {t:g}) could not be estimated ({exc}); it is "
                   "NaN and left out of the aggregations.")
             return np.nan, np.full(len(dy), np.nan)
+        if cached is None and ps is not None and self.propensity_model is None:
+            self._ps_cache = {key: (X, ps)}
         return att, psi
 
-    def _inference(self, psi, C, rng):
-        """Standard errors and sup-t draws over the finite columns of ``psi``."""
-        ok = np.all(np.isfinite(psi), axis=0)
-        se = np.full(psi.shape[1], np.nan)
-        sup_t = None
-        if self.n_bootstrap > 0 and ok.any():
-            se[ok], sup_t = multiplier_bootstrap(psi[:, ok], self.n_bootstrap,
-                                                 self.bootstrap_weights, rng, C)
-        elif ok.any():
-            se[ok] = analytic_se(psi[:, ok], C)
-            se[ok & (se == 0)] = np.nan
-        return se, sup_t
+    @staticmethod
+    def _inference(coefs, basis, draws, n_clusters, C):
+        """Standard errors (and sup-t draws when bootstrapped) of ``basis @ coefs``."""
+        if draws is not None:
+            return bootstrap_se(draws @ coefs, n_clusters)
+        se = analytic_se(basis @ coefs, C)
+        # a universal base period's cell is 0 by construction: no standard error
+        return np.where(se > 0, se, np.nan), None
 
     def aggregate(self, kind="event", *, min_e=-np.inf, max_e=np.inf):
         """Aggregate the group-time ATTs.
@@ -366,21 +391,23 @@ class StaggeredDiD(BaseEstimator):
         tab = self.att_gt_
         ok = np.isfinite(tab["att"].to_numpy())
         att = tab["att"].to_numpy()[ok]
-        psi = self.influence_function_[:, ok]
-        names, values, infl, overall = aggregate_cells(
-            kind, att, psi, tab["group"].to_numpy()[ok], tab["time"].to_numpy()[ok],
+        names, values, coefs, overall, glist = aggregate_cells(
+            kind, att, tab["group"].to_numpy()[ok], tab["time"].to_numpy()[ok],
             self.unit_cohort_, self.unit_weight_, min_e=min_e, max_e=max_e)
-        rng = check_random_state(self.random_state)
+        basis = np.hstack([self.influence_function_[:, ok],
+                           group_basis(self.unit_cohort_, self.unit_weight_, glist)])
+        inference = (basis, self.bootstrap_draws_, self._n_clusters, self.cluster_codes_)
         method = f"StaggeredDiD ({self.method}, {kind})"
         n = self.n_units_
         if overall is not None:
-            o_se, _ = self._inference(overall[1][:, None], self.cluster_codes_, rng)
+            o_se, _ = self._inference(overall[1][:, None], *inference)
             overall = DiDAggregate(overall[0], o_se[0], kind=f"{kind} overall",
-                                   influence_function=overall[1], n=n, method=method)
-        matrix = infl if infl.ndim == 2 else infl[:, None]
-        se, sup_t = self._inference(matrix, self.cluster_codes_, rng)
-        if infl.ndim == 1:
-            return DiDAggregate(values, se[0], kind=kind, influence_function=infl, n=n,
-                                method=method)
+                                   influence_function=basis @ overall[1], n=n,
+                                   method=method)
+        if coefs.ndim == 1:
+            se, _ = self._inference(coefs[:, None], *inference)
+            return DiDAggregate(values, se[0], kind=kind, influence_function=basis @ coefs,
+                                n=n, method=method)
+        se, sup_t = self._inference(coefs, *inference)
         return DiDAggregate(values, se, kind=kind, names=names, sup_t=sup_t, overall=overall,
-                            influence_function=infl, n=n, method=method)
+                            influence_function=basis @ coefs, n=n, method=method)
