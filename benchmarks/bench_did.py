@@ -18,6 +18,8 @@ import os
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
+import contextlib  # noqa: E402
+import io  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -46,7 +48,8 @@ def run_csdid(df, bootstrap):
     from csdid.att_gt import ATTgt
 
     t0 = time.perf_counter()
-    with warnings.catch_warnings():
+    # csdid prints a summary table for every aggregation
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         res = ATTgt(yname="y", tname="time", idname="unit", gname="first_treated", data=df,
                     xformla="y~x1+x2", cband=bootstrap, biters=999).fit(

@@ -385,3 +385,15 @@ def test_mundlak_in_a_routed_pipeline(staggered):
             X, small.y, unit=small.unit, time=small.time, first_treated=small.first_treated)
     assert pipe[0].columns_.tolist() == [2]
     assert pipe[-1].n_features_in_ == 4
+
+
+def test_staggered_other_methods_and_models(staggered):
+    data, df = staggered
+    small = df[df.unit < 1500]
+    for params in ({"method": "dr-improved"}, {"method": "ipw"}, {"method": "reg"},
+                   {"outcome_model": RandomForestRegressor(n_estimators=10,
+                                                           min_samples_leaf=30,
+                                                           random_state=0)}):
+        res = fit_staggered(small, **params).aggregate("simple")
+        assert abs(res.value - data.truth["simple"]) < 5 * res.stderr, params
+    assert "StaggeredDiD dr" in repr(res)

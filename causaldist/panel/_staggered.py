@@ -397,7 +397,7 @@ class StaggeredDiD(BaseEstimator):
         basis = np.hstack([self.influence_function_[:, ok],
                            group_basis(self.unit_cohort_, self.unit_weight_, glist)])
         inference = (basis, self.bootstrap_draws_, self._n_clusters, self.cluster_codes_)
-        method = f"StaggeredDiD ({self.method}, {kind})"
+        method = f"StaggeredDiD {self.method}"
         n = self.n_units_
         if overall is not None:
             o_se, _ = self._inference(overall[1][:, None], *inference)
