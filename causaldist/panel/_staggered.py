@@ -23,6 +23,8 @@ def _wide_panel(X, y, unit, time, first_treated, w, cluster):
     """Balanced wide arrays (units x periods) from long rows; incomplete units dropped."""
     # pandas' hash factorisation: np.unique sorts 10^6 ids several times slower
     u, uniq_u = pd.factorize(unit, sort=True)
+    if np.any(u < 0):
+        raise ValueError("unit contains missing values.")
     t, tlist = pd.factorize(time, sort=True)
     uniq_u, tlist = np.asarray(uniq_u), np.asarray(tlist)
     n_u, T = uniq_u.size, tlist.size
@@ -303,7 +305,7 @@ class StaggeredDiD(BaseEstimator):
         out_att, out_psi, out_g, out_t = [], [], [], []
         # cells of a cohort often share rows and covariates (never-treated comparison
         # units, time-invariant X): their propensity fit is then the same
-        self._ps_cache = {}
+        cache = {}
         for g in np.unique(G[~never]):
             pre = np.flatnonzero(tlist + a < g)
             if pre.size == 0:
@@ -327,21 +329,22 @@ class StaggeredDiD(BaseEstimator):
                 mask = (G == g) | comp
                 earlier = min(tn_idx, pret)
                 att, psi = self._cell(Y[mask, tn_idx] - Y[mask, pret], (G[mask] == g),
-                                      Xw[earlier][mask], W[mask], g, tn, mask.tobytes())
+                                      Xw[earlier][mask], W[mask], g, tn,
+                                      (cache, mask.tobytes()))
                 col = np.zeros(n)
                 col[mask] = n / mask.sum() * psi
                 out_att.append(att)
                 out_psi.append(col)
         if not out_att:
             raise ValueError("no group-time cell could be estimated.")
-        del self._ps_cache
         return (np.array(out_att), np.column_stack(out_psi), np.array(out_g),
                 np.array(out_t))
 
-    def _cell(self, dy, D, X, w, g, t, key):
+    def _cell(self, dy, D, X, w, g, t, cache_key):
+        cache, key = cache_key
         cached = None
         if self.propensity_model is None and self.method != "reg":
-            hit = self._ps_cache.get(key)
+            hit = cache.get(key)
             if hit is not None and np.array_equal(hit[0], X):
                 cached = hit[1]
         try:
@@ -354,7 +357,8 @@ class StaggeredDiD(BaseEstimator):
                   "NaN and left out of the aggregations.")
             return np.nan, np.full(len(dy), np.nan)
         if cached is None and ps is not None and self.propensity_model is None:
-            self._ps_cache = {key: (X, ps)}
+            cache.clear()  # keep one design: memory stays bounded
+            cache[key] = (X, ps)
         return att, psi
 
     @staticmethod
