@@ -28,12 +28,15 @@ def make_staggered(n_units=1000, *, n_periods=6, cohorts=(3, 4, 5), effect_scale
     Parameters
     ----------
     n_units : int, default=1000
+        Number of units.
     n_periods : int, default=6
         Periods ``1, ..., n_periods``.
     cohorts : tuple of int, default=(3, 4, 5)
         First treated periods (each > 1).
     effect_scale : float, default=1.0
+        Multiplies every effect.
     random_state : int, RandomState instance or None, default=None
+        Seed of the draws.
 
     Returns
     -------

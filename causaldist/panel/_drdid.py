@@ -129,6 +129,7 @@ class DRDiD(BaseEstimator):
         Returns
         -------
         self : DRDiD
+            The fitted estimator.
         """
         n = len(y)
         X, names = check_covariates(X, n)
@@ -188,10 +189,12 @@ class DRDiD(BaseEstimator):
         Parameters
         ----------
         alpha : float, default=0.05
+            One minus the coverage of the interval.
 
         Returns
         -------
         frame : DataFrame
+            One row, ``ATT``: point estimate, standard error, z, p-value, interval.
         """
         check_is_fitted(self, "estimate_")
         return self.estimate_.summary_frame(alpha).rename(index={0: "ATT"})

@@ -92,13 +92,16 @@ class MundlakFeatures(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_rows, n_features)
-        y : ignored
+            Covariates, one row per unit and period.
+        y : None
+            Ignored.
         groups, unit : array-like of shape (n_rows,)
             Unit id of every row (either name).
 
         Returns
         -------
         self : MundlakFeatures
+            The fitted transformer.
         """
         X = validate_data(self, X, dtype=np.float64)
         codes = _unit_codes(groups, unit, X.shape[0], "MundlakFeatures.fit")
@@ -126,11 +129,14 @@ class MundlakFeatures(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_rows, n_features)
+            Covariates, every period of each unit.
         groups, unit : array-like of shape (n_rows,)
+            Unit id of every row (either name).
 
         Returns
         -------
         Xt : ndarray of shape (n_rows, n_features + len(columns_))
+            ``X`` followed by the unit means of ``columns_``.
         """
         check_is_fitted(self, "columns_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
@@ -143,12 +149,16 @@ class MundlakFeatures(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_rows, n_features)
-        y : ignored
+            Covariates, every period of each unit.
+        y : None
+            Ignored.
         groups, unit : array-like of shape (n_rows,)
+            Unit id of every row (either name).
 
         Returns
         -------
         Xt : ndarray of shape (n_rows, n_features + len(columns_))
+            ``X`` followed by the unit means of ``columns_``.
         """
         return self.fit(X, groups=groups, unit=unit).transform(X, groups=groups, unit=unit)
 
@@ -158,10 +168,12 @@ class MundlakFeatures(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         input_features : array-like of str, default=None
+            Input column names; ``feature_names_in_`` or ``x0, x1, ...`` if None.
 
         Returns
         -------
         names : ndarray of str
+            Output column names.
         """
         check_is_fitted(self, "columns_")
         if input_features is None:

@@ -20,7 +20,10 @@ class DiDAggregate(Estimate):
 
     Parameters
     ----------
-    value, stderr : float or ndarray
+    value : float or ndarray
+        Point estimate(s).
+    stderr : float or ndarray
+        Standard error(s), shaped like ``value``.
     kind : str
         ``"simple"``, ``"event"``, ``"group"``, ``"calendar"`` or ``"att_gt"``.
     names : ndarray, default=None
@@ -32,8 +35,11 @@ class DiDAggregate(Estimate):
         times ``e >= 0`` (event), the cohort-size-weighted mean (group), the
         mean over periods (calendar).
     influence_function : ndarray of shape (n_units,) or (n_units, k), default=None
+        Per-unit influence function of each entry.
     n : int, default=None
+        Number of units.
     method : str, default=""
+        Which estimator produced it, shown in the ``repr``.
 
     Examples
     --------
@@ -60,12 +66,14 @@ class DiDAggregate(Estimate):
         Parameters
         ----------
         alpha : float, default=0.05
+            One minus the coverage.
         uniform : bool, default=True
             The sup-t quantile (when bootstrapped) rather than ``z_{1 - alpha/2}``.
 
         Returns
         -------
         c : float
+            The critical value.
         """
         a = _check_alpha(alpha)
         if not uniform or self.sup_t is None or np.ndim(self.value) == 0:
@@ -78,11 +86,14 @@ class DiDAggregate(Estimate):
         Parameters
         ----------
         alpha : float, default=0.05
+            One minus the coverage.
         uniform : bool, default=True
+            Simultaneous over the entries (the sup-t band); ``False``: pointwise.
 
         Returns
         -------
         lower, upper : float or ndarray
+            Shaped like ``value``.
         """
         c = self.critical_value(alpha, uniform)
         lo = np.asarray(self.value) - c * np.asarray(self.stderr)

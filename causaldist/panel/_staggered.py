@@ -97,6 +97,7 @@ class StaggeredDiD(BaseEstimator):
     propensity_model, outcome_model : estimator or None, default=None
         Nuisance models; ``None`` is a logit and least squares on ``[1, X]``.
     trim_level : float, default=0.995
+        Comparison units with a propensity score at or above this are dropped.
     n_bootstrap : int, default=999
         Multiplier-bootstrap draws for the standard errors and uniform bands;
         0 gives analytic standard errors and pointwise intervals.
@@ -224,6 +225,7 @@ class StaggeredDiD(BaseEstimator):
         Returns
         -------
         self : StaggeredDiD
+            The fitted estimator.
         """
         n = len(y)
         X, names = check_covariates(X, n)

@@ -21,6 +21,7 @@ class EventStudyDisplay:
     result : DiDAggregate
         An event-study aggregation.
     alpha : float, default=0.05
+        One minus the coverage of the intervals and the band.
 
     Attributes
     ----------
@@ -58,11 +59,14 @@ class EventStudyDisplay:
         min_e, max_e : float, default=-inf, inf
             Event-time window.
         alpha : float, default=0.05
+            One minus the coverage of the intervals and the band.
         ax : matplotlib Axes, default=None
+            New axes when ``None``.
 
         Returns
         -------
         display : EventStudyDisplay
+            With ``ax_`` and ``figure_``.
         """
         result = estimator.aggregate("event", min_e=min_e, max_e=max_e)
         return cls(result, alpha=alpha).plot(ax=ax)
@@ -74,12 +78,16 @@ class EventStudyDisplay:
         Parameters
         ----------
         result : DiDAggregate
+            The result of ``StaggeredDiD.aggregate("event")``.
         alpha : float, default=0.05
+            One minus the coverage of the intervals and the band.
         ax : matplotlib Axes, default=None
+            New axes when ``None``.
 
         Returns
         -------
         display : EventStudyDisplay
+            With ``ax_`` and ``figure_``.
         """
         return cls(result, alpha=alpha).plot(ax=ax)
 
@@ -89,10 +97,12 @@ class EventStudyDisplay:
         Parameters
         ----------
         ax : matplotlib Axes, default=None
+            New axes when ``None``.
 
         Returns
         -------
         self : EventStudyDisplay
+            With ``ax_`` and ``figure_``.
         """
         ax = _axes(ax, "EventStudyDisplay.plot")
         res, e = self.result, self.event_times
