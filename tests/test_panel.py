@@ -397,3 +397,47 @@ def test_staggered_other_methods_and_models(staggered):
         res = fit_staggered(small, **params).aggregate("simple")
         assert abs(res.value - data.truth["simple"]) < 5 * res.stderr, params
     assert "StaggeredDiD dr" in repr(res)
+
+
+# -- DynamicDML ---------------------------------------------------------------------------
+
+
+def _dynamic_panel(n=3000, p=2, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, p))
+    t = np.empty((n, p))
+    y = np.zeros((n, p))
+    for s in range(p):   # treatment reacts to the past outcome: sequential confounding
+        prev = y[:, s - 1] if s else 0.0
+        t[:, s] = 0.5 * x[:, s] + 0.3 * prev + rng.normal(size=n)
+        y[:, s] = x[:, s] + 0.5 * prev + rng.normal(size=n)
+    effects = np.array([1.5, -1.0])[:p]
+    y[:, -1] += t @ effects
+    # the state of period s: its covariate and the previous outcome
+    lag = np.column_stack([np.zeros(n), y[:, :-1]])
+    X = np.column_stack([x.ravel(), lag.ravel()])
+    return X, y.ravel(), t.ravel(), np.repeat(np.arange(n), p), effects
+
+
+def test_dynamic_dml_recovers_period_effects():
+    from causaldist.panel import DynamicDML
+
+    X, y, t, groups, effects = _dynamic_panel()
+    est = DynamicDML(model_y=LinearRegression(), model_t=LinearRegression(),
+                     effect_features=[], random_state=0).fit(X, y, treatment=t, groups=groups)
+    inf = est.const_marginal_effect_inference(np.zeros((1, 2)))
+    assert est.n_periods_ == 2 and est.coef_.shape == (2, 1, 1)
+    assert np.all(np.abs(inf.value[0] - effects) < 4 * inf.stderr[0])
+    lo, hi = inf.conf_int()
+    assert np.all(lo < inf.value) and np.all(inf.value < hi)
+    assert repr(clone(est)) == repr(est)
+
+
+def test_dynamic_dml_input_errors():
+    from causaldist.panel import DynamicDML
+
+    X, y, t, groups, _ = _dynamic_panel(100)
+    with pytest.raises(ValueError, match="same number of periods"):
+        DynamicDML().fit(X[1:], y[1:], treatment=t[1:], groups=groups[1:])
+    with pytest.raises(ValueError, match="groups"):
+        DynamicDML().fit(X, y, treatment=t)

@@ -141,3 +141,36 @@ def test_drdid_estimator_equals_drdid_panel():
                           unit=np.r_[np.arange(n), np.arange(n)], sample_weight=np.r_[w, w])
     assert est.att_ == pytest.approx(att, abs=TOL)
     assert est.estimate_.stderr == pytest.approx(np.std(psi, ddof=1) / np.sqrt(n), abs=TOL)
+
+
+@pytest.mark.parametrize("model", ["linear", "lasso"])
+def test_dynamic_dml_equals_econml(model):
+    econml_panel = pytest.importorskip("econml.panel.dml")
+    from sklearn.linear_model import Lasso, LinearRegression
+
+    from causaldist.panel import DynamicDML
+
+    rng = np.random.default_rng(0)
+    n, p = 400, 3
+    x, w = rng.normal(size=(n, p)), rng.normal(size=(n, p))
+    t = 0.5 * x + 0.3 * w + rng.normal(size=(n, p))
+    y = np.zeros((n, p))
+    y[:, -1] = ((1 + 0.5 * x[:, 0]) * t[:, 0] + 0.8 * t[:, 1] - 0.4 * t[:, 2]
+                + x.sum(1) + w.sum(1) + rng.normal(size=n))
+    groups = np.repeat(np.arange(n), p)
+    X, W, Y, T = x.reshape(-1, 1), w.reshape(-1, 1), y.ravel(), t.ravel()
+    m = LinearRegression() if model == "linear" else Lasso(alpha=0.05)
+    ours = DynamicDML(model_y=m, model_t=m, effect_features=[0], cv=3, random_state=0).fit(
+        np.hstack([X, W]), Y, treatment=T, groups=groups)
+    # the same unit-level folds, as row indices
+    folds = [((tr[:, None] * p + np.arange(p)).ravel(), (te[:, None] * p + np.arange(p)).ravel())
+             for tr, te in ours.folds_]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = econml_panel.DynamicDML(model_y=m, model_t=m, cv=folds).fit(
+            Y, T, X=X, W=W, groups=groups)
+    Xt = rng.normal(size=(6, 1))
+    mine = ours.const_marginal_effect_inference(np.hstack([Xt, np.zeros((6, 1))]))
+    ref = theirs.const_marginal_effect_inference(Xt)
+    np.testing.assert_allclose(mine.value, ref.point_estimate, atol=TOL)
+    np.testing.assert_allclose(mine.stderr, ref.stderr, atol=TOL)
