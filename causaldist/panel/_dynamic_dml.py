@@ -43,6 +43,8 @@ class DynamicDML(BaseEstimator):
 
     This is econml's ``DynamicDML`` algorithm with a linear final stage, and gives
     its numbers on the same folds and models (``tests/test_panel_parity.py``).
+    Treatments are residualised by regression (a 0/1 treatment as a linear
+    probability); one outcome column; no sample weights.
 
     Parameters
     ----------
@@ -58,7 +60,9 @@ class DynamicDML(BaseEstimator):
     fit_cate_intercept : bool, default=True
         Include a constant in ``phi(x)``.
     cv : int, cross-validation generator or iterable, default=2
-        Folds over units (``groups``).
+        Folds over units: an int gives ``KFold`` on the units (shuffled with
+        ``random_state`` when set); an iterable holds ``(train, test)`` unit
+        positions, units numbered in order of first appearance.
     random_state : int, RandomState instance or None, default=None
         Fold shuffling and the default models' seed.
 
