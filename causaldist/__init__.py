@@ -20,6 +20,7 @@ _SUBPACKAGES = (
     "dml",
     "evaluation",
     "forest",
+    "iv",
     "metalearners",
     "metrics",
     "model_selection",

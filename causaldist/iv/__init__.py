@@ -1,0 +1,10 @@
+"""Instrumental variables: orthogonal IV, DMLIV, LATE and weak-instrument diagnostics.
+
+The instrument is routed metadata like the treatment:
+``fit(X, y, treatment=t, instrument=z)``.
+"""
+
+from ._dmliv import DMLIV
+from ._ortho_iv import OrthoIV
+
+__all__ = ["DMLIV", "OrthoIV"]
