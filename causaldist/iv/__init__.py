@@ -5,6 +5,7 @@ The instrument is routed metadata like the treatment:
 """
 
 from ._dmliv import DMLIV
+from ._late import LATE
 from ._ortho_iv import OrthoIV
 
-__all__ = ["DMLIV", "OrthoIV"]
+__all__ = ["DMLIV", "LATE", "OrthoIV"]
