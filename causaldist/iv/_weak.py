@@ -107,13 +107,14 @@ def ar_statistic(theta, y_res, t_res, z_res, sample_weight=None, groups=None):
 
 
 def _ar_from_moments(thetas, mean, S, N, k):
+    """``AR(theta)`` at many ``theta``: ``Omega(theta) = S_aa - theta (S_ab + S_ba) + theta^2 S_bb``."""
     a, b = mean[:k], mean[k:]
-    out = np.empty(thetas.shape[0])
-    for i, th in enumerate(thetas):
-        L = np.hstack([np.eye(k), -th * np.eye(k)])
-        g = a - th * b
-        out[i] = N * g @ np.linalg.pinv(L @ S @ L.T) @ g
-    return out
+    S_aa, S_ab, S_bb = S[:k, :k], S[:k, k:], S[k:, k:]
+    th = thetas[:, None, None]
+    omega = S_aa - th * (S_ab + S_ab.T) + th**2 * S_bb
+    g = a[None, :] - thetas[:, None] * b[None, :]
+    x = np.linalg.solve(omega, g[:, :, None])[:, :, 0]
+    return N * np.einsum("ij,ij->i", g, x)
 
 
 def ar_confidence_set(y_res, t_res, z_res, sample_weight=None, groups=None, alpha=0.05,
@@ -164,7 +165,7 @@ def ar_confidence_set(y_res, t_res, z_res, sample_weight=None, groups=None, alph
     b = mean[k:]
     limit = N * b @ np.linalg.pinv(S[k:, k:]) @ b - c
     grid = np.linspace(-np.pi / 2, np.pi / 2, 4001)[1:-1]
-    vals = np.array([f(u) for u in grid])
+    vals = _ar_from_moments(center + scale * np.tan(grid), mean, S, N, k) - c
     u = np.concatenate([[-np.pi / 2], grid, [np.pi / 2]])
     vals = np.concatenate([[limit], vals, [limit]])
     inside = vals <= 0
