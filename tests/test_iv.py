@@ -13,7 +13,15 @@ from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
-from causaldist.iv import DMLIV, LATE, OrthoIV
+from causaldist.iv import (
+    DMLIV,
+    DRIV,
+    LATE,
+    IntentToTreatDRIV,
+    LinearDRIV,
+    LinearIntentToTreatDRIV,
+    OrthoIV,
+)
 from causaldist.iv._weak import _ar_from_moments, _ar_moments, ar_confidence_set
 
 LIN = dict(outcome_model=LinearRegression(), treatment_model=LinearRegression(),
@@ -314,3 +322,81 @@ def test_dmliv_parity_with_econml(binary_t, binary_z):
     XW = np.hstack([X, W])
     c.fit(XW, y, treatment=T, instrument=Z)
     _assert_same(e, c, X, XW)
+
+
+@pytest.mark.parametrize("opt", [False, True])
+@pytest.mark.parametrize("projection", [False, True])
+@pytest.mark.parametrize("binary_t, binary_z", [(False, False), (True, True), (True, False)])
+def test_driv_parity_with_econml(binary_t, binary_z, projection, opt):
+    econml_dr = pytest.importorskip("econml.iv.dr")
+    X, W, Z, T, y, folds = _econml_data(binary_t, binary_z)
+    tm = LogisticRegression() if binary_t else LinearRegression()
+    zm = LogisticRegression() if binary_z else LinearRegression()
+    kw = dict(model_y_xw=LinearRegression(), model_t_xw=tm, model_tz_xw=LinearRegression(),
+              discrete_treatment=binary_t, discrete_instrument=binary_z, cv=folds,
+              projection=projection, opt_reweighted=opt)
+    kw["model_t_xwz" if projection else "model_z_xw"] = tm if projection else zm
+    ours = dict(outcome_model=LinearRegression(), treatment_model=tm, instrument_model=zm,
+                projection_model=tm, covariance_model=LinearRegression(),
+                projection=projection, opt_reweighted=opt, discrete_treatment=binary_t,
+                discrete_instrument=binary_z, cv=folds, effect_features=[0, 1])
+    XW = np.hstack([X, W])
+    e = econml_dr.LinearDRIV(**kw).fit(y, T, Z=Z, X=X, W=W)
+    c = LinearDRIV(**ours).fit(XW, y, treatment=T, instrument=Z)
+    _assert_same(e, c, X, XW)
+    for a, b in zip(e.effect_interval(X[:20]), c.effect_interval(XW[:20])):
+        np.testing.assert_allclose(b, a, atol=1e-6)
+    poly = PolynomialFeatures(2, include_bias=False)
+    e = econml_dr.DRIV(**kw, featurizer=poly).fit(y, T, Z=Z, X=X, W=W)
+    c = DRIV(**ours, featurizer=poly).fit(XW, y, treatment=T, instrument=Z)
+    np.testing.assert_allclose(c.effect(XW[:20]), e.effect(X[:20]), atol=1e-6)
+
+
+class _EconmlPreliminary(LinearIntentToTreatDRIV):
+    """econml's preliminary effect ignores z_propensity (uses the fold's share)."""
+
+    def _preliminary_z_propensity(self):
+        return "auto"
+
+
+@pytest.mark.parametrize("z_propensity", ["auto", 0.4])
+@pytest.mark.parametrize("opt", [False, True])
+def test_intent_to_treat_driv_parity_with_econml(z_propensity, opt):
+    econml_dr = pytest.importorskip("econml.iv.dr")
+    rng = np.random.default_rng(0)
+    n = 1500
+    X, W, U = rng.normal(size=(n, 2)), rng.normal(size=(n, 2)), rng.normal(size=n)
+    Z = rng.binomial(1, 0.4, n)
+    T = ((Z * (U + X[:, 0] + rng.normal(size=n) > -0.5)) | (rng.random(n) < 0.1)).astype(int)
+    y = (1 + X[:, 1]) * T + U + W[:, 0] + rng.normal(size=n)
+    folds = list(KFold(3, shuffle=True, random_state=0).split(X))
+    XW = np.hstack([X, W])
+    kw = dict(model_y_xw=LinearRegression(), model_t_xwz=LogisticRegression(),
+              z_propensity=z_propensity, opt_reweighted=opt, cv=folds)
+    ours = dict(outcome_model=LinearRegression(), treatment_model=LogisticRegression(),
+                z_propensity=z_propensity, opt_reweighted=opt, cv=folds, effect_features=[0, 1])
+    e = econml_dr.LinearIntentToTreatDRIV(**kw).fit(y, T, Z=Z, X=X, W=W)
+    c = _EconmlPreliminary(**ours).fit(XW, y, treatment=T, instrument=Z)
+    _assert_same(e, c, X, XW)
+    for a, b in zip(e.effect_interval(X[:20]), c.effect_interval(XW[:20])):
+        np.testing.assert_allclose(b, a, atol=1e-6)
+    if z_propensity == "auto":
+        e = econml_dr.IntentToTreatDRIV(**kw).fit(y, T, Z=Z, X=X, W=W)
+        c = IntentToTreatDRIV(**ours).fit(XW, y, treatment=T, instrument=Z)
+        np.testing.assert_allclose(c.effect(XW[:20]), e.effect(X[:20]), atol=1e-6)
+
+
+def test_driv_family_contract_and_errors():
+    X, y, T, Z = _data(n=600, binary_t=True, binary_z=True)
+    est = LinearDRIV(outcome_model=LinearRegression(), treatment_model=LogisticRegression(),
+                     instrument_model=LogisticRegression(),
+                     covariance_model=LinearRegression(), discrete_treatment=True,
+                     discrete_instrument=True, cv=3)
+    fitted = pickle.loads(pickle.dumps(clone(est).fit(X, y, treatment=T, instrument=Z)))
+    assert fitted.summary().shape == (5, 6)
+    assert fitted.ar_interval().shape[1] == 2
+    with pytest.raises(ValueError, match="one treatment column and one instrument"):
+        clone(est).set_params(discrete_instrument=False).fit(
+            X, y, treatment=T, instrument=np.column_stack([Z, Z + X[:, 0]]))
+    with pytest.raises(ValueError, match="binary treatment and a binary instrument"):
+        IntentToTreatDRIV(cv=3).fit(X, y, treatment=T, instrument=np.arange(600) % 3)

@@ -5,7 +5,17 @@ The instrument is routed metadata like the treatment:
 """
 
 from ._dmliv import DMLIV
+from ._driv import DRIV, LinearDRIV
+from ._itt_driv import IntentToTreatDRIV, LinearIntentToTreatDRIV
 from ._late import LATE
 from ._ortho_iv import OrthoIV
 
-__all__ = ["DMLIV", "LATE", "OrthoIV"]
+__all__ = [
+    "DMLIV",
+    "DRIV",
+    "IntentToTreatDRIV",
+    "LATE",
+    "LinearDRIV",
+    "LinearIntentToTreatDRIV",
+    "OrthoIV",
+]

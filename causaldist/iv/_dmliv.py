@@ -27,7 +27,7 @@ class DMLIV(_LinearIVMixin, _BaseIV):
     ``DMLIV`` with its default linear final model: the same numbers).
 
     The moment is not Neyman-orthogonal with respect to ``h``, so its
-    standard errors (the sandwich of the final least squares, HC1 as
+    standard errors (the sandwich of the final least squares, HC0 as
     statsmodels; cluster-robust with routed ``groups``) treat the
     projection as known: they are right when ``h`` is estimated well and
     optimistic otherwise. econml reports none analytically; for orthogonal
@@ -48,7 +48,7 @@ class DMLIV(_LinearIVMixin, _BaseIV):
     effect_features : list of str or int, bool mask or None, default=None
     discrete_treatment : bool, default=False
     discrete_instrument : bool, default=False
-    cov_type : {"HC0", "HC1"}, default="HC1"
+    cov_type : {"HC0", "HC1"}, default="HC0"
     {cross_fit}
 
     Attributes
@@ -111,7 +111,7 @@ class DMLIV(_LinearIVMixin, _BaseIV):
     def __init__(
         self, *, outcome_model=None, treatment_model=None, projection_model=None,
         featurizer=None, fit_cate_intercept=True, effect_features=None,
-        discrete_treatment=False, discrete_instrument=False, cov_type="HC1", cv=5,
+        discrete_treatment=False, discrete_instrument=False, cov_type="HC0", cv=5,
         n_jobs=None, memory=None, random_state=None, verbose=0, control=None,
     ):
         self.outcome_model = outcome_model

@@ -17,14 +17,8 @@ def _kron_rows(D, Phi):
     return (D[:, :, None] * Phi[:, None, :]).reshape(D.shape[0], -1)
 
 
-class _LinearIVMixin:
-    """Effects, coefficients, intervals and the summary of a linear IV final stage.
-
-    The fitted stage is ``coef_vec_`` (``d_t * p`` coefficients of
-    ``T (x) Phi(x)``, treatment-major) with covariance ``coef_cov_``, where
-    ``Phi(x) = [1, phi(x)]`` with an intercept and ``phi`` the featurised
-    effect features.
-    """
+class _IVEffectMixin:
+    """The effect features ``Phi(x)`` and the treatment contrasts of every IV final stage."""
 
     def _allows_nan(self):
         featurizer = self.featurizer
@@ -74,6 +68,47 @@ class _LinearIVMixin:
                     raise ValueError(f"T1 is required with arms {labels}.")
                 T1 = self.categories_[1]
         return self._treatment_matrix(T1, m, "T1") - self._treatment_matrix(T0, m, "T0")
+
+    # -- coefficients ----------------------------------------------------------
+    def cate_feature_names(self, feature_names=None):
+        """Names of the final stage's features (after the featurizer).
+
+        Parameters
+        ----------
+        feature_names : list of str, default=None
+            Names of the effect features; ``None`` takes the training
+            ``X``'s column names, else ``X0, X1, ...``.
+
+        Returns
+        -------
+        names : ndarray of str
+        """
+        check_is_fitted(self, "effect_features_")
+        if feature_names is None:
+            if hasattr(self, "feature_names_in_"):
+                names = self.feature_names_in_
+                feature_names = names if self.effect_features_ is None else names[
+                    self.effect_features_]
+            else:
+                k = self.n_features_in_ if self.effect_features_ is None else len(
+                    self.effect_features_)
+                feature_names = [f"X{j}" for j in range(k)]
+        feature_names = np.asarray(feature_names, dtype=object)
+        if self.featurizer_ is not None:
+            return np.asarray(
+                self.featurizer_.get_feature_names_out(feature_names), dtype=object)
+        return feature_names
+
+
+
+class _LinearIVMixin(_IVEffectMixin):
+    """Effects, coefficients, intervals and the summary of a linear IV final stage.
+
+    The fitted stage is ``coef_vec_`` (``d_t * p`` coefficients of
+    ``T (x) Phi(x)``, treatment-major) with covariance ``coef_cov_``, where
+    ``Phi(x) = [1, phi(x)]`` with an intercept and ``phi`` the featurised
+    effect features.
+    """
 
     def _combo(self, L):
         value = L @ self.coef_vec_
@@ -182,36 +217,6 @@ class _LinearIVMixin:
         summary : PopulationSummary
         """
         return self.effect_inference(X, T0, T1).population_summary()
-
-    # -- coefficients ----------------------------------------------------------
-    def cate_feature_names(self, feature_names=None):
-        """Names of the final stage's features (after the featurizer).
-
-        Parameters
-        ----------
-        feature_names : list of str, default=None
-            Names of the effect features; ``None`` takes the training
-            ``X``'s column names, else ``X0, X1, ...``.
-
-        Returns
-        -------
-        names : ndarray of str
-        """
-        check_is_fitted(self, "coef_vec_")
-        if feature_names is None:
-            if hasattr(self, "feature_names_in_"):
-                names = self.feature_names_in_
-                feature_names = names if self.effect_features_ is None else names[
-                    self.effect_features_]
-            else:
-                k = self.n_features_in_ if self.effect_features_ is None else len(
-                    self.effect_features_)
-                feature_names = [f"X{j}" for j in range(k)]
-        feature_names = np.asarray(feature_names, dtype=object)
-        if self.featurizer_ is not None:
-            return np.asarray(
-                self.featurizer_.get_feature_names_out(feature_names), dtype=object)
-        return feature_names
 
     def _treatment_names(self):
         if self._d_t == 1:
