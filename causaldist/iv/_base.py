@@ -241,11 +241,7 @@ class _BaseIV(_CrossFitMixin, BaseCausalEstimator):
 
     def _prepare_features(self, X):
         """``(effect_features_, featurizer_, F)`` of the training rows."""
-        # An empty list means a constant effect (no effect features), which
-        # base._effect_columns cannot tell from a list of names.
-        empty = self.effect_features is not None and np.size(self.effect_features) == 0
-        cols = np.empty(0, dtype=np.intp) if empty else _effect_columns(
-            self, self.effect_features)
+        cols = _effect_columns(self, self.effect_features)
         Xe = X if cols is None else X[:, cols]
         featurizer = None if self.featurizer is None else clone(self.featurizer).fit(Xe)
         return cols, featurizer, self._features_of(Xe, featurizer)
