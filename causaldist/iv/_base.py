@@ -174,18 +174,22 @@ class _BaseIV(_CrossFitMixin, BaseCausalEstimator):
     def _progress(self):
         return Progress(getattr(self, "verbose", 0), type(self).__name__)
 
-    def _oof(self, Xin, y, target, param, folds, sample_weight, *, codes=None, n_levels=None):
+    def _oof(self, Xin, y, target, param, folds, sample_weight, *, codes=None,
+             n_levels=None, outcome=False):
         """Out-of-fold ``E[target | Xin]`` of shape ``(n, d)`` and the stage's Nuisances.
 
         A discrete target (``codes``) gives the probabilities of levels
         ``1..n_levels-1`` from a classifier (econml's ``predict_proba[:, 1:]``,
         unclipped); a continuous one the regression, one model per column for
-        regressors that predict one output.
+        regressors that predict one output. ``outcome=True`` fits
+        ``E[y | Xin]`` (``outcome_model``) in the same pass of the stage (its
+        ``marginal``): one fit per fold of each model, one pass over the folds.
         """
         model = self._model(param)
         kw = dict(
             folds=folds, sample_weight=sample_weight, n_jobs=self.n_jobs,
             memory=self.memory, warn=False, verbose=self._progress(),
+            marginal_model=self._model("outcome_model") if outcome else None,
         )
         if codes is not None:
             nuis = cross_fit(
@@ -201,12 +205,12 @@ class _BaseIV(_CrossFitMixin, BaseCausalEstimator):
         nuis = cross_fit(Xin, y, target, treatment_model=model, **kw)
         return nuis.treatment.reshape(Xin.shape[0], -1), nuis
 
-    def _treatment_mean(self, Xin, y, t, T, param, folds, sample_weight):
+    def _treatment_mean(self, Xin, y, t, T, param, folds, sample_weight, outcome=False):
         """Out-of-fold ``E[T | Xin]`` (probabilities of the treated arms when discrete)."""
         if self.discrete_treatment:
             return self._oof(Xin, y, None, param, folds, sample_weight,
-                             codes=t, n_levels=len(self.categories_))
-        return self._oof(Xin, y, T, param, folds, sample_weight)
+                             codes=t, n_levels=len(self.categories_), outcome=outcome)
+        return self._oof(Xin, y, T, param, folds, sample_weight, outcome=outcome)
 
     def _diagnose(self, t_res, z_res, sample_weight, groups):
         """Weak-instrument diagnostics as fitted attributes, with the warning."""

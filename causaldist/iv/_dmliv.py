@@ -134,11 +134,11 @@ class DMLIV(_LinearIVMixin, _BaseIV):
         cols, featurizer, F = self._prepare_features(X)
         if not self.fit_cate_intercept and F.shape[1] == 0:
             raise ValueError("fit_cate_intercept=False needs at least one effect feature.")
-        y_hat, ny = self._oof(X, y, y, "outcome_model", folds, sample_weight)
-        t_hat, nt = self._treatment_mean(X, y, t, T, "treatment_model", folds, sample_weight)
+        t_hat, nt = self._treatment_mean(X, y, t, T, "treatment_model", folds, sample_weight,
+                                         outcome=True)
         proj, nz = self._treatment_mean(
             np.hstack([X, inst["Z"]]), y, t, T, "projection_model", folds, sample_weight)
-        y_res, t_res, t_proj = y - y_hat[:, 0], T - t_hat, proj - t_hat
+        y_res, t_res, t_proj = y - nt.marginal, T - t_hat, proj - t_hat
         Phi = self._design(F)
         D = _kron_rows(t_proj, Phi)
         coef, cov = ols_sandwich(
@@ -155,7 +155,7 @@ class DMLIV(_LinearIVMixin, _BaseIV):
         fitted = dict(
             effect_features_=cols, featurizer_=featurizer, _d_t=T.shape[1],
             residuals_=dict(y=y_res, t=t_res, z=t_proj),
-            nuisances_=dict(outcome=ny, treatment=nt, projection=nz),
+            nuisances_=dict(outcome_treatment=nt, projection=nz),
             _fit_weights=sample_weight, _fit_groups=groups,
             coef_vec_=coef[:, 0], coef_cov_=cov,
             theta_constant_=float(theta0[0]) if theta0.shape[0] == 1 else theta0,

@@ -314,8 +314,7 @@ class DRIV(_ModelFinalMixin, _BaseDRIV):
             nt = cross_fit(X, stacked, t_raw, treatment_model=self._model("treatment_model"),
                            marginal_model=prel, **kw)
             t_hat = nt.treatment
-        y_hat, ny = self._oof(X, y, y, "outcome_model", folds, sample_weight)
-        y_res, t_res = y - y_hat[:, 0], t_raw - t_hat
+        t_res = t_raw - t_hat
         if self.projection:
             proj, nz = self._treatment_mean(np.column_stack([X, Z]), y, t, T,
                                             "projection_model", folds, sample_weight)
@@ -326,11 +325,13 @@ class DRIV(_ModelFinalMixin, _BaseDRIV):
                                   codes=codes, n_levels=None if codes is None else 2)
             z_res = z_raw - z_hat[:, 0]
             target = t_res * z_res
-        cov, nc = self._oof(X, y, target, "covariance_model", folds, sample_weight)
-        cov = cov[:, 0]
+        # E[Y | X] rides along with the covariance model: one pass of the stage.
+        cov, nc = self._oof(X, y, target, "covariance_model", folds, sample_weight,
+                            outcome=True)
+        cov, y_res = cov[:, 0], y - nc.marginal
         if self.projection:
             cov = np.maximum(cov, 0)
-        nuis = dict(outcome=ny, treatment=nt, covariance=nc,
+        nuis = dict(treatment=nt, outcome_covariance=nc,
                     **{("projection" if self.projection else "instrument"): nz})
         return nt.marginal, y_res, t_res, z_res, cov, nuis
 

@@ -168,9 +168,9 @@ class OrthoIV(_LinearIVMixin, _BaseIV):
         if not self.fit_cate_intercept and F.shape[1] == 0:
             raise ValueError("fit_cate_intercept=False needs at least one effect feature.")
         Z, codes = inst["Z"], inst["codes"]
-        y_hat, ny = self._oof(X, y, y, "outcome_model", folds, sample_weight)
-        t_hat, nt = self._treatment_mean(X, y, t, T, "treatment_model", folds, sample_weight)
-        y_res, t_res = y - y_hat[:, 0], T - t_hat
+        t_hat, nt = self._treatment_mean(X, y, t, T, "treatment_model", folds, sample_weight,
+                                         outcome=True)
+        y_res, t_res = y - nt.marginal, T - t_hat
         if self.projection:
             XZ = np.hstack([X, Z])
             proj, nz = self._treatment_mean(XZ, y, t, T, "projection_model", folds, sample_weight)
@@ -183,7 +183,7 @@ class OrthoIV(_LinearIVMixin, _BaseIV):
         fitted = dict(
             effect_features_=cols, featurizer_=featurizer, _d_t=T.shape[1],
             residuals_=dict(y=y_res, t=t_res, z=z_res),
-            nuisances_=dict(outcome=ny, treatment=nt,
+            nuisances_=dict(outcome_treatment=nt,
                             **{("projection" if self.projection else "instrument"): nz}),
             _fit_weights=sample_weight, _fit_groups=groups,
         )
