@@ -145,6 +145,9 @@ class _BaseIV(_CrossFitMixin, BaseCausalEstimator):
     # -- fit --------------------------------------------------------------------
     def _fit(self, X, y, t, sample_weight, instrument=None, groups=None):
         n = X.shape[0]
+        if n < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least two samples; got n_samples = {n}.")
         Z, zcodes, levels = self._encode_instrument(instrument, n)
         if groups is not None:
             groups = np.asarray(groups)
