@@ -5,14 +5,12 @@ from numbers import Real
 import numpy as np
 from sklearn.linear_model import LinearRegression
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
-from ..base import _fit_model
-from ..evaluation._sandwich import ols_sandwich
 from ..model_selection import cross_fit
 from ..model_selection._mixin import REGRESSOR, _fill_cross_fit_doc
 from ._base import _BaseIV
-from ._linear import _IVEffectMixin, _LinearIVMixin
+from ._dr_final import _LinearFinalMixin, _ModelFinalMixin
+from ._linear import _IVEffectMixin
 from ._preliminary import _PreliminaryDRIV, clip_cov
 from ._sandwich import iv_sandwich, project
 
@@ -82,66 +80,6 @@ class _BaseDRIV(_IVEffectMixin, _BaseIV):
     def _stage_kw(self, folds, sample_weight):
         return dict(folds=folds, sample_weight=sample_weight, n_jobs=self.n_jobs,
                     memory=self.memory, warn=False, verbose=self._progress())
-
-
-class _ModelFinalMixin:
-    """Effects of a final stage fitted by any regressor (``final_model_``)."""
-
-    def _final(self, Phi, theta_dr, w, groups):
-        model = self.final_model if self.final_model is not None else self._flexible()
-        return dict(final_model_=_fit_model(model, Phi, theta_dr, w))
-
-    def const_marginal_effect(self, X):
-        """The effect of one unit of treatment, ``theta(x)``.
-
-        Parameters
-        ----------
-        X : array-like of shape (m, n_features)
-
-        Returns
-        -------
-        theta : ndarray of shape (m,)
-        """
-        check_is_fitted(self, "final_model_")
-        X = self._validate_X_predict(X)
-        return np.asarray(self.final_model_.predict(self._Phi(X)), dtype=np.float64)
-
-    def predict(self, X):
-        """The conditional effect ``theta(x)`` (:meth:`const_marginal_effect`).
-
-        Parameters
-        ----------
-        X : array-like of shape (m, n_features)
-
-        Returns
-        -------
-        cate : ndarray of shape (m,)
-        """
-        return self.const_marginal_effect(X)
-
-    def effect(self, X, T0=0, T1=1):
-        """Effect of moving each row from ``T0`` to ``T1``: ``theta(x) (T1 - T0)``.
-
-        Parameters
-        ----------
-        X : array-like of shape (m, n_features)
-        T0, T1 : scalar, label or array-like of shape (m,), default 0 and 1
-
-        Returns
-        -------
-        effect : ndarray of shape (m,)
-        """
-        theta = self.const_marginal_effect(X)
-        return theta * self._dT(theta.shape[0], T0, T1)[:, 0]
-
-
-class _LinearFinalMixin(_LinearIVMixin):
-    def _final(self, Phi, theta_dr, w, groups):
-        # Inverse-variance (cov^2) weights are precision weights, not frequencies.
-        weights = "analytic" if self.opt_reweighted else self._weights_convention
-        coef, cov = ols_sandwich(Phi, theta_dr[:, None], w, cov_type=self.cov_type,
-                                 groups=groups, weights=weights)
-        return dict(coef_vec_=coef[:, 0], coef_cov_=cov)
 
 
 _DRIV_DOC = """Doubly robust IV (Syrgkanis, Lei, Oprescu, Hei, Battocchi & Lewis 2019).

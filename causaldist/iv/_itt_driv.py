@@ -9,7 +9,8 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ..model_selection import cross_fit
 from ..model_selection._mixin import CLASSIFIER, _fill_cross_fit_doc
-from ._driv import _BaseDRIV, _LinearFinalMixin, _ModelFinalMixin
+from ._dr_final import _LinearFinalMixin, _ModelFinalMixin
+from ._driv import _BaseDRIV
 from ._preliminary import _PreliminaryITT
 
 __all__ = ["IntentToTreatDRIV", "LinearIntentToTreatDRIV"]

@@ -248,7 +248,11 @@ class _LinearIVMixin(_IVEffectMixin):
 
     @property
     def coef_(self):
-        """Coefficients of the featurised effect features: ``(n_features,)`` or ``(d_t, n_features)``."""
+        """Coefficients of the featurised effect features.
+
+        Shape ``(n_features,)``, or ``(d_t, n_features)`` with several
+        treatment columns.
+        """
         return self._shape_param(self._param_block("coef")[0])
 
     @property

@@ -107,7 +107,10 @@ def ar_statistic(theta, y_res, t_res, z_res, sample_weight=None, groups=None):
 
 
 def _ar_from_moments(thetas, mean, S, N, k):
-    """``AR(theta)`` at many ``theta``: ``Omega(theta) = S_aa - theta (S_ab + S_ba) + theta^2 S_bb``."""
+    """``AR(theta)`` at many ``theta``.
+
+    ``Omega(theta) = S_aa - theta (S_ab + S_ba) + theta^2 S_bb``.
+    """
     a, b = mean[:k], mean[k:]
     S_aa, S_ab, S_bb = S[:k, :k], S[:k, k:], S[k:, k:]
     th = thetas[:, None, None]
