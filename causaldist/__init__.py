@@ -23,6 +23,7 @@ _SUBPACKAGES = (
     "forest",
     "inference",
     "interpret",
+    "iv",
     "metalearners",
     "metrics",
     "model_selection",

@@ -240,6 +240,9 @@ def _effect_columns(owner, effect_features):
     cols = np.asarray(effect_features)
     if cols.ndim == 0:
         cols = cols.reshape(1)
+    if cols.size == 0:
+        # [] names no column: a constant effect, every column a control.
+        return np.empty(0, dtype=np.intp)
     if cols.dtype.kind == "b":
         if cols.shape != (n,):
             raise ValueError(

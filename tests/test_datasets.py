@@ -1,7 +1,8 @@
 """The bundled real data sets reproduce their published numbers.
 
 NSW: Dehejia & Wahba (1999), Table 3. NHEFS: Hernán & Robins, *What If*, section 12.3
-(Programs 12.3-12.4). Only numpy / pandas here: the logistic model is fitted by
+(Programs 12.3-12.4). Card: Cunningham's *Mixtape*, ch. 7 (with causaldist.iv's
+2SLS sandwich and OrthoIV). Otherwise only numpy / pandas here: the logistic model is fitted by
 Newton-Raphson and the weighted regression's standard error is the sandwich (HC0)
 one, as the book's GEE with an independence working correlation gives.
 """
@@ -187,3 +188,33 @@ def test_make_campaign():
     assert (uplift > 0.1).any() and (uplift < 0).any()
     with pytest.raises(ValueError, match="treated_share"):
         make_campaign(100, n_arms=3, treated_share=0.3)
+
+
+def test_load_card_reproduces_the_published_return_to_schooling():
+    """Cunningham's Mixtape (ch. 7) on Card's data: OLS 0.071, 2SLS 0.124 (0.050), F 15.767."""
+    from sklearn.linear_model import LinearRegression
+
+    from causaldist.datasets import load_card
+    from causaldist.iv import OrthoIV
+    from causaldist.iv._sandwich import iv_sandwich, project
+
+    card = load_card()
+    assert card.frame.shape == (3003, 8) and load_card(complete_case=False).frame.shape[0] == 3010
+    X, y, t, z = load_card(as_frame=False, return_X_y_t_z=True)
+    W = np.column_stack([np.ones(len(y)), X])
+    ols = LinearRegression(fit_intercept=False).fit(np.column_stack([W, t]), y).coef_[-1]
+    assert round(ols, 3) == 0.071
+    # textbook 2SLS: exactly the published point estimate
+    D, Zd = np.column_stack([W, t]), np.column_stack([W, z])
+    coef, cov = iv_sandwich(project(Zd, D), D, y)
+    assert round(coef[-1], 3) == 0.124
+    # the orthogonal IV estimator with cross-fitted linear controls
+    est = OrthoIV(outcome_model=LinearRegression(), treatment_model=LinearRegression(),
+                  instrument_model=LinearRegression(), effect_features=[], cv=5,
+                  random_state=0).fit(X, y, treatment=t, instrument=z)
+    assert abs(est.intercept_ - 0.124) < 0.003
+    assert abs(est.intercept__inference().stderr[0] - 0.050) < 0.002
+    assert abs(est.first_stage_["f_stat_nonrobust"][0] - 15.767) < 0.1
+    assert est.effective_f_ > 10
+    (lo, hi), = est.ar_interval()
+    assert lo < est.intercept_ < hi and 0 < lo and hi < 0.3

@@ -2,6 +2,7 @@
 
 from ._campaign import make_campaign
 from ._castle import load_castle
+from ._card import load_card
 from ._distributional import make_distributional
 from ._heterogeneous import make_heterogeneous
 from ._panel import make_staggered
@@ -9,6 +10,7 @@ from ._real import load_hillstrom, load_nhefs, load_nsw
 
 __all__ = [
     "load_castle",
+    "load_card",
     "load_hillstrom",
     "load_nhefs",
     "load_nsw",

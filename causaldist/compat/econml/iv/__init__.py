@@ -1,0 +1,1 @@
+"""econml's ``econml.iv`` module tree: ``iv.dml`` and ``iv.dr``."""
