@@ -206,6 +206,34 @@ def _one_inner_thread(method):
     return wrapper
 
 
+def _atomic_fit(method):
+    """Make ``method`` (a ``fit``) all-or-nothing on the estimator's state.
+
+    The fit builds its attributes on ``self`` as it goes; an exception, a
+    ``KeyboardInterrupt`` included, would leave a mix of the new and the
+    previous fit (a T-learner with a new control model and an old treated
+    one predicts neither fit's effect). On any ``BaseException`` the
+    instance's ``__dict__`` is put back as it was before the call: the
+    previous fit intact, or an unfitted estimator on which
+    ``check_is_fitted`` raises ``NotFittedError``. Fits replace attributes and
+    never mutate the previous fit's objects in place, so a shallow snapshot is
+    enough. Nested fits (a component's template ``fit``) restore their own
+    state the same way.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        before = dict(self.__dict__)
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    return wrapper
+
+
 def _fit_model(model, X, y, sample_weight=None):
     """Fit a clone of ``model``, passing ``sample_weight`` only when there is one.
 
@@ -378,6 +406,7 @@ class BaseCausalEstimator(BaseEstimator):
         return _resolve_model(self, param)
 
     # -- the template fit -----------------------------------------------------
+    @_atomic_fit
     @_one_inner_thread
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, treatment=None, *, sample_weight=None, **params):

@@ -51,6 +51,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ..base import _atomic_fit
 from ..evaluation._inference import Estimate
 from ._base import _read_y
 from ._draws import _is_ragged
@@ -280,6 +281,7 @@ class DistributionalRDD(BaseEstimator):
         tags.target_tags.required = True
         return tags
 
+    @_atomic_fit
     def fit(self, X, y, treatment=None, *, sample_weight=None):
         """Estimate the jump of the conditional barycenter at the cutoff.
 

@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..base import _atomic_fit
 from .._progress import Progress
 from ._reward_policy import _RewardPolicy
 
@@ -201,6 +202,7 @@ class LinearPolicy(_RewardPolicy):
             )
         return tuple(temps)
 
+    @_atomic_fit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, rewards, sample_weight=None):
         """Maximise the smoothed welfare from every start; keep the best hard rule.

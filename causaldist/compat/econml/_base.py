@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
-from ...base import _warn
+from ...base import _atomic_fit, _warn
 from ...evaluation._refit_bootstrap import (
     bootstrap_indices,
     bootstrap_interval,
@@ -139,6 +139,7 @@ def _not_after_bootstrap(method):
 class _RefitFinalMixin:
     """econml's ``refit_final`` for the adapters with a separate final stage (DML, DR)."""
 
+    @_atomic_fit
     def refit_final(self, inference=None):
         """Refit only the final stage with the current final-stage parameters.
 

@@ -3,6 +3,7 @@
 import numpy as np
 from sklearn.utils import check_random_state
 
+from ...base import _atomic_fit
 from ...dml import DML as _NativeDML
 from ...dml import LinearDML as _NativeLinearDML
 from ...dml import SparseLinearDML as _NativeSparseLinearDML
@@ -61,6 +62,7 @@ class _DMLAdapter(_RefitFinalMixin, _EconmlAdapter):
             control=self._control(T), featurizer=self.featurizer,
         )
 
+    @_atomic_fit
     def fit(self, Y, T, *, X=None, W=None, sample_weight=None, groups=None,
             cache_values=False, inference="auto"):
         """Fit with econml's signature: nuisances on ``[X, W]``, the effect on ``X``.

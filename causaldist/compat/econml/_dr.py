@@ -6,6 +6,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 
+from ...base import _atomic_fit
 from ...metalearners import DRLearner as _NativeDRLearner
 from ...metalearners import LinearDRLearner as _NativeLinearDRLearner
 from ...metalearners import SparseLinearDRLearner as _NativeSparseLinearDRLearner
@@ -76,6 +77,7 @@ class _DRAdapter(_RefitFinalMixin, _BootstrapIntervals, _EconmlAdapter):
             cv=folds[0], min_propensity=self.min_propensity, random_state=seed, control=control,
         ), repeats
 
+    @_atomic_fit
     def fit(self, Y, T, *, X=None, W=None, sample_weight=None, freq_weight=None,
             sample_var=None, groups=None, cache_values=False, inference="auto"):
         """Fit with econml's signature: nuisances on ``[X, W]``, the effect on ``X``.
