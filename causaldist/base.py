@@ -509,9 +509,22 @@ class BaseCausalEstimator(BaseEstimator):
                     f"control={control!r} is not one of the treatment labels "
                     f"{labels.tolist()}."
                 )
-            self.categories_ = np.concatenate(
+            categories = np.concatenate(
                 [labels[matches], np.delete(labels, matches[0])]
             )
+            codes = _codes_of(t, categories, "treatment")
+            counts = np.bincount(codes, minlength=len(categories))
+            if counts.min() < 2:
+                # One unit is no arm: every model and every mean of that arm
+                # would rest on it alone, with no variance to report.
+                small = categories[counts < 2].tolist()
+                raise ValueError(
+                    f"treatment arm(s) {small} have fewer than 2 units "
+                    f"(counts {dict(zip(categories.tolist(), counts.tolist()))}): "
+                    "their effects are not identified. Drop or merge those arms."
+                )
+            self.categories_ = categories
+            return codes
         return _codes_of(t, self.categories_, "treatment")
 
     def _continuous_treatment(self, treatment, n_samples, *, reset):

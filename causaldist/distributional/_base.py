@@ -80,9 +80,9 @@ class _DistributionalY:
         self.draw_counts_ = outcome.counts
         return Q
 
-    def _new_y(self, y, n_rows):
+    def _new_y(self, y, n_rows, units=None):
         """Quantile matrix of new rows' ``y`` on the fitted grid, with the fitted correction."""
-        outcome = _read_outcome(y, self.grid_, n_rows=n_rows)
+        outcome = _read_outcome(y, self.grid_, n_rows=n_rows, units=units)
         if outcome.Q.shape[1] != self.grid_.n_levels:
             raise ValueError(
                 f"y has {outcome.Q.shape[1]} columns but the estimator was fitted on "

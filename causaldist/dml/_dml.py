@@ -26,6 +26,7 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted
 
+from .._identification import check_treatment_residuals
 from .._progress import Progress
 from ..base import BaseCausalEstimator, _as_label_array, _effect_columns, _fit_model
 from ..evaluation._inference import EffectInference, _check_alpha
@@ -168,6 +169,10 @@ class _BaseDML(_CrossFitMixin, BaseCausalEstimator):
                 )
                 t_res = t.reshape(n, -1) - nuis.treatment.reshape(n, -1)
             y_res = Y - nuis.marginal.reshape(n, -1)
+            check_treatment_residuals(
+                onehot if self.discrete_treatment else t, t_res, sample_weight,
+                owner=type(self).__name__,
+            )
             if first is None:
                 first = (self.folds_, nuis)
             residuals.append((y_res, t_res))

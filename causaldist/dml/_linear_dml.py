@@ -7,6 +7,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..evaluation._inference import EffectInference
+from .._identification import intervals_available
 from ..evaluation._sandwich import linear_combination, ols_sandwich
 from ..model_selection._mixin import _fill_cross_fit_doc
 from ._dml import _aggregate, _BaseDML
@@ -332,4 +333,7 @@ class LinearDML(_LinearFinalMixin, _BaseDML):
             # private switch of causaldist.compat.econml (econml's weights)
             weights=getattr(self, "_sandwich_weights", "frequency"),
         )
+        n_eff = Z.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+        if not intervals_available(n_eff, Z.shape[1], owner=type(self).__name__):
+            cov = np.full_like(cov, np.nan)
         return _LinearFit(coef, cov, self._design, t_res.shape[1])

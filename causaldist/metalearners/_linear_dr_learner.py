@@ -11,6 +11,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ..base import _effect_columns
 from ..evaluation._inference import EffectInference, Estimate, _linearised_ratio
+from .._identification import intervals_available
 from ..evaluation._sandwich import linear_combination, ols_sandwich
 from ..model_selection._mixin import _fill_cross_fit_doc
 from ._dr_learner import DRLearner
@@ -157,11 +158,15 @@ class LinearDRLearner(DRLearner):
 
     def _fit_final(self, Phi, phi, sample_weight, groups):
         """Coefficients ``(p, n_arms - 1)`` and their covariance (arm-major)."""
-        return ols_sandwich(
+        coef, cov = ols_sandwich(
             Phi, phi, sample_weight, cov_type=self.cov_type, groups=groups,
             # private switch of causaldist.compat.econml (econml's weights)
             weights=getattr(self, "_sandwich_weights", "frequency"),
         )
+        n_eff = Phi.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+        if not intervals_available(n_eff, Phi.shape[1], owner=type(self).__name__):
+            cov = np.full_like(cov, np.nan)
+        return coef, cov
 
     def refit_final(self, X, *, sample_weight=None, groups=None):
         """Refit only the least-squares final stage on the stored pseudo-outcomes.

@@ -578,6 +578,55 @@ def _predict_outcome_into(out, model, X_test, test, n, row_bytes):
             del pred
 
 
+def _call_key(args, treatment_model, score):
+    """Hash of what a cross-fitting's result depends on (``n_jobs`` left out)."""
+    return joblib_hash((args[:11], args[12:], treatment_model, score))
+
+
+def _cross_fit_stamped(
+    X, y, treatment, n_arms, folds, propensity_model, outcome_model, marginal_model,
+    pooled_outcome, sample_weight, min_propensity, n_jobs, code_key=None,
+    treatment_model=None, score=False, progress=None,
+):
+    """``_cross_fit`` as cached by ``memory``: the result with its call key and checksum.
+
+    The cache's file name is a hash of the arguments, but nothing in the file
+    says which call made it: an entry copied over another (a backup restored,
+    a sync tool) or a flipped bit would be returned as it is. Storing the
+    call's key and a checksum of the result lets the reader verify both.
+    """
+    args = (X, y, treatment, n_arms, folds, propensity_model, outcome_model,
+            marginal_model, pooled_outcome, sample_weight, min_propensity, n_jobs, code_key)
+    out = _cross_fit(*args, treatment_model=treatment_model, score=score, progress=progress)
+    return _call_key(args, treatment_model, score), _checksum(out), out
+
+
+def _checksum(nuisances):
+    """Hash of the out-of-fold arrays and counts of ``nuisances``.
+
+    The fitted models are left out: their pickles are not byte-stable across a
+    save and load (shared references are memoised differently), so they would
+    never match. The arrays are what the final stages are fitted on; an entry
+    of another call, models included, is caught by the call key.
+    """
+    return joblib_hash({k: v for k, v in vars(nuisances).items() if k != "models"})
+
+
+def _checked_entry(fn, entry, args, treatment_model, score, progress):
+    """The cached result if it belongs to this call and is intact; else recomputed."""
+    key = _call_key(args, treatment_model, score)
+    ok = isinstance(entry, tuple) and len(entry) == 3
+    if ok and entry[0] == key and _checksum(entry[2]) == entry[1]:
+        return entry[2]
+    _warn(
+        "memory: the cached cross-fitting "
+        + ("belongs to another call" if ok and entry[0] != key else "is corrupted")
+        + f" ({fn.store_backend.location}); it is recomputed and overwritten."
+    )
+    return fn.call(*args, treatment_model=treatment_model, score=score,
+                   progress=progress)[0][2]
+
+
 def _cross_fit(
     X, y, treatment, n_arms, folds, propensity_model, outcome_model, marginal_model,
     pooled_outcome, sample_weight, min_propensity, n_jobs, code_key=None,
@@ -966,7 +1015,7 @@ def cross_fit(
                 "faithfully, so its cross-fitting is not cached."
             )
         else:
-            fn = memory.cache(_cross_fit, ignore=["n_jobs", "progress"])
+            fn = memory.cache(_cross_fit_stamped, ignore=["n_jobs", "progress"])
     progress, start = progress_of(verbose, "cross_fit"), time.perf_counter()
     args = (
         X, y, treatment, n_arms, folds, *models[:3],
@@ -985,6 +1034,8 @@ def cross_fit(
                " (memory: not cached, fitting)" if fn is not _cross_fit else ""),
         )
     out = fn(*args, treatment_model=models[3], score=bool(score), progress=progress)
+    if fn is not _cross_fit:
+        out = _checked_entry(fn, out, args, models[3], bool(score), progress)
     progress(1, f"cross-fitting done in {seconds(time.perf_counter() - start)}")
     if warn and out.n_clipped:
         _warn(
