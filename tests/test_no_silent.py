@@ -79,3 +79,136 @@ def test_corrupted_cache_entry_is_recomputed(tmp_path):
     with pytest.warns(UserWarning, match="is corrupted"):
         again = _learner(str(tmp_path)).fit(X, y, treatment=t).predict(X)
     np.testing.assert_allclose(again, right)
+
+
+# -- example 11: propensity rows that do not sum to 1 ------------------------
+def test_overlap_diagnostics_refuses_rows_not_summing_to_one():
+    from causaldist.evaluation import overlap_diagnostics
+
+    e = np.array([[0.5, 0.5], [0.8, 0.4], [0.2, 0.8], [0.5, 0.5]])
+    with pytest.raises(ValueError, match="propensity rows must sum to 1"):
+        overlap_diagnostics(e, np.array([0, 0, 1, 1]))
+
+
+# -- example 12: loaders ------------------------------------------------------
+def test_load_nhefs_flag_must_be_bool():
+    from causaldist.datasets import load_nhefs, load_nsw
+
+    with pytest.raises(TypeError, match="complete_case must be True or False"):
+        load_nhefs(complete_case="no")
+    with pytest.raises(TypeError, match="as_frame"):
+        load_nsw(as_frame="yes")
+
+
+def test_truncated_hillstrom_file_is_refused(tmp_path):
+    from causaldist.datasets import load_hillstrom
+
+    cols = ["recency", "history_segment", "history", "mens", "womens", "zip_code",
+            "newbie", "channel", "segment", "visit", "conversion", "spend"]
+    row = "10,2) $100 - $200,142.44,1,0,Surburban,0,Phone,Womens E-Mail,0,0,0.0"
+    path = tmp_path / "hillstrom.csv"
+    path.write_text(",".join(cols) + "\n" + row + "\n" + row + "\n10,2) $100 - $200,14")
+    with pytest.raises(ValueError, match="truncated or damaged"):
+        load_hillstrom(path)
+    path.write_text(",".join(cols) + "\n" + row + "\n" + row + "\n")
+    assert load_hillstrom(path).frame.shape == (2, 12)
+
+
+# -- example 13: X beyond the range of the default numerics ------------------
+def test_huge_X_is_scale_free_in_linear_final_stages():
+    from causaldist.dml import LinearDML
+
+    X, _, _ = _binary()
+    rng = np.random.default_rng(1)
+    T = X[:, 0] + rng.normal(size=len(X))
+    y = T * (1 + X[:, 1]) + rng.normal(size=len(X))
+    lin = LinearRegression()
+    est = LinearDML(outcome_model=lin, treatment_model=lin, cv=2, random_state=0)
+    ref = est.fit(X, y, treatment=T).effect_interval(X[:3])
+    big = est.fit(X * 1e155, y, treatment=T).effect_interval(X[:3] * 1e155)
+    np.testing.assert_allclose(big, ref, rtol=1e-6)
+    big_y = est.fit(X, y * 1e100, treatment=T).effect_interval(X[:3])
+    np.testing.assert_allclose(np.asarray(big_y) / 1e100, ref, rtol=1e-6)
+    # Beyond float64's variances: a clear error instead of infinite intervals.
+    with pytest.raises(ValueError, match="Rescale y"):
+        est.fit(X, y * 1e200, treatment=T)
+
+
+# -- the smaller ones ---------------------------------------------------------
+def test_distributional_t_learner_refuses_groups():
+    from causaldist.distributional import DistributionalTLearner
+
+    rng = np.random.default_rng(0)
+    X, t = rng.normal(size=(40, 2)), np.arange(40) % 2
+    y = np.sort(rng.normal(size=(40, 5)), axis=1)
+    with pytest.raises(ValueError, match="groups is not used"):
+        DistributionalTLearner().fit(X, y, treatment=t, groups=np.arange(3))
+
+
+def test_few_draw_correction_checks_weights():
+    from causaldist.distributional import few_draw_correction
+
+    draws = [np.arange(5.0) + i for i in range(10)]
+    with pytest.raises(ValueError, match="sample_weight"):
+        few_draw_correction(draws, 5, sample_weight=-1)
+
+
+def test_levels_outside_unit_interval_are_refused():
+    from causaldist.distributional import Draws, QuantileGrid
+
+    with pytest.raises(ValueError, match="levels"):
+        Draws([np.arange(5.0)]).quantiles([-0.5, 1.5])
+    with pytest.raises(ValueError, match="levels"):
+        QuantileGrid(5).from_quantiles(np.array([[0.0, 1.0]]), levels=[-0.5, 1.5])
+
+
+def test_utility_of_decreasing_q_is_refused():
+    from causaldist.distributional import CVaR
+
+    with pytest.raises(ValueError, match="non-decreasing"):
+        CVaR(0.2)(np.array([5.0, 4.0, 3.0, 2.0, 1.0]))
+    assert CVaR(0.2)(np.array([1.0, 2.0, 3.0, 4.0, 5.0])) == 1.0
+
+
+def test_generators_check_their_parameters():
+    from causaldist.datasets import make_distributional, make_heterogeneous
+
+    with pytest.raises(ValueError, match="n_levels"):
+        make_distributional(50, n_levels=0)
+    with pytest.raises(ValueError, match="noise"):
+        make_heterogeneous(50, noise=np.nan)
+
+
+def test_dr_scores_refuse_nan_y():
+    from causaldist.model_selection import cross_fit, make_folds
+
+    X, y, t = _binary()
+    nuis = cross_fit(X, y, t, folds=make_folds(2, t), propensity_model=LogisticRegression(),
+                     outcome_model=LinearRegression())
+    y = y.copy()
+    y[4] = np.nan
+    with pytest.raises(ValueError, match="y contains NaN"):
+        nuis.dr_scores(y, t)
+
+
+def test_policy_learners_refuse_one_row():
+    from causaldist.forest import PolicyForest
+    from causaldist.policy import LinearPolicy, PolicyTree
+
+    X, R = np.zeros((1, 2)), np.array([[0.0, 1.0]])
+    for est in (PolicyForest(n_estimators=2), PolicyTree(), LinearPolicy()):
+        with pytest.raises(ValueError, match="1 sample"):
+            est.fit(X, R)
+
+
+def test_linear_policy_rewards_near_the_float_limit():
+    from causaldist.policy import LinearPolicy
+
+    rng = np.random.default_rng(0)
+    X, R = rng.normal(size=(60, 2)), rng.normal(size=(60, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        big = LinearPolicy(random_state=0).fit(X, R * 1e307)
+    assert np.isfinite(big.welfare_)
+    small = LinearPolicy(random_state=0).fit(X, R)
+    np.testing.assert_array_equal(big.predict(X), small.predict(X))

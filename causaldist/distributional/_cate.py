@@ -507,6 +507,15 @@ class DistributionalTLearner(_DistributionalCATE):
         self.control = control
 
     def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):
+        for name, value in (("groups", groups), ("propensity", propensity)):
+            if value is not None:
+                # Silently ignoring them would let a user believe the fit
+                # was grouped or used the known propensities.
+                raise ValueError(
+                    f"DistributionalTLearner fits one model per arm on all of that "
+                    f"arm's units, without cross-fitting or propensities: {name} is "
+                    "not used. Use DistributionalDRLearner for them."
+                )
         Q = self._prepare_y(y, sample_weight)
         model = self._model("outcome_model")
         self.models_ = []

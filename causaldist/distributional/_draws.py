@@ -169,6 +169,10 @@ class Draws:
     def quantiles(self, levels):
         """Type-7 empirical quantiles of every unit at ``levels``, shape (n_units, m)."""
         levels = np.asarray(getattr(levels, "levels", levels), dtype=np.float64)
+        if levels.ndim > 1 or not np.all((levels >= 0) & (levels <= 1)):
+            raise ValueError(
+                f"levels must be a 1-D array of probabilities in [0, 1]; got {levels!r}."
+            )
         unit = np.repeat(np.arange(self.counts.size), self.counts)
         order = np.lexsort((self.values, unit))
         starts = self.offsets[:-1]

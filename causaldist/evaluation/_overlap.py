@@ -95,6 +95,16 @@ def overlap_diagnostics(
     t = t.astype(np.intp)
     if not np.all(np.isfinite(e)) or np.any(e < 0) or np.any(e > 1):
         raise ValueError("propensity must hold probabilities in [0, 1].")
+    row_sums = e.sum(axis=1)
+    off = np.flatnonzero(np.abs(row_sums - 1) > 1e-6)
+    if off.size:
+        # Each row is a distribution over the arms; rows that do not sum to 1
+        # (one arm's column only, unnormalised scores) give wrong weights.
+        raise ValueError(
+            f"propensity rows must sum to 1 over the {n_arms} arms; {off.size} rows do "
+            f"not (row {off[0]} sums to {row_sums[off[0]]:.6g}). Pass the full matrix "
+            "of predict_proba, one column per arm."
+        )
     s = (
         np.ones(t.shape[0])
         if sample_weight is None

@@ -234,7 +234,10 @@ class LinearPolicy(_RewardPolicy):
         # Centring each row changes every policy's welfare by the same amount
         # (the softmax sums to one); the scale makes alpha and T unit-free.
         G = R - R.mean(axis=1, keepdims=True)
-        scale = np.sqrt(w @ np.mean(G**2, axis=1))
+        # Squares taken after dividing by the largest |G|: rewards near the
+        # largest float would overflow to an infinite scale.
+        big = np.max(np.abs(G)) if G.size else 0.0
+        scale = big * np.sqrt(w @ np.mean((G / big) ** 2, axis=1)) if big > 0 else 0.0
         if scale > 0:
             G = G / scale
 
