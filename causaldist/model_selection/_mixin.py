@@ -293,9 +293,9 @@ class _CrossFitMixin:
         )
         self.nuisances_ = nuis
         if nuis.propensity is not None and propensity_model is not False:
-            from ..evaluation._overlap import overlap_diagnostics
+            from ..evaluation._overlap import _overlap_report
 
-            self.overlap_ = overlap_diagnostics(
+            self.overlap_ = _overlap_report(
                 nuis.propensity, t, labels=self.categories_, sample_weight=sample_weight,
                 min_propensity=self.min_propensity if known is None else 0.0,
                 estimand=self._estimand,
