@@ -130,6 +130,10 @@ def _codes_of(labels, categories, name):
     return order[pos].astype(np.intp)
 
 
+# Largest |X| whose squares (and sums of a few thousand of them) stay finite
+# in float64: beyond it a StandardScaler or a variance overflows.
+_LARGEST = 1e150
+
 # Frames in these packages sit between a user's call and our warnings; the
 # warning is reported at the first frame outside them.
 _INTERNAL_DIRS = tuple(
@@ -529,10 +533,19 @@ class BaseCausalEstimator(BaseEstimator):
 
     def _continuous_treatment(self, treatment, n_samples, *, reset):
         """A continuous treatment as floats of shape ``(n,)`` or ``(n, d_t)``."""
-        T = check_array(
-            treatment, ensure_2d=False, dtype=np.float64, input_name="treatment",
-            ensure_min_samples=1,
-        )
+        try:
+            T = check_array(
+                treatment, ensure_2d=False, dtype=np.float64, input_name="treatment",
+                ensure_min_samples=1,
+            )
+        except ValueError as exc:
+            if "could not convert" not in str(exc):
+                raise
+            raise ValueError(
+                f"treatment must be numeric for {type(self).__name__} with "
+                "discrete_treatment=False (a dose); for arm labels set "
+                f"discrete_treatment=True. ({exc})"
+            ) from exc
         if T.ndim > 2 or T.shape[0] != n_samples:
             raise ValueError(
                 f"treatment must have shape ({n_samples},) or ({n_samples}, d_t); "
@@ -591,6 +604,14 @@ class BaseCausalEstimator(BaseEstimator):
                 self, X, y, multi_output=self._multi_output, y_numeric=True,
                 **self._check_X_kwargs(),
             )
+        if hasattr(X, "dtype") and X.dtype.kind == "f" and X.size:
+            top = float(np.nanmax(np.abs(X)))
+            if top > _LARGEST and np.isfinite(top):
+                raise ValueError(
+                    f"X has values up to {top:.3g} in magnitude: their squares overflow "
+                    "float64 (~1.8e308) in standardisation and variances. Rescale X "
+                    "(divide the large columns by a constant) before fitting."
+                )
         t = self._encode_treatment(treatment, X.shape[0], reset=True)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(

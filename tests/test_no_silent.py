@@ -125,8 +125,14 @@ def test_huge_X_is_scale_free_in_linear_final_stages():
     lin = LinearRegression()
     est = LinearDML(outcome_model=lin, treatment_model=lin, cv=2, random_state=0)
     ref = est.fit(X, y, treatment=T).effect_interval(X[:3])
-    big = est.fit(X * 1e155, y, treatment=T).effect_interval(X[:3] * 1e155)
-    np.testing.assert_allclose(big, ref, rtol=1e-6)
+    # pinv's cutoff is relative to the largest singular value: unscaled, the
+    # columns of tiny X were cut off and the intervals changed with the unit.
+    tiny = est.fit(X * 1e-100, y, treatment=T).effect_interval(X[:3] * 1e-100)
+    np.testing.assert_allclose(tiny, ref, rtol=1e-6)
+    # Beyond squares float64 can hold: a clear error naming X, not "SVD did not
+    # converge" or a message about NaN that X does not contain.
+    with pytest.raises(ValueError, match="X has values up to"):
+        est.fit(X * 1e155, y, treatment=T)
     big_y = est.fit(X, y * 1e100, treatment=T).effect_interval(X[:3])
     np.testing.assert_allclose(np.asarray(big_y) / 1e100, ref, rtol=1e-6)
     # Beyond float64's variances: a clear error instead of infinite intervals.
@@ -212,3 +218,28 @@ def test_linear_policy_rewards_near_the_float_limit():
     assert np.isfinite(big.welfare_)
     small = LinearPolicy(random_state=0).fit(X, R)
     np.testing.assert_array_equal(big.predict(X), small.predict(X))
+
+
+# -- example 14: the econml adapters ------------------------------------------
+def test_econml_adapter_refuses_W_of_other_rows():
+    from causaldist.compat.econml import DRLearner as EDRLearner
+    from causaldist.compat.econml import LinearDML as ELinearDML
+
+    X, y, t = _binary()
+    W = np.random.default_rng(0).normal(size=(len(X) - 3, 2))
+    with pytest.raises(ValueError, match="W has 197 rows but X has 200"):
+        ELinearDML(cv=2).fit(y, X[:, 0], X=X, W=W)
+    with pytest.raises(ValueError, match="W has 197 rows"):
+        EDRLearner(cv=2).fit(y, t, X=X, W=W)
+
+
+def test_econml_adapter_refuses_continuous_T_as_discrete():
+    from causaldist.compat.econml import DRLearner as EDRLearner
+    from causaldist.compat.econml import LinearDML as ELinearDML
+
+    X, y, _ = _binary()
+    T = np.random.default_rng(0).normal(size=len(X))
+    with pytest.raises(ValueError, match="T looks continuous"):
+        ELinearDML(cv=2, discrete_treatment=True).fit(y, T, X=X)
+    with pytest.raises(ValueError, match="T looks continuous"):
+        EDRLearner(cv=2).fit(y, T, X=X)

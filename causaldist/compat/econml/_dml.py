@@ -10,6 +10,7 @@ from ...dml import SparseLinearDML as _NativeSparseLinearDML
 from ...model_selection._crossfit import _econml_folds
 from ...validation import OmittedVariableSensitivity
 from ._base import (
+    _check_discrete_T,
     _auto_warning,
     _bootstrapped,
     _EconmlAdapter,
@@ -46,6 +47,8 @@ class _DMLAdapter(_RefitFinalMixin, _EconmlAdapter):
     def _common(self, T, groups, n):
         """Native keyword arguments shared by the DML adapters (econml's folds)."""
         self._check_unsupported()
+        if self.discrete_treatment:
+            _check_discrete_T(T, type(self).__name__)
         rs = check_random_state(self.random_state)
         # econml draws the folds of every mc_iters repetition from one RandomState
         # and aggregates the repetitions' residuals before the final stage (the

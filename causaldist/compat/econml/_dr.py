@@ -13,6 +13,7 @@ from ...metalearners import SparseLinearDRLearner as _NativeSparseLinearDRLearne
 from ...model_selection._crossfit import _econml_folds
 from ...validation import OmittedVariableSensitivity
 from ._base import (
+    _check_discrete_T,
     _auto_warning,
     _BootstrapIntervals,
     _bootstrapped,
@@ -58,6 +59,7 @@ class _DRAdapter(_RefitFinalMixin, _BootstrapIntervals, _EconmlAdapter):
 
     def _common(self, T, groups, n):
         self._check_unsupported()
+        _check_discrete_T(T, type(self).__name__)
         T = np.asarray(T).ravel()
         if isinstance(self.categories, str) and self.categories == "auto":
             control = np.unique(T)[0]

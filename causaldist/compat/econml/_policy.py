@@ -9,7 +9,7 @@ from ...base import _atomic_fit, _warn
 from ...model_selection._crossfit import _econml_folds
 from ...policy import DRPolicyTree as _NativeDRPolicyTree
 from ...policy import PolicyTree as _NativePolicyTree
-from ._base import _EconmlAdapter, _auto_warning, _model
+from ._base import _check_discrete_T, _EconmlAdapter, _auto_warning, _model
 
 __all__ = ["PolicyTree", "DRPolicyTree"]
 
@@ -218,6 +218,7 @@ class DRPolicyTree(_EconmlAdapter):
         _auto_warning(self, [k for k in ("model_regression", "model_propensity")
                              if isinstance(getattr(self, k), str)])
         n = np.shape(Y)[0]
+        _check_discrete_T(T, type(self).__name__)
         T = np.asarray(T).ravel()
         self._layout(X, W, n)
         Xa = np.asarray(X, dtype=np.float64).reshape(n, -1)
