@@ -20,6 +20,7 @@ import warnings
 
 import joblib
 import numpy as np
+import pandas as pd
 import sklearn
 import threadpoolctl
 from sklearn import config_context
@@ -292,6 +293,51 @@ def _effect_columns(owner, effect_features):
     if missing:
         raise ValueError(f"effect_features {missing} are not columns of X {names}.")
     return np.array(sorted(names.index(c) for c in cols.tolist()), dtype=np.intp)
+
+
+def _check_range(A, name):
+    """Refuse values whose squares overflow float64 (means, variances, scalers)."""
+    if not hasattr(A, "dtype") or A.dtype.kind != "f" or not A.size:
+        return
+    top = float(np.nanmax(np.abs(A))) if not np.all(np.isnan(A)) else 0.0
+    if top > _LARGEST and np.isfinite(top):
+        raise ValueError(
+            f"{name} has values up to {top:.3g} in magnitude: their squares overflow "
+            f"float64 (~1.8e308) in standardisation and variances. Rescale {name} "
+            "(divide by a constant) before fitting."
+        )
+
+
+def _check_weight_range(sample_weight):
+    """Refuse weights whose sums or squares leave float64 (they are relative)."""
+    top = np.max(sample_weight)
+    if top > _LARGEST or top < 1 / _LARGEST:
+        raise ValueError(
+            f"sample_weight reaches {top:.3g}: weights are relative, and at this "
+            "scale their sums or squares leave float64. Rescale them (e.g. "
+            "sample_weight / sample_weight.max())."
+        )
+
+
+def _check_aligned(X, **others):
+    """Refuse pandas inputs whose index differs from ``X``'s.
+
+    Rows are matched by position, as in scikit-learn; a Series indexed in
+    another order than ``X`` (sorted by id, say) would be paired with the
+    wrong units without a word. Alignment must be explicit.
+    """
+    index = getattr(X, "index", None)
+    if index is None or not isinstance(X, (pd.DataFrame, pd.Series)):
+        return
+    for name, value in others.items():
+        other = getattr(value, "index", None)
+        if (isinstance(value, (pd.Series, pd.DataFrame)) and len(other) == len(index)
+                and not other.equals(index)):
+            raise ValueError(
+                f"{name} has a pandas index that differs from X's: rows are matched by "
+                f"position, not by label. Align it first ({name}.reindex(X.index)) or "
+                "pass its values (.to_numpy())."
+            )
 
 
 class BaseCausalEstimator(BaseEstimator):
@@ -586,6 +632,7 @@ class BaseCausalEstimator(BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
             )
+        _check_aligned(X, y=y, treatment=treatment, sample_weight=sample_weight)
         if self._keep_frame and hasattr(X, "iloc"):
             validate_data(self, X, skip_check_array=True)
             y = check_array(
@@ -604,14 +651,8 @@ class BaseCausalEstimator(BaseEstimator):
                 self, X, y, multi_output=self._multi_output, y_numeric=True,
                 **self._check_X_kwargs(),
             )
-        if hasattr(X, "dtype") and X.dtype.kind == "f" and X.size:
-            top = float(np.nanmax(np.abs(X)))
-            if top > _LARGEST and np.isfinite(top):
-                raise ValueError(
-                    f"X has values up to {top:.3g} in magnitude: their squares overflow "
-                    "float64 (~1.8e308) in standardisation and variances. Rescale X "
-                    "(divide the large columns by a constant) before fitting."
-                )
+        _check_range(X, "X")
+        _check_range(y, "y")
         t = self._encode_treatment(treatment, X.shape[0], reset=True)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
@@ -619,6 +660,7 @@ class BaseCausalEstimator(BaseEstimator):
             )
             if not sample_weight.sum() > 0:
                 raise ValueError("sample_weight must have a positive sum.")
+            _check_weight_range(sample_weight)
         return X, y, t, sample_weight
 
     def _effect_X(self, X):

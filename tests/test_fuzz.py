@@ -300,8 +300,14 @@ PANDAS = {
     "mixed column names": lambda X: X.set_axis(["a", 1, "c"], axis=1),
     "categorical column": lambda X: X.assign(c=pd.Categorical(np.arange(N) % 3)),
     "nullable Int64": lambda X: X.round().astype("Int64"),
-    "nullable with NA": lambda X: X.round().astype("Int64").mask(X.index == 2),
+    "nullable with NA": lambda X: _with_na(X.round().astype("Int64")),
 }
+
+
+def _with_na(X):
+    X = X.copy()
+    X.iloc[2, 0] = pd.NA
+    return X
 
 
 @BUDGET

@@ -243,3 +243,15 @@ def test_econml_adapter_refuses_continuous_T_as_discrete():
         ELinearDML(cv=2, discrete_treatment=True).fit(y, T, X=X)
     with pytest.raises(ValueError, match="T looks continuous"):
         EDRLearner(cv=2).fit(y, T, X=X)
+
+
+# -- data alignment is explicit -----------------------------------------------
+def test_misaligned_pandas_y_is_refused():
+    from causaldist.metalearners import TLearner
+
+    X, y, t = _binary()
+    Xf = pd.DataFrame(X, index=np.arange(len(X)) + 100)
+    ys = pd.Series(y, index=Xf.index[::-1])
+    with pytest.raises(ValueError, match="y has a pandas index that differs from X's"):
+        TLearner(outcome_model=LinearRegression()).fit(Xf, ys, treatment=t)
+    TLearner(outcome_model=LinearRegression()).fit(Xf, ys.reindex(Xf.index), treatment=t)

@@ -51,7 +51,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ..base import _atomic_fit
+from ..base import _atomic_fit, _check_range, _check_weight_range
 from ..evaluation._inference import Estimate
 from ._base import _read_y
 from ._draws import _is_ragged
@@ -322,6 +322,10 @@ class DistributionalRDD(BaseEstimator):
             raise ValueError(f"running={self.running} but X has {X.shape[1]} columns.")
         s = np.ones(n) if sample_weight is None else _check_sample_weight(
             sample_weight, X, ensure_non_negative=True)
+        if sample_weight is not None:
+            _check_weight_range(s)
+        _check_range(X, "X")
+        _check_range(outcome.Q, "y")
         Q, self.correction_ = _correct(outcome, self.grid_, s)
         self.draw_counts_ = outcome.counts
         z = X[:, self.running] - self.cutoff
