@@ -338,8 +338,16 @@ class DistributionalRDD(BaseEstimator):
             )
         D = None
         if treatment is not None:
-            D = check_array(treatment, ensure_2d=False, dtype=np.float64,
-                            input_name="treatment").ravel()
+            try:
+                D = check_array(treatment, ensure_2d=False, dtype=np.float64,
+                                input_name="treatment").ravel()
+            except ValueError as exc:
+                if "could not convert" not in str(exc):
+                    raise
+                raise ValueError(
+                    "treatment of a fuzzy design must be numeric take-up (0/1 or a "
+                    f"probability); got labels ({exc})."
+                ) from exc
             if D.shape[0] != n:
                 raise ValueError(f"treatment has {D.shape[0]} entries but X has {n} rows.")
         m = Q.shape[1]
