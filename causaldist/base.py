@@ -20,6 +20,7 @@ import warnings
 
 import joblib
 import numpy as np
+import pandas as pd
 import sklearn
 import threadpoolctl
 from sklearn import config_context
@@ -132,6 +133,10 @@ def _codes_of(labels, categories, name):
     return order[pos].astype(np.intp)
 
 
+# Largest |X| whose squares (and sums of a few thousand of them) stay finite
+# in float64: beyond it a StandardScaler or a variance overflows.
+_LARGEST = 1e150
+
 # Frames in these packages sit between a user's call and our warnings; the
 # warning is reported at the first frame outside them.
 _INTERNAL_DIRS = tuple(
@@ -208,6 +213,34 @@ def _one_inner_thread(method):
     return wrapper
 
 
+def _atomic_fit(method):
+    """Make ``method`` (a ``fit``) all-or-nothing on the estimator's state.
+
+    The fit builds its attributes on ``self`` as it goes; an exception, a
+    ``KeyboardInterrupt`` included, would leave a mix of the new and the
+    previous fit (a T-learner with a new control model and an old treated
+    one predicts neither fit's effect). On any ``BaseException`` the
+    instance's ``__dict__`` is put back as it was before the call: the
+    previous fit intact, or an unfitted estimator on which
+    ``check_is_fitted`` raises ``NotFittedError``. Fits replace attributes and
+    never mutate the previous fit's objects in place, so a shallow snapshot is
+    enough. Nested fits (a component's template ``fit``) restore their own
+    state the same way.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        before = dict(self.__dict__)
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    return wrapper
+
+
 def _fit_model(model, X, y, sample_weight=None):
     """Fit a clone of ``model``, passing ``sample_weight`` only when there is one.
 
@@ -265,6 +298,51 @@ def _effect_columns(owner, effect_features):
     if missing:
         raise ValueError(f"effect_features {missing} are not columns of X {names}.")
     return np.array(sorted(names.index(c) for c in cols.tolist()), dtype=np.intp)
+
+
+def _check_range(A, name):
+    """Refuse values whose squares overflow float64 (means, variances, scalers)."""
+    if not hasattr(A, "dtype") or A.dtype.kind != "f" or not A.size:
+        return
+    top = float(np.nanmax(np.abs(A))) if not np.all(np.isnan(A)) else 0.0
+    if top > _LARGEST and np.isfinite(top):
+        raise ValueError(
+            f"{name} has values up to {top:.3g} in magnitude: their squares overflow "
+            f"float64 (~1.8e308) in standardisation and variances. Rescale {name} "
+            "(divide by a constant) before fitting."
+        )
+
+
+def _check_weight_range(sample_weight):
+    """Refuse weights whose sums or squares leave float64 (they are relative)."""
+    top = np.max(sample_weight)
+    if top > _LARGEST or top < 1 / _LARGEST:
+        raise ValueError(
+            f"sample_weight reaches {top:.3g}: weights are relative, and at this "
+            "scale their sums or squares leave float64. Rescale them (e.g. "
+            "sample_weight / sample_weight.max())."
+        )
+
+
+def _check_aligned(X, **others):
+    """Refuse pandas inputs whose index differs from ``X``'s.
+
+    Rows are matched by position, as in scikit-learn; a Series indexed in
+    another order than ``X`` (sorted by id, say) would be paired with the
+    wrong units without a word. Alignment must be explicit.
+    """
+    index = getattr(X, "index", None)
+    if index is None or not isinstance(X, (pd.DataFrame, pd.Series)):
+        return
+    for name, value in others.items():
+        other = getattr(value, "index", None)
+        if (isinstance(value, (pd.Series, pd.DataFrame)) and len(other) == len(index)
+                and not other.equals(index)):
+            raise ValueError(
+                f"{name} has a pandas index that differs from X's: rows are matched by "
+                f"position, not by label. Align it first ({name}.reindex(X.index)) or "
+                "pass its values (.to_numpy())."
+            )
 
 
 class BaseCausalEstimator(BaseEstimator):
@@ -377,6 +455,7 @@ class BaseCausalEstimator(BaseEstimator):
         return _resolve_model(self, param)
 
     # -- the template fit -----------------------------------------------------
+    @_atomic_fit
     @_one_inner_thread
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, treatment=None, *, sample_weight=None, **params):
@@ -479,17 +558,39 @@ class BaseCausalEstimator(BaseEstimator):
                     f"control={control!r} is not one of the treatment labels "
                     f"{labels.tolist()}."
                 )
-            self.categories_ = np.concatenate(
+            categories = np.concatenate(
                 [labels[matches], np.delete(labels, matches[0])]
             )
+            codes = _codes_of(t, categories, "treatment")
+            counts = np.bincount(codes, minlength=len(categories))
+            if counts.min() < 2:
+                # One unit is no arm: every model and every mean of that arm
+                # would rest on it alone, with no variance to report.
+                small = categories[counts < 2].tolist()
+                raise ValueError(
+                    f"treatment arm(s) {small} have fewer than 2 units "
+                    f"(counts {dict(zip(categories.tolist(), counts.tolist()))}): "
+                    "their effects are not identified. Drop or merge those arms."
+                )
+            self.categories_ = categories
+            return codes
         return _codes_of(t, self.categories_, "treatment")
 
     def _continuous_treatment(self, treatment, n_samples, *, reset):
         """A continuous treatment as floats of shape ``(n,)`` or ``(n, d_t)``."""
-        T = check_array(
-            treatment, ensure_2d=False, dtype=np.float64, input_name="treatment",
-            ensure_min_samples=1,
-        )
+        try:
+            T = check_array(
+                treatment, ensure_2d=False, dtype=np.float64, input_name="treatment",
+                ensure_min_samples=1,
+            )
+        except ValueError as exc:
+            if "could not convert" not in str(exc):
+                raise
+            raise ValueError(
+                f"treatment must be numeric for {type(self).__name__} with "
+                "discrete_treatment=False (a dose); for arm labels set "
+                f"discrete_treatment=True. ({exc})"
+            ) from exc
         if T.ndim > 2 or T.shape[0] != n_samples:
             raise ValueError(
                 f"treatment must have shape ({n_samples},) or ({n_samples}, d_t); "
@@ -530,6 +631,7 @@ class BaseCausalEstimator(BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
             )
+        _check_aligned(X, y=y, treatment=treatment, sample_weight=sample_weight)
         if self._keep_frame and hasattr(X, "iloc"):
             validate_data(self, X, skip_check_array=True)
             y = check_array(
@@ -548,6 +650,8 @@ class BaseCausalEstimator(BaseEstimator):
                 self, X, y, multi_output=self._multi_output, y_numeric=True,
                 **self._check_X_kwargs(),
             )
+        _check_range(X, "X")
+        _check_range(y, "y")
         t = self._encode_treatment(treatment, X.shape[0], reset=True)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
@@ -555,6 +659,7 @@ class BaseCausalEstimator(BaseEstimator):
             )
             if not sample_weight.sum() > 0:
                 raise ValueError("sample_weight must have a positive sum.")
+            _check_weight_range(sample_weight)
         return X, y, t, sample_weight
 
     def _effect_X(self, X):

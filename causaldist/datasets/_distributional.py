@@ -4,6 +4,8 @@ import numpy as np
 from scipy.stats import norm
 from sklearn.utils import Bunch, check_random_state
 
+from ._heterogeneous import _check_count
+
 __all__ = ["make_distributional"]
 
 
@@ -76,6 +78,12 @@ def make_distributional(
     >>> X.shape, y.shape, bool((y[:, 1:] >= y[:, :-1]).all())
     ((200, 5), (200, 50), True)
     """
+    _check_count(n_samples, "n_samples", 1)
+    _check_count(n_features, "n_features", 3)
+    _check_count(n_arms, "n_arms", 2)
+    _check_count(n_levels, "n_levels", 1)
+    if n_draws is not None:
+        _check_count(n_draws, "n_draws", 1)
     if n_features < 3:
         raise ValueError(f"n_features must be at least 3; got {n_features}.")
     if n_arms < 2:

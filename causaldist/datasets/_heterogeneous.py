@@ -1,5 +1,7 @@
 """Synthetic data with known heterogeneous treatment effects."""
 
+from numbers import Integral, Real
+
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch, check_random_state
@@ -73,6 +75,11 @@ def make_heterogeneous(
     >>> X.shape, y.shape, sorted(set(t.tolist())), tau.shape
     ((200, 5), (200,), [0, 1], (200,))
     """
+    _check_count(n_samples, "n_samples", 1)
+    _check_count(n_features, "n_features", 4)
+    _check_count(n_arms, "n_arms", 2)
+    if not (isinstance(noise, Real) and np.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be a finite number >= 0; got {noise!r}.")
     if n_features < 4:
         raise ValueError(f"n_features must be at least 4; got {n_features}.")
     if n_arms < 2:
@@ -108,3 +115,11 @@ def make_heterogeneous(
     if return_truth:
         return Bunch(X=X, y=y, treatment=treatment, tau=tau, propensity=propensity, mu=mu)
     return X, y, treatment, tau
+
+
+def _check_count(value, name, low):
+    """An integer parameter of a generator, at least ``low``."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an integer; got {value!r}.")
+    if value < low:
+        raise ValueError(f"{name} must be at least {low}; got {value}.")

@@ -9,6 +9,7 @@ import os
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
@@ -133,6 +134,8 @@ def load_nsw(sample="experimental", *, as_frame=True, return_X_y_t=False):
     >>> int(t.sum()), len(t)
     (185, 2675)
     """
+    _check_bool(as_frame, "as_frame")
+    _check_bool(return_X_y_t, "return_X_y_t")
     if sample not in _NSW_GROUPS:
         raise ValueError(
             f"sample must be one of {sorted(_NSW_GROUPS)}, got {sample!r}."
@@ -269,6 +272,9 @@ def load_nhefs(*, complete_case=True, as_frame=True, return_X_y_t=False):
     >>> print(round(y[t == 1].mean() - y[t == 0].mean(), 1))
     2.5
     """
+    for name, value in (("complete_case", complete_case), ("as_frame", as_frame),
+                        ("return_X_y_t", return_X_y_t)):
+        _check_bool(value, name)
     frame = _read_bundled("nhefs.csv.gz")
     for col in ("qsmk", "sex", "race", "education", "exercise", "active"):
         frame[col] = frame[col].astype(int)
@@ -353,6 +359,8 @@ def load_hillstrom(path=None, *, target="visit", as_frame=True, return_X_y_t=Fal
     >>> hill = load_hillstrom("hillstrom.csv")  # doctest: +SKIP
     >>> hill.treatment.value_counts()  # doctest: +SKIP
     """
+    _check_bool(as_frame, "as_frame")
+    _check_bool(return_X_y_t, "return_X_y_t")
     if target not in _HILLSTROM_TARGETS:
         raise ValueError(f"target must be one of {_HILLSTROM_TARGETS}, got {target!r}.")
     candidates = [path] if path is not None else [
@@ -377,9 +385,25 @@ def load_hillstrom(path=None, *, target="visit", as_frame=True, return_X_y_t=Fal
     if missing:
         raise ValueError(f"{found} is not the Hillstrom data: columns {missing} "
                          "are missing.")
+    incomplete = frame[expected].isna().any(axis=1)
+    if incomplete.any():
+        # A truncated or damaged file: a missing outcome would become y = NaN
+        # and a missing arm an arm named "nan".
+        rows = np.flatnonzero(incomplete.to_numpy())
+        raise ValueError(
+            f"{found} has {rows.size} incomplete rows (first: data row {rows[0] + 1}, "
+            f"columns {frame.columns[frame.iloc[rows[0]].isna()].tolist()}); the file "
+            "is truncated or damaged. Download it again."
+        )
     features = expected[:8]
     return _bunch(frame[expected], features, target, "segment",
                   _descr(load_hillstrom), as_frame, return_X_y_t)
+
+
+def _check_bool(value, name):
+    """A flag must be a bool: the string "no" is truthy and would mean yes."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r}.")
 
 
 def _descr(func):

@@ -80,9 +80,9 @@ class _DistributionalY:
         self.draw_counts_ = outcome.counts
         return Q
 
-    def _new_y(self, y, n_rows):
+    def _new_y(self, y, n_rows, units=None):
         """Quantile matrix of new rows' ``y`` on the fitted grid, with the fitted correction."""
-        outcome = _read_outcome(y, self.grid_, n_rows=n_rows)
+        outcome = _read_outcome(y, self.grid_, n_rows=n_rows, units=units)
         if outcome.Q.shape[1] != self.grid_.n_levels:
             raise ValueError(
                 f"y has {outcome.Q.shape[1]} columns but the estimator was fitted on "
@@ -148,7 +148,7 @@ class _BarycenterEvaluator(_DistributionalY, _CrossFitMixin, BaseCausalEstimator
         """``U`` of the barycenter of the policy ``codes`` on new rows."""
         N, D = self._terms_at(X, y, t, sample_weight)
         theta = _ChosenTerms(N, D, codes, sample_weight).theta
-        return utility(theta, self.grid_)
+        return utility._evaluate(theta, self.grid_)
 
     def _result(self, terms, utility, alpha=0.05, uniform=True, n_bootstraps=1000,
                 random_state=None):
@@ -180,7 +180,7 @@ class _BarycenterEvaluator(_DistributionalY, _CrossFitMixin, BaseCausalEstimator
         The delta method (van der Vaart 1998, ch. 3): for a linear utility
         ``U'(theta)`` is its weight vector and the terms are exact.
         """
-        value = utility(terms.theta, grid)
+        value = utility._evaluate(terms.theta, grid)
         return value, value + terms.project(utility.gradient(terms.theta, grid))
 
     def _terms(self, policy, X, name, utility):

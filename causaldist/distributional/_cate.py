@@ -201,7 +201,7 @@ class _DistributionalCATE(_DistributionalY, _CrossFitMixin, BaseCausalEstimator)
         if treatment is None:
             return _missing_treatment(type(self).__name__, depth=3)
         Xv = self._validate_X_predict(X)
-        Q = self._new_y(y, Xv.shape[0])
+        Q = self._new_y(y, Xv.shape[0], units=X.index if hasattr(X, "iloc") else None)
         if Q.shape[0] != Xv.shape[0]:
             raise ValueError(f"y has {Q.shape[0]} entries but X has {Xv.shape[0]} rows.")
         t = self._encode_treatment(treatment, Xv.shape[0], reset=False)
@@ -508,6 +508,15 @@ class DistributionalTLearner(_DistributionalCATE):
         self.control = control
 
     def _fit(self, X, y, t, sample_weight, groups=None, propensity=None):
+        for name, value in (("groups", groups), ("propensity", propensity)):
+            if value is not None:
+                # Silently ignoring them would let a user believe the fit
+                # was grouped or used the known propensities.
+                raise ValueError(
+                    f"DistributionalTLearner fits one model per arm on all of that "
+                    f"arm's units, without cross-fitting or propensities: {name} is "
+                    "not used. Use DistributionalDRLearner for them."
+                )
         Q = self._prepare_y(y, sample_weight)
         model = self._model("outcome_model")
         self.models_ = []

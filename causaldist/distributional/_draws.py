@@ -169,6 +169,10 @@ class Draws:
     def quantiles(self, levels):
         """Type-7 empirical quantiles of every unit at ``levels``, shape (n_units, m)."""
         levels = np.asarray(getattr(levels, "levels", levels), dtype=np.float64)
+        if levels.ndim > 1 or not np.all((levels >= 0) & (levels <= 1)):
+            raise ValueError(
+                f"levels must be a 1-D array of probabilities in [0, 1]; got {levels!r}."
+            )
         unit = np.repeat(np.arange(self.counts.size), self.counts)
         order = np.lexsort((self.values, unit))
         starts = self.offsets[:-1]
@@ -231,6 +235,16 @@ def _read_outcome(y, grid, n_rows=None, units=None):
         return y
     long_cols = getattr(grid, "long", None)
     if isinstance(y, pd.DataFrame) and long_cols is not None:
+        if units is None and n_rows is not None:
+            # Pairing by first appearance would silently depend on the order
+            # of the table's rows: a sorted copy of it gives other effects.
+            raise ValueError(
+                f"y is a long table (grid long={long_cols!r}) but X has no index to "
+                "pair its units with the rows of X. Pass X as a DataFrame whose index "
+                "holds the unit ids, or y=Draws.from_long(table, "
+                f"{long_cols[0]!r}, {long_cols[1]!r}, units=ids) with the unit id of "
+                "every row of X."
+            )
         y = Draws.from_long(y, *long_cols, units=units)
     elif isinstance(y, pd.DataFrame) and n_rows is not None and y.shape[0] != n_rows:
         raise ValueError(

@@ -231,7 +231,15 @@ def few_draw_correction(draws, grid=None, sample_weight=None):
     elif not isinstance(grid, QuantileGrid):
         grid = QuantileGrid(levels=grid)
     d = Draws(draws)
-    sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    sw = None
+    if sample_weight is not None:
+        sw = np.asarray(sample_weight, dtype=np.float64)
+        if (sw.shape != (len(d),) or not np.all(np.isfinite(sw)) or np.any(sw < 0)
+                or not sw.sum() > 0):
+            raise ValueError(
+                f"sample_weight must hold {len(d)} finite non-negative unit weights "
+                f"with a positive sum; got shape {sw.shape}."
+            )
     outcome = _Outcome(d.quantiles(grid.levels), d.counts, d.means)
     corr = _LocationScaleCorrection(grid.levels, grid.weights).fit(
         outcome.Q, outcome.counts, outcome.means, sw

@@ -43,9 +43,13 @@ def wasserstein2(q1, q2, grid=None):
             f"q1 and q2 must be quantile functions on the same grid, row for row; got "
             f"shapes {q1.shape} and {q2.shape}."
         )
-    diff = q1 - q2
+    # Halves first, then the difference divided by its largest entry: neither
+    # q1 - q2 nor its square can overflow for values near the float limit.
+    diff = q1 / 2 - q2 / 2
     w = _as_grid(grid, diff.shape[-1], "the quantile functions").weights
-    out = np.sqrt(np.maximum(diff**2 @ w, 0.0))
+    scale = np.max(np.abs(diff), axis=-1, keepdims=True)
+    scale = np.where(scale > 0, scale, 1.0)
+    out = 2 * scale[..., 0] * np.sqrt(np.maximum((diff / scale) ** 2 @ w, 0.0))
     return float(out) if out.ndim == 0 else out
 
 

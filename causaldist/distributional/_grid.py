@@ -209,6 +209,8 @@ class QuantileGrid:
                 )
         else:
             src = np.asarray(levels, dtype=np.float64)
+            if not np.all((src >= 0) & (src <= 1)):
+                raise ValueError(f"levels must be probabilities in [0, 1]; got {src!r}.")
             if src.shape != (Q.shape[1],) or np.any(np.diff(src) <= 0):
                 raise ValueError(
                     "levels must be strictly increasing with one level per column "

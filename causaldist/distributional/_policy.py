@@ -282,7 +282,7 @@ class DistributionalPolicyLearner(_DistributionalY, _CrossFitMixin, BaseCausalEs
         if treatment is None:
             return _missing_treatment(type(self).__name__, depth=3)
         Xv = self._validate_X_predict(X)
-        Q = self._new_y(y, Xv.shape[0])
+        Q = self._new_y(y, Xv.shape[0], units=X.index if hasattr(X, "iloc") else None)
         if Q.shape[0] != Xv.shape[0]:
             raise ValueError(f"y has {Q.shape[0]} entries but X has {Xv.shape[0]} rows.")
         t = self._encode_treatment(treatment, Xv.shape[0], reset=False)

@@ -51,6 +51,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ..base import _atomic_fit, _check_range, _check_weight_range
 from ..inference import Estimate
 from ._base import _read_y
 from ._draws import _is_ragged
@@ -280,6 +281,7 @@ class DistributionalRDD(BaseEstimator):
         tags.target_tags.required = True
         return tags
 
+    @_atomic_fit
     def fit(self, X, y, treatment=None, *, sample_weight=None):
         """Estimate the jump of the conditional barycenter at the cutoff.
 
@@ -320,6 +322,10 @@ class DistributionalRDD(BaseEstimator):
             raise ValueError(f"running={self.running} but X has {X.shape[1]} columns.")
         s = np.ones(n) if sample_weight is None else _check_sample_weight(
             sample_weight, X, ensure_non_negative=True)
+        if sample_weight is not None:
+            _check_weight_range(s)
+        _check_range(X, "X")
+        _check_range(outcome.Q, "y")
         Q, self.correction_ = _correct(outcome, self.grid_, s)
         self.draw_counts_ = outcome.counts
         z = X[:, self.running] - self.cutoff
@@ -332,8 +338,16 @@ class DistributionalRDD(BaseEstimator):
             )
         D = None
         if treatment is not None:
-            D = check_array(treatment, ensure_2d=False, dtype=np.float64,
-                            input_name="treatment").ravel()
+            try:
+                D = check_array(treatment, ensure_2d=False, dtype=np.float64,
+                                input_name="treatment").ravel()
+            except ValueError as exc:
+                if "could not convert" not in str(exc):
+                    raise
+                raise ValueError(
+                    "treatment of a fuzzy design must be numeric take-up (0/1 or a "
+                    f"probability); got labels ({exc})."
+                ) from exc
             if D.shape[0] != n:
                 raise ValueError(f"treatment has {D.shape[0]} entries but X has {n} rows.")
         m = Q.shape[1]

@@ -101,6 +101,21 @@ class Utility:
         value : float or ndarray of shape (...)
         """
         q = _check_q(q)
+        rows = q.reshape(-1, q.shape[-1])
+        drop = np.diff(rows, axis=1) < -1e-12 * (1.0 + np.abs(rows[:, 1:]))
+        if drop.any():
+            # A decreasing q is not a quantile function (raw draws, or crossed
+            # estimates): a lower-tail utility would average arbitrary values.
+            raise ValueError(
+                f"q must be non-decreasing along the levels (a quantile function); "
+                f"{int(drop.any(axis=1).sum())} row(s) decrease. Sort raw draws with "
+                "QuantileGrid(m).from_samples, or rearrange crossed estimates with "
+                "project_monotone."
+            )
+        return self._evaluate(q, grid)
+
+    def _evaluate(self, q, grid=None):
+        """``__call__`` without the checks, for estimates that may cross slightly."""
         out = self._value(q, _as_grid(grid, q.shape[-1]))
         return float(out) if np.ndim(out) == 0 else out
 

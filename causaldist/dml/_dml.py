@@ -24,6 +24,7 @@ from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
+from .._identification import check_treatment_residuals
 from ..base import BaseCausalEstimator, _as_label_array, _effect_columns, _fit_model
 from ..inference._bootstrap import _Bootstrap
 from ..inference._effect import EffectInference
@@ -142,6 +143,10 @@ class _BaseDML(_CrossFitMixin, BaseCausalEstimator):
                     marginal_model=True, **run,
                 )
                 t_res = t.reshape(n, -1) - nuis.treatment.reshape(n, -1)
+            check_treatment_residuals(
+                onehot if self.discrete_treatment else t, t_res, sample_weight,
+                owner=type(self).__name__,
+            )
             return Y - nuis.marginal.reshape(n, -1), t_res
 
         residuals = self._repeat_cross_fit(residualise)

@@ -4,6 +4,7 @@ import numpy as np
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._identification import intervals_available
 from ..inference._effect import EffectInference
 from ..inference._linear_final import _kron_rows, _LinearFinalMixin, _LinearFit
 from ..inference._repeats import _aggregate
@@ -222,4 +223,7 @@ class LinearDML(_LinearDMLFinalMixin, _BaseDML):
             Z, y_res, sample_weight, cov_type=self.cov_type, groups=groups,
             weights=self._sandwich_row_weights,
         )
+        n_eff = Z.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+        if not intervals_available(n_eff, Z.shape[1], owner=type(self).__name__):
+            cov = np.full_like(cov, np.nan)
         return _LinearFit(coef, cov, self._design, t_res.shape[1])

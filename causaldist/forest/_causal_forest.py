@@ -3,9 +3,12 @@
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.multioutput import MultiOutputRegressor
+from sklearn.utils import get_tags
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
+from .._identification import check_treatment_residuals
 from .._progress import Progress
 from ..base import BaseCausalEstimator, CATEMixin, _as_label_array
 from ..evaluation._ate import _att_terms
@@ -227,6 +230,20 @@ class CausalForest(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
         names.append("propensity_model" if self.discrete_treatment else "treatment_model")
         return [self._model(name) for name in names]
 
+    def _allows_nan(self):
+        # The forest's own binning would sort NaN as +infinity, whatever the
+        # nuisance models accept.
+        return False
+
+    def _model(self, param):
+        model = super()._model(param)
+        # Several treatment columns: one clone per column for models that
+        # predict a single output (HistGradientBoosting, the default).
+        if (param == "treatment_model" and getattr(self, "_t_2d", False)
+                and not get_tags(model).target_tags.multi_output):
+            return MultiOutputRegressor(model)
+        return model
+
     def __init__(
         self, *, outcome_model=None, propensity_model=None, treatment_model=None,
         discrete_treatment=True, n_estimators=200,
@@ -305,10 +322,12 @@ class CausalForest(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
         if propensity is not None:
             raise ValueError("propensity is for a discrete treatment; set discrete_treatment=True.")
         n = X.shape[0]
+        self._t_2d = t.ndim == 2 and t.shape[1] > 1
         nuis = self._cross_fit(
             X, y, t, sample_weight, groups=groups, treatment_model=True, marginal_model=True,
         )
         T = t.reshape(n, -1) - nuis.treatment.reshape(n, -1)
+        check_treatment_residuals(t, T, sample_weight, owner=type(self).__name__)
         w = np.ones(n) if sample_weight is None else sample_weight
         self.forest_, self.feature_importances_, acc, cnt = grow_forest(
             X, y - nuis.marginal, T, w, mode=1, clusters=groups,

@@ -8,6 +8,7 @@ from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..base import _atomic_fit
 from .._progress import Progress
 from ..policy import DRPolicyTree, PolicyTree
 from ..policy._reward_policy import _RewardPolicy
@@ -95,6 +96,7 @@ class PolicyForest(_RewardPolicy):
         self.random_state = random_state
         self.verbose = verbose
 
+    @_atomic_fit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, rewards, sample_weight=None):
         """Fit the trees on subsamples.

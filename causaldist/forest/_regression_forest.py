@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from ..base import _atomic_fit
 from ..inference import Estimate
 from ..inference._estimate import _check_alpha
 from ._causal_forest import (
@@ -95,6 +96,7 @@ class RegressionForest(RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
+    @_atomic_fit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, groups=None):
         """Grow the forest.

@@ -78,4 +78,13 @@ def debiased_lasso(Z, Y, sample_weight=None, *, alpha="auto", alpha_cov="auto",
         cov = summed.T @ summed / N**2
     else:
         cov = (scores * w[:, None]).T @ scores / N**2
+    if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(cov))):
+        # The L1 penalty is not scale-free: on features of extreme scale the
+        # lasso paths and the nodewise tau^2 under- or overflow.
+        scale = np.max(np.abs(Z)) if Z.size else 0.0
+        raise ValueError(
+            "the debiased lasso gave non-finite coefficients: its design reaches "
+            f"only {scale:.3g} in magnitude (effect features times treatment "
+            "residuals). Rescale X to moderate units (e.g. StandardScaler)."
+        )
     return coef, (cov + cov.T) / 2

@@ -50,6 +50,32 @@ def ols_sandwich(Z, Y, sample_weight=None, *, cov_type="HC1", groups=None,
     cov : ndarray of shape (d * k, d * k)
         Covariance of ``coef.T.ravel()`` (output-major).
     """
+    # Scale-free: the columns of Z and Y are divided by their largest absolute
+    # value and the result scaled back, so that Z'Z and the meat's squared
+    # residuals neither overflow (|x| ~ 1e155) nor underflow.
+    cz, cy = _column_scale(Z), _column_scale(Y)
+    coef, cov = _ols_sandwich(Z / cz, Y / cy, sample_weight, cov_type, groups, weights)
+    with np.errstate(over="ignore", invalid="ignore"):
+        coef = coef / cz[:, None] * cy[None, :]
+        scale = np.concatenate([cy_j / cz for cy_j in cy])
+        cov_out = cov * np.outer(scale, scale)
+    if np.all(np.isfinite(cov)) and not np.all(np.isfinite(cov_out)):
+        # The variance is in units of (y / x)^2, beyond float64 for
+        # |y / x| >~ 1e154; a silent inf would give infinite intervals.
+        raise ValueError(
+            f"The final stage's covariance overflows float64: y reaches "
+            f"{cy.max():.3g} in magnitude against regressors as small as "
+            f"{cz.min():.3g}. Rescale y (or X) to moderate units."
+        )
+    return coef, cov_out
+
+
+def _column_scale(A):
+    scale = np.max(np.abs(A), axis=0) if A.shape[0] else np.ones(A.shape[1])
+    return np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
+
+
+def _ols_sandwich(Z, Y, sample_weight, cov_type, groups, weights):
     n, k = Z.shape
     d = Y.shape[1]
     w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)

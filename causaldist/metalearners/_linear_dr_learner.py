@@ -8,6 +8,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ..base import _effect_columns
+from .._identification import intervals_available
 from ..inference import EffectInference, Estimate
 from ..inference._estimate import _linearised_ratio
 from ..inference._linear_final import _LinearFinalMixin
@@ -143,10 +144,14 @@ class LinearDRLearner(_LinearFinalMixin, DRLearner):
 
     def _fit_final(self, Phi, phi, sample_weight, groups):
         """Coefficients ``(p, n_arms - 1)`` and their covariance (arm-major)."""
-        return ols_sandwich(
+        coef, cov = ols_sandwich(
             Phi, phi, sample_weight, cov_type=self.cov_type, groups=groups,
             weights=self._sandwich_row_weights,
         )
+        n_eff = Phi.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+        if not intervals_available(n_eff, Phi.shape[1], owner=type(self).__name__):
+            cov = np.full_like(cov, np.nan)
+        return coef, cov
 
     def refit_final(self, X, *, sample_weight=None, groups=None):
         """Refit only the least-squares final stage on the stored pseudo-outcomes.

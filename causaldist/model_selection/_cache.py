@@ -92,3 +92,19 @@ def _class_digest(cls):
             if inspect.isfunction(func):
                 parts.append(name + (_function_digest(func) or ""))
     return hashlib.sha1("".join(parts).encode()).hexdigest()
+
+
+def _call_key(args, treatment_model, score):
+    """Hash of what a cross-fitting's result depends on (``n_jobs`` left out)."""
+    return joblib_hash((args[:11], args[12:], treatment_model, score))
+
+
+def _checksum(nuisances):
+    """Hash of the out-of-fold arrays and counts of ``nuisances``.
+
+    The fitted models are left out: their pickles are not byte-stable across a
+    save and load (shared references are memoised differently), so they would
+    never match. The arrays are what the final stages are fitted on; an entry
+    of another call, models included, is caught by the call key.
+    """
+    return joblib_hash({k: v for k, v in vars(nuisances).items() if k != "models"})

@@ -21,7 +21,7 @@ from threadpoolctl import threadpool_limits
 
 from .._progress import progress_of, seconds
 from ..base import _fit_model, _warn
-from ._cache import _code_key
+from ._cache import _call_key, _checksum, _code_key
 # Re-exported: the stage's helpers were imported from this module before
 # it was split into folds, nuisances and cache keys.
 from ._folds import _check_codes, _unstratified_folds, make_folds  # noqa: F401
@@ -216,6 +216,39 @@ def _cross_fit(
     if out.propensity is not None:
         out.propensity, out.n_clipped = _clip_propensity(out.propensity, min_propensity)
     return out
+
+
+def _cross_fit_stamped(
+    X, y, treatment, n_arms, folds, propensity_model, outcome_model, marginal_model,
+    pooled_outcome, sample_weight, min_propensity, n_jobs, code_key=None,
+    treatment_model=None, score=False, progress=None,
+):
+    """``_cross_fit`` as cached by ``memory``: the result with its call key and checksum.
+
+    The cache's file name is a hash of the arguments, but nothing in the file
+    says which call made it: an entry copied over another (a backup restored,
+    a sync tool) or a flipped bit would be returned as it is. Storing the
+    call's key and a checksum of the result lets the reader verify both.
+    """
+    args = (X, y, treatment, n_arms, folds, propensity_model, outcome_model,
+            marginal_model, pooled_outcome, sample_weight, min_propensity, n_jobs, code_key)
+    out = _cross_fit(*args, treatment_model=treatment_model, score=score, progress=progress)
+    return _call_key(args, treatment_model, score), _checksum(out), out
+
+
+def _checked_entry(fn, entry, args, treatment_model, score, progress):
+    """The cached result if it belongs to this call and is intact; else recomputed."""
+    key = _call_key(args, treatment_model, score)
+    ok = isinstance(entry, tuple) and len(entry) == 3
+    if ok and entry[0] == key and _checksum(entry[2]) == entry[1]:
+        return entry[2]
+    _warn(
+        "memory: the cached cross-fitting "
+        + ("belongs to another call" if ok and entry[0] != key else "is corrupted")
+        + f" ({fn.store_backend.location}); it is recomputed and overwritten."
+    )
+    return fn.call(*args, treatment_model=treatment_model, score=score,
+                   progress=progress)[0][2]
 
 
 def _report_fold(progress, fold, folds, times, outcome_model, pooled_outcome, n_arms):
@@ -425,7 +458,7 @@ def cross_fit(
                 "faithfully, so its cross-fitting is not cached."
             )
         else:
-            fn = memory.cache(_cross_fit, ignore=["n_jobs", "progress"])
+            fn = memory.cache(_cross_fit_stamped, ignore=["n_jobs", "progress"])
     progress, start = progress_of(verbose, "cross_fit"), time.perf_counter()
     args = (
         X, y, treatment, n_arms, folds, *models[:3],
@@ -444,6 +477,8 @@ def cross_fit(
                " (memory: not cached, fitting)" if fn is not _cross_fit else ""),
         )
     out = fn(*args, treatment_model=models[3], score=bool(score), progress=progress)
+    if fn is not _cross_fit:
+        out = _checked_entry(fn, out, args, models[3], bool(score), progress)
     progress(1, f"cross-fitting done in {seconds(time.perf_counter() - start)}")
     if warn and out.n_clipped:
         _warn(

@@ -117,6 +117,16 @@ def make_folds(cv, treatment, *, groups=None, random_state=None, stratify=True):
                 f"cv: a training fold has no unit of arm code(s) {missing.tolist()}; "
                 "every training fold must contain every arm."
             )
+        in_train = np.bincount(treatment[train], minlength=counts.size)
+        if in_train.min() < 2:
+            # An arm's outcome model would be fitted on one row (or fail
+            # inside it, e.g. a spline basis needs two).
+            arm = int(np.argmin(in_train))
+            raise ValueError(
+                f"treatment: arm with code {arm} has {counts[arm]} units, so a training "
+                "fold holds only one of them; every training fold needs at least 2 units "
+                "of every arm. Use fewer folds or drop the arm."
+            )
     if not np.all(covered == 1):
         raise ValueError(
             "cv: cross-fitting needs every unit in exactly one test fold; "

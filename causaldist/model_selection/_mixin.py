@@ -15,7 +15,7 @@ from .._defaults import (  # noqa: F401
     _resolve_model,
     model_constraint,
 )
-from ._overlap import overlap_diagnostics
+from ._overlap import _overlap_report, overlap_diagnostics  # noqa: F401
 from ._scorers import _RefitScoringMixin
 from ._stage import _repeat_seed, _shared_stage  # noqa: F401
 
@@ -165,13 +165,14 @@ class _CrossFitMixin(_RefitScoringMixin):
         )
         self.nuisances_ = nuis
         if nuis.propensity is not None and propensity_model is not False:
-            self.overlap_ = overlap_diagnostics(
+            # The stage's own propensities skip the rows-sum-to-1 check: the
+            # econml subclass's clipping leaves rows summing to slightly more.
+            self.overlap_ = _overlap_report(
                 nuis.propensity, t, labels=self.categories_, sample_weight=sample_weight,
                 min_propensity=self.min_propensity if known is None else 0.0,
                 estimand=self._estimand,
             )
         return nuis
-
 
     # -- repeated cross-fitting ------------------------------------------------
     def _repetitions(self):

@@ -179,6 +179,8 @@ class Nuisances:
                 f"treatment must hold integer codes in 0..{n_arms - 1}; got values "
                 f"{np.unique(treatment)[:10].tolist()}."
             )
+        if not np.all(np.isfinite(y)):
+            raise ValueError("y contains NaN or infinite values.")
         rows = np.arange(y.shape[0])
         scores = self.outcome.copy()
         resid = y - scores[rows, treatment]

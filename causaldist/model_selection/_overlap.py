@@ -77,6 +77,42 @@ def overlap_diagnostics(
     >>> report["n"].tolist(), report["ess_fraction"].round(3).tolist()
     ([2, 2], [0.949, 0.949])
     """
+    e = np.asarray(propensity, dtype=np.float64)
+    if e.ndim == 2 and e.size and np.all(np.isfinite(e)):
+        n_arms = e.shape[1]
+        row_sums = e.sum(axis=1)
+        off = np.flatnonzero(np.abs(row_sums - 1) > 1e-6)
+        if off.size:
+            # Each row is a distribution over the arms; rows that do not sum to 1
+            # (one arm's column only, unnormalised scores) give wrong weights.
+            raise ValueError(
+                f"propensity rows must sum to 1 over the {n_arms} arms; {off.size} rows do "
+                f"not (row {off[0]} sums to {row_sums[off[0]]:.6g}). Pass the full matrix "
+                "of predict_proba, one column per arm."
+            )
+    return _overlap_report(
+        propensity, treatment, labels=labels, sample_weight=sample_weight,
+        min_propensity=min_propensity, min_ess_fraction=min_ess_fraction, warn=warn,
+        estimand=estimand,
+    )
+
+
+def _overlap_report(
+    propensity,
+    treatment,
+    *,
+    labels=None,
+    sample_weight=None,
+    min_propensity=0.0,
+    min_ess_fraction=0.1,
+    warn=True,
+    estimand="ate",
+):
+    """``overlap_diagnostics`` without its check that rows sum to 1.
+
+    For the stage's own propensities, which econml's clipping rule (each
+    entry clipped, rows not renormalised) leaves summing to slightly more.
+    """
     if estimand not in ("ate", "att"):
         raise ValueError(f"estimand must be 'ate' or 'att'; got {estimand!r}.")
     e = np.asarray(propensity, dtype=np.float64)

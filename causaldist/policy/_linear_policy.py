@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..base import _atomic_fit
 from .._progress import Progress
 from ._reward_policy import _RewardPolicy
 
@@ -207,6 +208,7 @@ class LinearPolicy(_RewardPolicy):
             )
         return tuple(temps)
 
+    @_atomic_fit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, rewards, sample_weight=None):
         """Maximise the smoothed welfare from every start; keep the best hard rule.
@@ -238,7 +240,10 @@ class LinearPolicy(_RewardPolicy):
         # Centring each row changes every policy's welfare by the same amount
         # (the softmax sums to one); the scale makes alpha and T unit-free.
         G = R - R.mean(axis=1, keepdims=True)
-        scale = np.sqrt(w @ np.mean(G**2, axis=1))
+        # Squares taken after dividing by the largest |G|: rewards near the
+        # largest float would overflow to an infinite scale.
+        big = np.max(np.abs(G)) if G.size else 0.0
+        scale = big * np.sqrt(w @ np.mean((G / big) ** 2, axis=1)) if big > 0 else 0.0
         if scale > 0:
             G = G / scale
 

@@ -6,6 +6,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import has_fit_parameter
 
+from ..base import _atomic_fit
 from ._reward_policy import _RewardPolicy
 
 __all__ = ["PolicyClassifier"]
@@ -106,6 +107,7 @@ class PolicyClassifier(_RewardPolicy):
         self.classifier = classifier
         self.costs = costs
 
+    @_atomic_fit
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, rewards, sample_weight=None):
         """Fit the classifier on the best actions weighted by the reward spread.

@@ -72,7 +72,8 @@ class _RewardPolicy(BaseEstimator):
                 "None: pass the reward matrix, fit(X, rewards)."
             )
         classes = np.asarray(rewards.columns) if hasattr(rewards, "columns") else None
-        X = validate_data(self, X, dtype=np.float64)
+        # One row is no policy problem: any rule "fits" it.
+        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
         R = check_rewards(rewards, X.shape[0])
         R = self._net_of_costs(R)
         sw = _check_sample_weight(sample_weight, X, ensure_non_negative=True)

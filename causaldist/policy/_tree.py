@@ -8,6 +8,7 @@ from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..base import _atomic_fit
 from .._progress import Progress, seconds
 from ._reward_policy import _RewardPolicy, check_rewards
 from ._tree_kernels import best_depth1, best_depth2_root, best_depth3_root
@@ -123,6 +124,7 @@ class PolicyTree(_RewardPolicy):
         self.verbose = verbose
         self.costs = costs
 
+    @_atomic_fit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, rewards, sample_weight=None):
         """Search the best tree for the reward matrix.

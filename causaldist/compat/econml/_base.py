@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
-from ...base import _warn
+from ...base import _atomic_fit, _warn
 from ._refit_bootstrap import (
     bootstrap_indices,
     bootstrap_interval,
@@ -139,6 +139,7 @@ def _not_after_bootstrap(method):
 class _RefitFinalMixin:
     """econml's ``refit_final`` for the adapters with a separate final stage (DML, DR)."""
 
+    @_atomic_fit
     def refit_final(self, inference=None):
         """Refit only the final stage with the current final-stage parameters.
 
@@ -172,6 +173,27 @@ class _RefitFinalMixin:
         return self
 
 
+def _check_discrete_T(T, owner):
+    """Refuse a continuous ``T`` where econml's signature says discrete arms.
+
+    Without it the stratified folds fail inside scikit-learn ("Supported
+    target types are ('binary', 'multiclass')").
+    """
+    T = np.asarray(T)
+    values = np.unique(T.ravel()) if T.dtype.kind in "biuf" else None
+    if T.ndim > 1 and T.shape[1] > 1:
+        raise ValueError(
+            f"{owner}: T has {T.shape[1]} columns; discrete arms are one label per unit."
+        )
+    if values is not None and T.dtype.kind == "f" and values.size > 10 and np.any(
+            values != np.round(values)):
+        raise ValueError(
+            f"{owner}: T looks continuous ({values.size} distinct values, not all "
+            "integers) but discrete_treatment=True (or the estimator takes discrete "
+            "arms only): pass arm labels, or discrete_treatment=False for a dose."
+        )
+
+
 class _EconmlAdapter(BaseEstimator):
     """Base of the econml adapters (no parameters of its own)."""
 
@@ -203,6 +225,8 @@ class _EconmlAdapter(BaseEstimator):
                 raise ValueError(f"X has {Xa.shape[1]} columns; fit saw {self._n_x}.")
             n = Xa.shape[0]
         Wa = np.zeros((n, self._n_w)) if W is None else _as_2d(np.asarray(W, dtype=np.float64))
+        if Wa.shape[0] != n:
+            raise ValueError(f"W has {Wa.shape[0]} rows but X has {n}; give one row per unit.")
         full = np.hstack([Xa, Wa])
         if self._has_x_names:
             import pandas as pd

@@ -3,6 +3,7 @@
 import numpy as np
 from sklearn.utils import check_random_state
 
+from ...base import _atomic_fit
 from ._folds import _econml_folds
 from ._native import _EconmlDML as _NativeDML
 from ._native import _EconmlLinearDML as _NativeLinearDML
@@ -10,6 +11,7 @@ from ._native import _EconmlSparseLinearDML as _NativeSparseLinearDML
 from ._verbs import _EffectVerbs, _InferenceVerbs
 from ...validation import OmittedVariableSensitivity
 from ._base import (
+    _check_discrete_T,
     _auto_warning,
     _bootstrapped,
     _EconmlAdapter,
@@ -46,6 +48,8 @@ class _DMLAdapter(_RefitFinalMixin, _InferenceVerbs, _EffectVerbs, _EconmlAdapte
     def _common(self, T, groups, n):
         """Native keyword arguments shared by the DML adapters (econml's folds)."""
         self._check_unsupported()
+        if self.discrete_treatment:
+            _check_discrete_T(T, type(self).__name__)
         rs = check_random_state(self.random_state)
         # econml draws the folds of every mc_iters repetition from one RandomState
         # and aggregates the repetitions' residuals before the final stage (the
@@ -63,6 +67,7 @@ class _DMLAdapter(_RefitFinalMixin, _InferenceVerbs, _EffectVerbs, _EconmlAdapte
             control=self._control(T), featurizer=self.featurizer, **repeats,
         )
 
+    @_atomic_fit
     def fit(self, Y, T, *, X=None, W=None, sample_weight=None, groups=None,
             cache_values=False, inference="auto"):
         """Fit with econml's signature: nuisances on ``[X, W]``, the effect on ``X``.

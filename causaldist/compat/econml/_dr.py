@@ -6,6 +6,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 
+from ...base import _atomic_fit
 from ._folds import _econml_folds
 from ._native import _EconmlDRLearner as _NativeDRLearner
 from ._native import _EconmlLinearDRLearner as _NativeLinearDRLearner
@@ -13,6 +14,7 @@ from ._native import _EconmlSparseLinearDRLearner as _NativeSparseLinearDRLearne
 from ._verbs import _EffectVerbs, _InferenceVerbs
 from ...validation import OmittedVariableSensitivity
 from ._base import (
+    _check_discrete_T,
     _auto_warning,
     _BootstrapIntervals,
     _bootstrapped,
@@ -51,6 +53,7 @@ class _DRAdapter(_RefitFinalMixin, _BootstrapIntervals, _EffectVerbs, _EconmlAda
 
     def _common(self, T, groups, n):
         self._check_unsupported()
+        _check_discrete_T(T, type(self).__name__)
         T = np.asarray(T).ravel()
         if isinstance(self.categories, str) and self.categories == "auto":
             control = np.unique(T)[0]
@@ -72,6 +75,7 @@ class _DRAdapter(_RefitFinalMixin, _BootstrapIntervals, _EffectVerbs, _EconmlAda
             **repeats,
         )
 
+    @_atomic_fit
     def fit(self, Y, T, *, X=None, W=None, sample_weight=None, freq_weight=None,
             sample_var=None, groups=None, cache_values=False, inference="auto"):
         """Fit with econml's signature: nuisances on ``[X, W]``, the effect on ``X``.

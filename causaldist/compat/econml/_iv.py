@@ -10,7 +10,7 @@ from ...iv import IntentToTreatDRIV as _NativeITT
 from ...iv import LinearDRIV as _NativeLinearDRIV
 from ...iv import LinearIntentToTreatDRIV as _NativeLinearITT
 from ...iv import OrthoIV as _NativeOrthoIV
-from ...model_selection._crossfit import _econml_folds
+from ._folds import _econml_folds
 from ._base import _auto_warning, _EconmlAdapter, _model
 
 __all__ = [

@@ -3,6 +3,7 @@
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from ...base import _atomic_fit
 from ...metalearners import SLearner as _NativeSLearner
 from ...metalearners import TLearner as _NativeTLearner
 from ._base import _BootstrapIntervals, _EconmlAdapter, _bootstrap_spec
@@ -20,6 +21,7 @@ def _single(models, name):
 class _MetaAdapter(_BootstrapIntervals, _EconmlAdapter):
     """fit and the verbs of econml's metalearners (X is required)."""
 
+    @_atomic_fit
     def fit(self, Y, T, *, X, inference=None):
         """Fit with econml's signature.
 

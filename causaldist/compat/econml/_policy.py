@@ -5,11 +5,11 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ...base import _warn
+from ...base import _atomic_fit, _warn
 from ._folds import _econml_folds
 from ...policy import DRPolicyTree as _NativeDRPolicyTree
 from ...policy import PolicyTree as _NativePolicyTree
-from ._base import _EconmlAdapter, _auto_warning, _model
+from ._base import _check_discrete_T, _EconmlAdapter, _auto_warning, _model
 
 __all__ = ["PolicyTree", "DRPolicyTree"]
 
@@ -72,6 +72,7 @@ class PolicyTree(BaseEstimator):
         self.min_balancedness_tol = min_balancedness_tol
         self.honest = honest
 
+    @_atomic_fit
     def fit(self, X, y, *, sample_weight=None, check_input=True):
         """Find the tree that maximises the summed rewards of its actions.
 
@@ -193,6 +194,7 @@ class DRPolicyTree(_EconmlAdapter):
         self.honest = honest
         self.random_state = random_state
 
+    @_atomic_fit
     def fit(self, Y, T, *, X=None, W=None, sample_weight=None, groups=None):
         """Cross-fit the AIPW scores on ``[X, W]`` and search the tree on ``X``.
 
@@ -216,6 +218,7 @@ class DRPolicyTree(_EconmlAdapter):
         _auto_warning(self, [k for k in ("model_regression", "model_propensity")
                              if isinstance(getattr(self, k), str)])
         n = np.shape(Y)[0]
+        _check_discrete_T(T, type(self).__name__)
         T = np.asarray(T).ravel()
         self._layout(X, W, n)
         Xa = np.asarray(X, dtype=np.float64).reshape(n, -1)

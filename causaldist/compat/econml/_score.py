@@ -5,6 +5,7 @@ from scipy.special import softmax
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from ...base import _atomic_fit
 from ._dml import LinearDML
 
 __all__ = ["EnsembleCateEstimator", "RScorer"]
@@ -151,6 +152,7 @@ class RScorer(BaseEstimator):
         self.mc_agg = mc_agg
         self.random_state = random_state
 
+    @_atomic_fit
     def fit(self, y, T, X=None, W=None, sample_weight=None, groups=None):
         """Cross-fit the residuals and the baseline loss.
 

@@ -18,6 +18,7 @@ from scipy.stats import norm
 from scipy.stats import t as student_t
 from sklearn.base import BaseEstimator
 
+from ...base import _atomic_fit
 from ...model_selection._crossfit import _clip_propensity, cross_fit
 from ...validation import HeterogeneityValidator
 from ._folds import _econml_folds, _econml_splitter
@@ -337,6 +338,7 @@ class DRTester(BaseEstimator):
                          outcome_model=self.model_regression, min_propensity=0.0,
                          warn=False)
 
+    @_atomic_fit
     def fit_nuisance_cv(self, X, D, y):
         """Cross-fitted DR outcomes on ``(X, D, y)``, econml's folds.
 
@@ -392,6 +394,7 @@ class DRTester(BaseEstimator):
         rows = np.hstack([np.asarray(v).reshape(len(v), -1) for v in vars if v is not None])
         return _econml_folds(self.cv_splitter, np.asarray(T).ravel(), rows.shape[0], None)
 
+    @_atomic_fit
     def fit_nuisance(self, Xval, Dval, yval, Xtrain=None, Dtrain=None, ytrain=None):
         """DR outcomes of the validation rows (and of the training rows when given).
 
