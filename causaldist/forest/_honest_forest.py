@@ -1,7 +1,8 @@
 """Growing and querying an honest forest: binning, (clustered) subsampling, storage.
 
 Shared by :class:`CausalForest` and :class:`RegressionForest`; the splitting
-rule and the leaf statistics are the kernels' (``_kernels.py``).
+rule and the leaf statistics are the compiled kernels' (``_grower.py`` and
+the modules it calls; ``_prediction.py`` for queries).
 """
 
 import numbers
@@ -12,7 +13,8 @@ from joblib import Parallel, delayed, effective_n_jobs
 
 from .._progress import Progress
 
-from ._kernels import grow_tree, oob_accumulate, predict_forest
+from ._grower import grow_tree
+from ._prediction import oob_accumulate, predict_forest
 
 __all__ = []
 
