@@ -60,6 +60,7 @@ def _push(stack, top, s0, s1, e0, e1, depth, parent, side):  # pragma: no cover 
 @njit(cache=True, nogil=True)
 def grow_tree(
     Xb, n_bins, Y, T, w, s_idx, e_idx, mode, min_leaf, max_depth, mtry, alpha, seed,
+    stabilize=False, penalty=0.0,
 ):  # pragma: no cover - compiled
     """Grow one honest tree.
 
@@ -82,6 +83,12 @@ def grow_tree(
         (weight for regression, treatment variation ``sum w |T - Tbar_P|^2``
         for causal trees, as grf's ``alpha``).
     seed : int
+    stabilize : bool
+        Causal trees only: each child keeps ``min_leaf`` units below and
+        ``min_leaf`` at or above the parent's mean of every treatment column
+        (grf's ``stabilize.splits``).
+    penalty : float
+        grf's ``imbalance.penalty`` (``_splitting.py``).
 
     Returns
     -------
@@ -96,6 +103,7 @@ def grow_tree(
     p = Xb.shape[0]
     d = T.shape[1] if mode == 1 else 0
     q = d if mode == 1 else 1  # pseudo-outcome dimension
+    ds = d if (mode == 1 and stabilize) else 0
     n_stats = 1 if mode == 0 else 2 * d + 1 + d * d
     ns = s_idx.shape[0]
     cap = ns + 1
@@ -116,7 +124,7 @@ def grow_tree(
         if n_bins[k] > maxb:
             maxb = n_bins[k]
     # scratch shared by every node of the tree
-    nv = 4 + q + d
+    nv = 4 + q + d + ds
     H = np.zeros((maxb, nv))
     V = np.empty((ns, nv))
     tot = np.zeros(nv)
@@ -138,8 +146,9 @@ def grow_tree(
             ok, W, size_node = relabel(s_idx, s0, s1, Y, T, w, mode, d, rho, tb, A, c)
             if ok:
                 best_f, best_b = best_split(
-                    Xb, n_bins, s_idx, s0, s1, e_idx, e0, e1, w, T, rho, W, size_node, q,
-                    d, mode, min_leaf, alpha, mtry, features, V, H, seen, touched, tot, L,
+                    Xb, n_bins, s_idx, s0, s1, e_idx, e0, e1, w, T, tb, rho, W, size_node,
+                    q, d, ds, mode, min_leaf, alpha, penalty, mtry, features, V, H, seen,
+                    touched, tot, L,
                 )
         if best_f < 0:
             leaf_statistics(e_idx, e0, e1, Y, T, w, mode, d, leaf_stats[n_leaf])

@@ -15,9 +15,24 @@ regression, its treatment variation ``sum_i w_i |T_i - Tbar_child|^2`` for
 causal trees (grf's ``alpha``). Ties keep the first split met; a split
 must beat the parent's criterion by a relative ``1e-12``.
 
+Two rules of grf's causal splitting (``InstrumentalSplittingRule`` and
+``MultiCausalSplittingRule``, Athey, Tibshirani & Wager 2019; grf's
+``stabilize.splits`` and ``imbalance.penalty``):
+
+- stabilised splits (``stabilize``): each child must hold at least
+  ``min_leaf`` splitting units with ``T_ia`` below the parent's mean
+  ``Tbar_P,a`` and ``min_leaf`` at or above it, for every treated arm ``a``,
+  so that no child is (nearly) all treated or all control;
+- imbalance penalty: the criterion loses ``penalty (1/size_L + 1/size_R)``,
+  with the children's treatment variations as sizes for one treatment
+  column (grf's instrumental rule) and their unit counts otherwise (grf's
+  multi-arm and regression rules).
+
 The per-unit values the histograms add up are packed once per node, one row
-per splitting unit: ``[1, w, w rho (q), w T (d), w |T|^2, e]`` where the last
-column holds the estimation weight (filled per bin by the honesty kernel).
+per splitting unit: ``[1, w, w rho (q), w T (d), w |T|^2, 1{T < Tbar_P} (ds),
+e]`` where ``ds`` is ``d`` with stabilised splits and 0 otherwise, and the
+last column holds the estimation weight (filled per bin by the honesty
+kernel).
 """
 
 import numpy as np
@@ -29,8 +44,11 @@ __all__ = []
 
 
 @njit(cache=True, nogil=True)
-def pack_node_values(s_idx, s0, s1, T, w, rho, q, d, W, V):  # pragma: no cover - compiled
+def pack_node_values(s_idx, s0, s1, T, w, rho, q, d, ds, tb, W, V):  # pragma: no cover - compiled
     """Fill ``V[0:s1 - s0]`` with the packed values of the node's splitting units.
+
+    ``tb`` holds the parent's mean treatments; the first ``ds`` arms get a
+    column counting the units below it.
 
     Returns
     -------
@@ -41,10 +59,13 @@ def pack_node_values(s_idx, s0, s1, T, w, rho, q, d, W, V):  # pragma: no cover 
     c_rho = 2
     c_z = 2 + q
     c_zz = 2 + q + d
+    c_s = 3 + q + d
     for jj in range(s0, s1):
         i = s_idx[jj]
         wi = w[i]
         r = jj - s0
+        for a in range(ds):
+            V[r, c_s + a] = 1.0 if T[i, a] < tb[a] else 0.0
         V[r, 0] = 1.0
         V[r, c_w] = wi
         for a in range(q):
@@ -132,7 +153,8 @@ def node_histogram(Xb, k, s_idx, s0, s1, e_idx, e0, e1, w, V, n_cols, H, seen, t
 
 @njit(cache=True, nogil=True)
 def scan_feature(
-    H, touched, nt, k, m, W, q, d, mode, min_leaf, min_size, tot, L, best, best_f, best_b,
+    H, touched, nt, k, m, W, q, d, ds, mode, min_leaf, min_size, penalty, tot, L, best,
+    best_f, best_b,
 ):  # pragma: no cover - compiled
     """Scan the thresholds of feature ``k`` left to right; keep the best split.
 
@@ -147,7 +169,8 @@ def scan_feature(
     c_rho = 2
     c_z = 2 + q
     c_zz = 2 + q + d
-    c_e = 3 + q + d
+    c_s = 3 + q + d
+    c_e = nv - 1
     for cc in range(nv):
         tot[cc] = 0.0
         L[cc] = 0.0
@@ -164,6 +187,22 @@ def scan_feature(
             continue
         if m - nl < min_leaf:
             break
+        if ds > 0:
+            # grf's order: a short left child skips, a short right child stops
+            # (its counts only fall as the threshold moves right)
+            short_left = False
+            short_right = False
+            for a in range(ds):
+                sl = L[c_s + a]
+                sr = tot[c_s + a] - sl
+                if sl < min_leaf or nl - sl < min_leaf:
+                    short_left = True
+                if sr < min_leaf or (m - nl) - sr < min_leaf:
+                    short_right = True
+            if short_left:
+                continue
+            if short_right:
+                break
         wl = L[c_w]
         wr = W - wl
         if wl <= 0 or wr <= 0 or not admits(L[c_e], tot[c_e]):
@@ -187,6 +226,11 @@ def scan_feature(
             sl = L[c_rho + a]
             sr = tot[c_rho + a] - sl
             crit += sl * sl / wl + sr * sr / wr
+        if penalty > 0:
+            if mode == 1 and d == 1:
+                crit -= penalty * (1.0 / size_l + 1.0 / size_r)
+            else:
+                crit -= penalty * (1.0 / nl + 1.0 / (m - nl))
         if crit > best:
             best = crit
             best_f = k
@@ -196,8 +240,8 @@ def scan_feature(
 
 @njit(cache=True, nogil=True)
 def best_split(
-    Xb, n_bins, s_idx, s0, s1, e_idx, e0, e1, w, T, rho, W, size_node, q, d, mode,
-    min_leaf, alpha, mtry, features, V, H, seen, touched, tot, L,
+    Xb, n_bins, s_idx, s0, s1, e_idx, e0, e1, w, T, tb, rho, W, size_node, q, d, ds, mode,
+    min_leaf, alpha, penalty, mtry, features, V, H, seen, touched, tot, L,
 ):  # pragma: no cover - compiled
     """Best admissible split of a node over ``mtry`` random candidate features.
 
@@ -208,13 +252,13 @@ def best_split(
         when no admissible split beats the parent.
     """
     m = s1 - s0
-    parent_crit = pack_node_values(s_idx, s0, s1, T, w, rho, q, d, W, V)
+    parent_crit = pack_node_values(s_idx, s0, s1, T, w, rho, q, d, ds, tb, W, V)
     best = parent_crit + 1e-12 * (1.0 + abs(parent_crit))
     best_f = -1
     best_b = -1
     min_size = alpha * size_node
     draw_features(features, mtry)
-    n_cols = 3 + q + d
+    n_cols = 3 + q + d + ds
     for jf in range(mtry):
         k = features[jf]
         if n_bins[k] < 2:
@@ -223,6 +267,7 @@ def best_split(
         if nt < 2:
             continue
         best, best_f, best_b = scan_feature(
-            H, touched, nt, k, m, W, q, d, mode, min_leaf, min_size, tot, L, best, best_f, best_b,
+            H, touched, nt, k, m, W, q, d, ds, mode, min_leaf, min_size, penalty, tot, L,
+            best, best_f, best_b,
         )
     return best_f, best_b
