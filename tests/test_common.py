@@ -164,6 +164,8 @@ SHIMS = {
     "RegressionForest": {"fit": _plain, "score": _plain},
     "PolicyForest": {"fit": _with_rewards, "score": _with_rewards, "params": {"n_estimators": 5}},
     "DRPolicyForest": {"params": {"n_estimators": 5}},
+    # the API checks need no inference-grade forest; the default is 2,000 trees
+    "CausalForest": {"params": {"n_estimators": 100}},
 }
 
 # Applied when the estimator has the parameter: two cross-fitting folds keep

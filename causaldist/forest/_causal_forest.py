@@ -144,6 +144,16 @@ class CausalForest(_CrossFitMixin, CATEMixin, BaseCausalEstimator):
     Sexton & Laake 2009). Two arms give grf's ``causal_forest``; ``K`` arms
     its ``multi_arm_causal_forest`` (one forest, vector pseudo-outcomes).
 
+    The defaults are grf's: 2,000 trees (a fixed number, not an adaptive
+    rule: with ``B`` trees the Monte Carlo noise left in the estimate and
+    subtracted from the little-bags variance is of order ``1/B`` of a single
+    tree's variance, and with fewer trees the debiased variance is itself
+    noisy, so that intervals come out wider), stabilised splits,
+    ``min_samples_leaf=5``, ``alpha=0.05``, half-samples, honesty. On Nie &
+    Wager's setups at n = 2,000, with the same nuisances, its PEHE,
+    interval widths and coverage match R grf 2.6.1's in about half of grf's
+    CPU time (``benchmarks/results/forest_grf.md``).
+
     Parameters
     ----------
     outcome_model : regressor, default=None
