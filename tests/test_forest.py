@@ -453,9 +453,10 @@ def test_pointwise_coverage_with_the_default_settings():
     everything default: the cross-fitted default nuisance models (cv=5),
     2,000 trees in little bags of 2, grf's stabilised splits; 20 fixed test
     points (x ~ N(0, 0.5^2 I)); 300 replications (seeds 0..299), so 6,000 intervals.
-    Measured: coverage {measured}; the Monte Carlo error of the coverage
-    (standard deviation of the per-replication coverages / sqrt(300)) is
-    about {mc}. About 5 CPU minutes.
+    Measured (``/tmp`` runner mirroring this test, OMP_NUM_THREADS=1): coverage
+    0.948, Monte Carlo error 0.006 (standard deviation of the per-replication
+    coverages / sqrt(300)), per point 0.93-0.96, mean width 0.70, SE/SD 1.11;
+    1.1 CPU s per replication, 5.5 CPU minutes in all.
     """
     design = "C"
     rng0 = np.random.default_rng(2024)
