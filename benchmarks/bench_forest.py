@@ -15,10 +15,24 @@ econml's runs interleaved. Before the clock, causaldist fits once on 500 rows
 ``causaldist@1000x2`` rows grow 1000 trees in little bags of 2 (grf's bag
 size; more bags make the little-bags variance less conservative).
 
+``--vs-grf`` compares CausalForest with its defaults (2,000 trees, grf's
+stabilised splits, little bags of 2) against R grf's ``causal_forest`` with
+its defaults on Nie & Wager's setups (``benchmarks/coverage_forest.py``), both
+given the same cross-fitted nuisances (``Y.hat``, ``W.hat``: 5-fold
+HistGradientBoosting, propensities clipped to [0.02, 0.98]). grf runs through
+``Rscript`` (data through CSV files, one R process per design, one thread);
+it is skipped when R or its grf package is missing. Per design: PEHE on 200
+fixed test points drawn from the design's covariate distribution, mean
+width of the 95% intervals, mean standard error over the replications'
+standard deviation of the estimates (SE/SD), coverage (its Monte Carlo
+error from the per-replication coverages), mean |bias| over the points, and
+the CPU seconds of one fit (both single-threaded).
+
 Usage::
 
     OMP_NUM_THREADS=1 flock /tmp/bench.lock python benchmarks/bench_forest.py
     python benchmarks/bench_forest.py --quick      # n = 10^4 only
+    OMP_NUM_THREADS=1 python benchmarks/bench_forest.py --vs-grf --designs ABCD --reps 30
 """
 
 import argparse
@@ -26,7 +40,9 @@ import json
 import os
 import pickle
 import resource
+import shutil
 import subprocess
+import tempfile
 import sys
 import time
 import warnings
@@ -158,6 +174,137 @@ def _subprocess(lib, n, p, n_jobs):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+# -- against R grf on Nie & Wager's setups ------------------------------------
+
+_GRF_SCRIPT = r"""
+suppressMessages(library(grf))
+args <- commandArgs(trailingOnly = TRUE)
+dir <- args[1]; reps <- as.integer(args[2]); trees <- as.integer(args[3])
+Xt <- as.matrix(read.csv(file.path(dir, "test.csv"), header = FALSE))
+for (r in seq_len(reps) - 1) {
+  d <- as.matrix(read.csv(file.path(dir, sprintf("rep%d.csv", r)), header = FALSE))
+  p <- ncol(d) - 4
+  X <- d[, 1:p, drop = FALSE]
+  t0 <- proc.time()
+  cf <- causal_forest(X, d[, p + 1], d[, p + 2], Y.hat = d[, p + 3], W.hat = d[, p + 4],
+                      num.trees = trees, num.threads = 1, seed = r + 1)
+  t1 <- proc.time()
+  pr <- predict(cf, Xt, estimate.variance = TRUE)
+  cpu <- sum((t1 - t0)[c(1, 2)])
+  wall <- (t1 - t0)[[3]]
+  write.table(cbind(pr$predictions, pr$variance.estimates, cpu, wall),
+              file.path(dir, sprintf("grf%d.csv", r)), sep = ",",
+              row.names = FALSE, col.names = FALSE)
+}
+"""
+
+
+def grf_available():
+    """Whether ``Rscript`` runs and loads grf."""
+    if shutil.which("Rscript") is None:
+        return False
+    out = subprocess.run(
+        ["Rscript", "-e", "suppressMessages(library(grf)); cat(format(packageVersion('grf')))"],
+        capture_output=True, text=True,
+    )
+    return out.returncode == 0
+
+
+def _nuisances(X, y, t, seed):
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    from sklearn.model_selection import KFold, cross_val_predict
+
+    cv = KFold(5, shuffle=True, random_state=seed)
+    m = cross_val_predict(HistGradientBoostingRegressor(random_state=0), X, y, cv=cv)
+    e = cross_val_predict(
+        HistGradientBoostingClassifier(random_state=0), X, t, cv=cv, method="predict_proba"
+    )[:, 1]
+    return m, np.clip(e, 0.02, 0.98)
+
+
+def _summary(est, se, cpu, truth):
+    est, se = np.asarray(est), np.asarray(se)
+    covered = np.abs(est - truth) <= 1.959964 * se
+    per_rep = covered.mean(axis=1)
+    return dict(
+        pehe=float(np.mean(np.sqrt(np.mean((est - truth) ** 2, axis=1)))),
+        width=float(np.mean(2 * 1.959964 * se)),
+        se_sd=float(np.mean(se) / np.mean(est.std(axis=0, ddof=1))),
+        coverage=float(covered.mean()),
+        mc_error=float(per_rep.std(ddof=1) / np.sqrt(len(per_rep))),
+        bias=float(np.mean(np.abs(est.mean(axis=0) - truth))),
+        cpu_s=float(np.mean(cpu)),
+    )
+
+
+def vs_grf(designs, reps, n, trees, out):
+    """CausalForest with its defaults against grf's causal_forest (see the module docstring)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from coverage_forest import design, draw
+    from sklearn.dummy import DummyRegressor
+
+    from causaldist.forest import CausalForest
+
+    have_grf = grf_available()
+    rows = []
+    for name in designs:
+        rng0 = np.random.default_rng(7)
+        Xt = rng0.uniform(size=(200, 6)) if name == "A" else rng0.normal(size=(200, 6))
+        truth = design(name, Xt)[2]
+        work = Path(tempfile.mkdtemp(prefix=f"grf-{name}-"))
+        np.savetxt(work / "test.csv", Xt, delimiter=",")
+        ours = ([], [], [])
+        for r in range(reps):
+            X, y, t, _ = draw(name, n, np.random.default_rng(r))
+            m, e = _nuisances(X, y, t, r)
+            np.savetxt(work / f"rep{r}.csv", np.column_stack([X, y, t, m, e]), delimiter=",")
+            # the same nuisances: y - m(x) with a zero outcome model, e(x) as known propensities
+            est = CausalForest(
+                outcome_model=DummyRegressor(strategy="constant", constant=0.0), cv=2,
+                n_estimators=trees, random_state=r, n_jobs=1,
+            )
+            c0 = time.process_time()
+            est.fit(X, y - m, treatment=t, propensity=e)
+            ours[2].append(time.process_time() - c0)
+            inf = est.effect_inference(Xt)
+            ours[0].append(inf.value)
+            ours[1].append(inf.stderr)
+        rows.append(dict(design=name, lib="causaldist", **_summary(*ours, truth)))
+        print(json.dumps(rows[-1]), flush=True)
+        if have_grf:
+            subprocess.run(
+                ["Rscript", "-e", _GRF_SCRIPT, str(work), str(reps), str(trees)], check=True,
+                env=dict(os.environ, OMP_NUM_THREADS="1"),
+            )
+            res = [np.loadtxt(work / f"grf{r}.csv", delimiter=",") for r in range(reps)]
+            rows.append(dict(
+                design=name, lib="grf", **_summary(
+                    [a[:, 0] for a in res], [np.sqrt(a[:, 1]) for a in res],
+                    [a[0, 2] for a in res], truth,
+                ),
+            ))
+            print(json.dumps(rows[-1]), flush=True)
+        shutil.rmtree(work)
+    lines = [
+        f"n = {n:,}, {reps} replications, {trees} trees, 200 test points; "
+        f"grf {'run' if have_grf else 'not installed: skipped'}",
+        "",
+        "| design | library | PEHE | 95% width | SE/SD | coverage (MC error) | mean abs bias | fit CPU s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['design']} | {r['lib']} | {r['pehe']:.3f} | {r['width']:.3f} | "
+            f"{r['se_sd']:.2f} | {r['coverage']:.3f} ({r['mc_error']:.3f}) | "
+            f"{r['bias']:.3f} | {r['cpu_s']:.2f} |"
+        )
+    text = "\n".join(lines) + "\n"
+    if out:
+        Path(out).write_text(text)
+    print(text)
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--task", nargs=4)
@@ -168,8 +315,17 @@ def main():
         "--plan", default=None,
         help="explicit tasks lib:n:p:n_jobs separated by commas (overrides the grid)",
     )
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "forest.md"))
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--vs-grf", action="store_true")
+    parser.add_argument("--designs", default="AC")
+    parser.add_argument("--reps", type=int, default=30)
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--trees", type=int, default=2000)
     args = parser.parse_args()
+    if args.vs_grf:
+        vs_grf(args.designs, args.reps, args.n, args.trees, args.out)
+        return
+    args.out = args.out or str(ROOT / "benchmarks" / "results" / "forest.md")
     if args.task:
         lib, n, p, jobs = args.task
         print(json.dumps(_task(lib, int(n), int(p), int(jobs))))

@@ -207,6 +207,8 @@ SHIMS = {
         ("LATE", dict(outcome_model=LinearRegression(), treatment_model=LinearRegression(),
                       instrument_model=LogisticRegression())),
     ]},
+    # the API checks need no inference-grade forest; the default is 2,000 trees
+    "CausalForest": {"params": {"n_estimators": 100}},
 }
 
 # Applied when the estimator has the parameter: two cross-fitting folds keep

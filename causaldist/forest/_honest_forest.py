@@ -1,7 +1,8 @@
 """Growing and querying an honest forest: binning, (clustered) subsampling, storage.
 
 Shared by :class:`CausalForest` and :class:`RegressionForest`; the splitting
-rule and the leaf statistics are the kernels' (``_kernels.py``).
+rule and the leaf statistics are the compiled kernels' (``_grower.py`` and
+the modules it calls; ``_prediction.py`` for queries).
 """
 
 import numbers
@@ -12,7 +13,8 @@ from joblib import Parallel, delayed, effective_n_jobs
 
 from .._progress import Progress
 
-from ._kernels import grow_tree, oob_accumulate, predict_forest
+from ._grower import grow_tree
+from ._prediction import oob_accumulate, predict_forest
 
 __all__ = []
 
@@ -94,7 +96,8 @@ def _draw_group(rng, n_units, units, group_size, n_sub, honest, honesty_fraction
 
 def _grow_chunk(
     seeds, Xb, n_bins, Y, T, w, mode, n_units, units, group_size, n_sub, honest,
-    honesty_fraction, min_leaf, max_depth, mtry, alpha, oob, counter=None,
+    honesty_fraction, min_leaf, max_depth, mtry, alpha, oob, counter=None, stabilize=False,
+    penalty=0.0,
 ):
     """Grow the trees of the little bags seeded by ``seeds`` (one joblib task).
 
@@ -114,7 +117,7 @@ def _grow_chunk(
             tree_seed = int(rng.integers(2**31 - 1))
             feat, sbin, left, right, stats, root, counts = grow_tree(
                 Xb, n_bins, Y, T, w, s_idx, e_idx, mode, min_leaf, max_depth, mtry,
-                alpha, tree_seed,
+                alpha, tree_seed, stabilize, penalty,
             )
             split_counts += counts
             trees.append((feat, sbin, left, right, stats, root))
@@ -220,13 +223,14 @@ class _Forest:
 def grow_forest(
     X, Y, T, w, *, mode, n_estimators, group_size, max_samples, honest, honesty_fraction,
     min_leaf, max_depth, max_features, alpha, max_bins, clusters, random_state, n_jobs,
-    oob=True, progress=None,
+    oob=True, progress=None, stabilize_splits=False, imbalance_penalty=0.0,
 ):
     """Grow ``n_estimators`` honest trees in little bags of ``group_size``.
 
     Returns the flat forest, the grf split-frequency importances, and the
     out-of-bag sums of the leaf statistics with their tree counts (None
-    when ``oob`` is false). ``progress`` (a
+    when ``oob`` is false). ``stabilize_splits`` and ``imbalance_penalty``
+    are grf's split rules of causal trees (``_splitting.py``). ``progress`` (a
     :class:`causaldist._progress.Progress`) reports the trees grown.
     """
     n, p = X.shape
@@ -273,6 +277,7 @@ def grow_forest(
         delayed(_grow_chunk)(
             chunk, Xb, n_bins, Y, T, w, mode, n_units, units, group_size, n_sub, honest,
             honesty_fraction, int(min_leaf), depth, mtry, float(alpha), oob, counter,
+            bool(stabilize_splits), float(imbalance_penalty),
         )
         for chunk in _chunks(seeds, jobs)
     )
