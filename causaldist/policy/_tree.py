@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._progress import Progress, seconds
 from ._reward_policy import _RewardPolicy, check_rewards
-from ._tree_kernels import best_depth1, best_depth2_root, best_depth3_root
+from ._tree_search import best_depth1, best_depth2_root, best_depth3_root
 
 __all__ = ["PolicyTree", "check_rewards"]
 
@@ -30,7 +30,7 @@ class PolicyTree(_RewardPolicy):
     than policytree's O(p^2 n^2 K). A depth-3 search evaluates root splits by
     their children's exact depth-2 values, skipping those (and, within a
     child, the root features) that bounds from the searched neighbouring
-    splits prove cannot win (see ``_depth3_feature``).
+    splits prove cannot win (see ``_tree_depth3.depth3_feature``).
     Deeper trees (or any depth with ``search_depth`` below ``max_depth``) are
     grown by repeated exact look-ahead of depth ``search_depth``, keeping each
     search's root split (policytree's ``hybrid_policy_tree``): not globally
