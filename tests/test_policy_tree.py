@@ -384,11 +384,11 @@ def test_depth3_branch_and_bound_equals_brute_force(n, p, seed, levels):
 @pytest.mark.parametrize("levels", [None, 3, 20, 300])
 @pytest.mark.parametrize("j", [0, 2])
 def test_three_arms_bucketed_trees_equal_plain_trees(levels, j):
-    """K = 3 trees keep 8 ranks a leaf once large (``lw = 3``) and one rank a leaf below
-    (``lw = 0``) (``pair_scan3``, ``lr_scan3``); the child values they give every root
-    split equal, bit for bit, those of the trees for any K (``child_pair_scan``,
-    ``child_lr_scan``) that the brute-force tests check with K = 2 and 4."""
-    from causaldist.policy._tree_bucket import bucket_width, lr_scan3, pair_scan3
+    """K = 3 trees keep ``2^lw`` ranks a leaf (``scan3``, two child features or one); the
+    child values they give every root split equal, bit for bit, for every ``lw``, those
+    of the trees for any K (``child_pair_scan``, ``child_lr_scan``) that the brute-force
+    tests check with K = 2 and 4."""
+    from causaldist.policy._tree_bucket import bucket_width, scan3
     from causaldist.policy._tree_memory import tree_buffer
     from causaldist.policy._tree_rules import arm_pairs
     from causaldist.policy._tree_segment import child_lr_scan, child_pair_scan
@@ -408,7 +408,7 @@ def test_three_arms_bucketed_trees_equal_plain_trees(levels, j):
     k1, k2 = [k for k in range(3) if k != j]
     size0 = 1 << int(np.ceil(np.log2(max(G[k1], G[k2]))))
     out = []
-    for lw in (None, 0, bucket_width(size0)):
+    for lw in [None] + sorted({min(lw, bucket_width(size0)) for lw in range(4)}):
         vl, vr, vl2, vr2 = vl0.copy(), np.full(n, -np.inf), vl0.copy(), np.full(n, -np.inf)
         split, split2 = (order, P, vl, vr), (order, P, vl2, vr2)
         if lw is None:
@@ -419,13 +419,13 @@ def test_three_arms_bucketed_trees_equal_plain_trees(levels, j):
             rows = 2 * (size0 >> lw)
             trees = (tree_buffer(rows, 8), tree_buffer(size0, 2), tree_buffer(rows, 8),
                      tree_buffer(size0, 2))
-            pair_scan3(k1, k2, split, ranks, Dm, lw, trees, pairs[2])
-            lr_scan3(k1, split2, ranks, Dm, lw, trees, pairs[2])
+            scan3(k1, k2, split, ranks, Dm, lw, trees, pairs[2])
+            scan3(k1, -1, split2, ranks, Dm, lw, trees, pairs[2])
         out.append((vl, vr, vl2, vr2))
     assert np.isfinite(out[0][0]).sum() > 0
-    for plain, one, bucketed in zip(*out):
-        np.testing.assert_array_equal(one, plain)
-        np.testing.assert_array_equal(bucketed, plain)
+    for plain, *bucketed in zip(*out):
+        for values in bucketed:
+            np.testing.assert_array_equal(values, plain)
 
 
 @settings(max_examples=25, deadline=None)

@@ -11,9 +11,11 @@ rank, two cache lines a leaf) are kept apart in ``S`` and joined into the
 leaf's record, when one of them changes, by the same operations as the
 segment tree over them: the values are the same, the tree 8x smaller (at
 n = 10^6 its top levels stay in L2). Trees under ``BUCKET_FROM`` ranks keep
-one rank a leaf (``lw = 0``): there recomputing a leaf costs more than it
-saves (exact depth 3 at n = 10^4, whose children have up to 16,384 ranks:
-20.7 s with leaves of 8 from 8,192 ranks, 17.9 s without).
+four ranks a leaf (``lw = 2``): smaller ones (exact depth 3 at n = 10^4, whose
+children have up to 16,384 ranks) stay in L2 that way, and a leaf of 8 costs
+more to recompute than it saves there (on an Intel Xeon: 20.7 s with leaves
+of 8 from 8,192 ranks, 17.9 s with one rank a leaf; on an AMD EPYC, loaded,
+leaves of 4 took 4.3-4.5 s where one rank a leaf took 4.9-5.5 s at n = 3000).
 """
 
 import numpy as np
@@ -26,8 +28,7 @@ __all__ = [
     "BUCKET_FROM",
     "bucket_width",
     "child_value",
-    "lr_scan3",
-    "pair_scan3",
+    "scan3",
 ]
 
 BUCKET = 8
@@ -95,7 +96,7 @@ def _bucket3(S, base, w):  # pragma: no cover - compiled
     return _leaf3(S[base, 0], S[base, 1])
 
 
-@njit(cache=True, nogil=True)
+@njit(inline="always", cache=True, nogil=True)
 def _prefetch_path3(T, S, rank, lw, size):  # pragma: no cover - compiled
     """Prefetch the lines of a rank's leaf sums and its tree path below PREFETCH_FROM."""
     if lw > 0:
@@ -105,7 +106,7 @@ def _prefetch_path3(T, S, rank, lw, size):  # pragma: no cover - compiled
     prefetch_path(T, (rank >> lw) + size)
 
 
-@njit(cache=True, nogil=True)
+@njit(inline="always", cache=True, nogil=True)
 def _move3_pair(T1, S1, r1, s1, T2, S2, r2, s2, lw, x1, x2):  # pragma: no cover
     """Add ``s (x1, x2)`` at rank ``r`` of two trees (``T``, sums ``S``); refresh both paths.
 
@@ -163,88 +164,71 @@ def child_value(v, P, pos, right, T1, T2, off, pb):  # pragma: no cover - compil
 
 
 @njit(cache=True, nogil=True)
-def pair_scan3(k1, k2, split, ranks, Dm, lw, trees, pb):  # pragma: no cover - compiled
+def scan3(k1, k2, split, ranks, Dm, lw, trees, pb):  # pragma: no cover - compiled
     """Raise the root split's child values ``vl`` / ``vr`` to their best depth-1 values on
-    the child features ``k1`` and ``k2`` (``min_node_size == 1``).
+    the child features ``k1`` and ``k2`` (``min_node_size == 1``), or on ``k1`` alone
+    if ``k2 < 0``.
 
     ``split`` is ``(order, P, vl, vr)``: the units in the root feature's
     order, their cumulative rewards, and the best values so far of the left
     and right child of the split after each position (``vl = inf``: not a
     candidate). ``trees`` is ``(T1, S1, T2, S2)``: ``T`` has ``2 size`` rows,
-    ``S`` ``size << lw`` (unused when ``lw = 0``). The units are inserted in
-    ``order`` (the left child grows), then removed in the same order (what is
-    left is the right child);
-    the two features' trees take the same units, so their updates interleave
-    and one pass serves both features' queries.
+    ``S`` ``size << lw`` (unused when ``lw = 0``).
+
+    Two features: the units are inserted in ``order`` (the left child grows),
+    then removed in the same order (what is left is the right child); the two
+    features' trees take the same units, so their updates interleave and one
+    pass serves both features' queries. One feature: the left child's tree
+    ``T1`` starts empty and the right child's ``T2`` full (built bottom up in
+    O(size)); each unit then leaves one for the other, both paths walked in
+    lockstep, in one pass.
     """
     order, P, vl, vr = split
     T1, S1, T2, S2 = trees
     n = order.shape[0]
+    w = 1 << lw
     size = T1.shape[0] >> 1
     T1[:] = 0.0
     T2[:] = 0.0
     S1[:] = 0.0
     S2[:] = 0.0
-    for sweep in range(2):
-        sign = 1.0 if sweep == 0 else -1.0
-        last = n if sweep == 0 else n - 1  # the last insertion fills the trees for the removals
+    one = k2 < 0
+    if one:
+        k2 = k1
+        for pos in range(n):
+            i = order[pos]
+            if lw == 0:
+                T2[ranks[k1, i] + size, 0] += Dm[i, 0]
+                T2[ranks[k1, i] + size, 1] += Dm[i, 1]
+            else:
+                S2[ranks[k1, i], 0] += Dm[i, 0]
+                S2[ranks[k1, i], 1] += Dm[i, 1]
+        for leaf in range(size, 2 * size):
+            if lw == 0:
+                _store3(T2, leaf, _leaf3(T2[leaf, 0], T2[leaf, 1]))
+            else:
+                _store3(T2, leaf, _bucket3(S2, (leaf - size) * w, w))
+        for node in range(size - 1, 0, -1):
+            _store3(T2, node, _join3(_load3(T2, 2 * node), _load3(T2, 2 * node + 1)))
+    for sweep in range(1 if one else 2):
+        s1 = 1.0 if sweep == 0 else -1.0
+        s2 = -1.0 if one else s1
+        # the last insertion of two features fills the trees for the removals
+        last = n if sweep == 0 and not one else n - 1
         for pos in range(last):
             if pos + PREFETCH_AHEAD < last:
                 ahead = order[pos + PREFETCH_AHEAD]
                 _prefetch_path3(T1, S1, ranks[k1, ahead], lw, size)
                 _prefetch_path3(T2, S2, ranks[k2, ahead], lw, size)
             i = order[pos]
-            _move3_pair(T1, S1, ranks[k1, i], sign, T2, S2, ranks[k2, i], sign, lw,
-                        Dm[i, 0], Dm[i, 1])
+            _move3_pair(T1, S1, ranks[k1, i], s1, T2, S2, ranks[k2, i], s2, lw, Dm[i, 0],
+                        Dm[i, 1])
             if pos == n - 1 or vl[pos] == np.inf:  # not a candidate root split
                 continue
-            if sweep == 0:
+            if one:
+                vl[pos] = child_value(vl[pos], P, pos, False, T1, T1, 2, pb)
+                vr[pos] = child_value(vr[pos], P, pos, True, T2, T2, 2, pb)
+            elif sweep == 0:
                 vl[pos] = child_value(vl[pos], P, pos, False, T1, T2, 2, pb)
             else:
                 vr[pos] = child_value(vr[pos], P, pos, True, T1, T2, 2, pb)
-
-
-@njit(cache=True, nogil=True)
-def lr_scan3(k, split, ranks, Dm, lw, trees, pb):  # pragma: no cover - compiled
-    """``pair_scan3`` of one child feature, in one pass.
-
-    The left child's tree starts empty and the right child's full (built
-    bottom up in O(size)); each unit then leaves one for the other, both
-    paths walked in lockstep as for a pair of features.
-    """
-    order, P, vl, vr = split
-    TL, SL, TR, SR = trees
-    n = order.shape[0]
-    w = 1 << lw
-    size = TL.shape[0] >> 1
-    TL[:] = 0.0
-    TR[:] = 0.0
-    SL[:] = 0.0
-    SR[:] = 0.0
-    for pos in range(n):
-        i = order[pos]
-        if lw == 0:
-            TR[ranks[k, i] + size, 0] += Dm[i, 0]
-            TR[ranks[k, i] + size, 1] += Dm[i, 1]
-        else:
-            SR[ranks[k, i], 0] += Dm[i, 0]
-            SR[ranks[k, i], 1] += Dm[i, 1]
-    for leaf in range(size, 2 * size):
-        if lw == 0:
-            _store3(TR, leaf, _leaf3(TR[leaf, 0], TR[leaf, 1]))
-        else:
-            _store3(TR, leaf, _bucket3(SR, (leaf - size) * w, w))
-    for node in range(size - 1, 0, -1):
-        _store3(TR, node, _join3(_load3(TR, 2 * node), _load3(TR, 2 * node + 1)))
-    for pos in range(n - 1):
-        if pos + PREFETCH_AHEAD < n - 1:
-            ahead = ranks[k, order[pos + PREFETCH_AHEAD]]
-            _prefetch_path3(TL, SL, ahead, lw, size)
-            _prefetch_path3(TR, SR, ahead, lw, size)
-        i = order[pos]
-        r = ranks[k, i]
-        _move3_pair(TL, SL, r, 1.0, TR, SR, r, -1.0, lw, Dm[i, 0], Dm[i, 1])
-        if vl[pos] == np.inf:  # not a candidate root split
-            continue
-        vl[pos] = child_value(vl[pos], P, pos, False, TL, TL, 2, pb)
-        vr[pos] = child_value(vr[pos], P, pos, True, TR, TR, 2, pb)

@@ -15,7 +15,7 @@ O(n K^2)).
 import numpy as np
 from numba import njit
 
-from ._tree_bucket import BUCKET_FROM, bucket_width, lr_scan3, pair_scan3
+from ._tree_bucket import BUCKET_FROM, bucket_width, scan3
 from ._tree_memory import tree_buffer
 from ._tree_range import child_scan
 from ._tree_rules import NEG, beats
@@ -173,7 +173,7 @@ def scan_children3(children, G, split, ranks, Dm, pairs):  # pragma: no cover - 
     odd one out with its two children in lockstep.
 
     Trees get leaves of 8 ranks once a root feature's largest child tree would
-    outgrow L2 (``BUCKET_FROM`` ranks), one rank a leaf below.
+    outgrow L2 (``BUCKET_FROM`` ranks), of 4 below.
     """
     c = children.shape[0]
     if c == 0:
@@ -185,22 +185,18 @@ def scan_children3(children, G, split, ranks, Dm, pairs):  # pragma: no cover - 
     while size < gmax:
         size *= 2
     bucketed = size >= BUCKET_FROM
-    rows = 2 * (size >> bucket_width(size)) if bucketed else 2 * size
-    T1, T2 = tree_buffer(rows, 8), tree_buffer(rows, 8)
-    S1, S2 = tree_buffer(size if bucketed else 1, 2), tree_buffer(size if bucketed else 1, 2)
+    T1 = tree_buffer(2 * (size >> bucket_width(size)) if bucketed else size, 8)
+    T2 = tree_buffer(T1.shape[0], 8)
+    S1, S2 = tree_buffer(size, 2), tree_buffer(size, 2)
     pb = pairs[2]
     for first in range(0, c, 2):
         k1 = children[first]
-        k2 = children[first + 1] if first + 1 < c else k1
-        size_k = _size(G, k1, k2)
-        lw = bucket_width(size_k) if bucketed else 0
+        k2 = children[first + 1] if first + 1 < c else -1
+        size_k = _size(G, k1, k2 if k2 >= 0 else k1)
+        lw = bucket_width(size_k) if bucketed else min(2, bucket_width(size_k))
         rows_k = 2 * (size_k >> lw)
-        s_k = size_k if lw > 0 else 0
-        trees = (T1[:rows_k], S1[:s_k], T2[:rows_k], S2[:s_k])
-        if first + 1 < c:
-            pair_scan3(k1, k2, split, ranks, Dm, lw, trees, pb)
-        else:
-            lr_scan3(k1, split, ranks, Dm, lw, trees, pb)
+        trees = (T1[:rows_k], S1[:size_k], T2[:rows_k], S2[:size_k])
+        scan3(k1, k2, split, ranks, Dm, lw, trees, pb)
 
 
 @njit(cache=True, nogil=True)

@@ -94,7 +94,7 @@ def tree_buffer(rows, width):  # pragma: no cover - compiled
     return out.reshape((rows, width))
 
 
-@njit(cache=True, nogil=True)
+@njit(inline="always", cache=True, nogil=True)
 def prefetch_path(T, node):  # pragma: no cover - compiled
     """Prefetch both children of every node on the path from ``node`` up to PREFETCH_FROM.
 

@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 
-@njit(cache=True, nogil=True)
+@njit(inline="always", cache=True, nogil=True)
 def pair_diff(T, row, a, b):  # pragma: no cover - compiled
     """Sum of ``Gamma_a - Gamma_b`` under a node, from its record (``D_0 = 0``)."""
     x = T[row, a - 1] if a > 0 else 0.0
@@ -36,7 +36,7 @@ def pair_diff(T, row, a, b):  # pragma: no cover - compiled
     return x - y
 
 
-@njit(cache=True, nogil=True)
+@njit(inline="always", cache=True, nogil=True)
 def move(T, leaf, Dm, i, sign, pairs):  # pragma: no cover - compiled
     """Add (``sign = 1``) or remove (``sign = -1``) unit ``i`` at ``leaf``; refresh its path.
 
