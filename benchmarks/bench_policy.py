@@ -23,6 +23,7 @@ Usage::
     python benchmarks/bench_policy.py --quick
     flock /tmp/bench.lock python benchmarks/bench_policy.py
     python benchmarks/bench_policy.py --kernels  # tables 1 and 2 only, in place
+    python benchmarks/bench_policy.py --first-fit  # fresh process, empty numba cache
 """
 
 import os
@@ -131,6 +132,37 @@ def depth3_rows(sizes, p=10):
             rows.append(dict(n=n, threads=threads, wall=wall, cpu=cpu, load=load,
                              same=_same_tree(tree, one), welfare=tree.welfare_))
             print("depth 3", rows[-1], flush=True)
+    return rows
+
+
+_FIRST_FIT = """
+import os, time
+import numpy as np
+from causaldist.policy import PolicyTree
+rng = np.random.default_rng(0)
+X = rng.normal(size=(2000, 10))
+mu = np.column_stack([np.zeros(2000), X[:, 0], X[:, 1] * X[:, 2] - 0.2])
+G = mu + rng.normal(size=(2000, 3))
+load = os.getloadavg()[0]
+wall, cpu = time.perf_counter(), time.process_time()
+PolicyTree(verbose=1).fit(X, G)
+print(time.perf_counter() - wall, time.process_time() - cpu, load)
+"""
+
+
+def first_fit_rows(runs=2):
+    """The first PolicyTree fit (n = 2,000, p = 10, K = 3, depth 2) of a fresh process with
+    an empty numba cache: (wall s, CPU s, load) per run; its verbose=1 lines say how much
+    of it numba compiled."""
+    rows = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as cache:
+            env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONPATH=str(ROOT))
+            out = subprocess.run([sys.executable, "-c", _FIRST_FIT], env=env, check=True,
+                                 capture_output=True, text=True).stdout.splitlines()
+        wall, cpu, load = map(float, out[-1].split())
+        rows.append(dict(wall=wall, cpu=cpu, load=load, verbose=out[-2]))
+        print("first fit", rows[-1], flush=True)
     return rows
 
 
@@ -252,12 +284,17 @@ def _machine():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--first-fit", action="store_true",
+                        help="only time the first fit of a fresh process (empty numba cache)")
     parser.add_argument("--kernels", action="store_true",
                         help="re-run only the depth-2 and depth-3 tables and replace them in "
                              "the existing output file")
     parser.add_argument("--output", default=str(ROOT / "benchmarks/results/policy.md"))
     args = parser.parse_args()
     warnings.simplefilter("ignore")
+    if args.first_fit:
+        first_fit_rows()
+        return
     X, G, _ = _rewards(200, 3)
     PolicyTree(max_depth=3).fit(X, G)  # compile (or load the cached) kernels outside the timings
     PolicyTree(max_depth=3, n_jobs=2).fit(X, G)
@@ -269,7 +306,7 @@ def main():
                                 capture_output=True, text=True).stdout.strip()
         _rewrite_kernel_sections(args.output, d2, d3, (
             "The depth-2 and depth-3 tables below were re-run at commit "
-            f"{commit} by `python benchmarks/bench_policy.py --kernels` "
+            f"{commit} by `python benchmarks/bench_policy.py --kernels` on {_machine()} "
             f"({(time.time() - started) / 60:.1f} min, same settings); the other tables "
             "are from the full run above."))
         return
