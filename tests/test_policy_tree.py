@@ -384,10 +384,14 @@ def test_depth3_branch_and_bound_equals_brute_force(n, p, seed, levels):
 @pytest.mark.parametrize("levels", [None, 3, 20, 300])
 @pytest.mark.parametrize("j", [0, 2])
 def test_three_arms_bucketed_trees_equal_plain_trees(levels, j):
-    """Large K = 3 trees keep 8 ranks a leaf (``_pair_scan3``, ``_lr_scan3``); the child
-    values they give every root split equal, bit for bit, those of the one-rank-a-leaf
-    trees (``_child_pair_scan``, ``_child_lr_scan``) that the brute-force tests check."""
-    from causaldist.policy import _tree_kernels as tk
+    """K = 3 trees keep ``2^lw`` ranks a leaf (``scan3``, two child features or one); the
+    child values they give every root split equal, bit for bit, for every ``lw``, those
+    of the trees for any K (``child_pair_scan``, ``child_lr_scan``) that the brute-force
+    tests check with K = 2 and 4."""
+    from causaldist.policy._tree_bucket import bucket_width, scan3
+    from causaldist.policy._tree_memory import tree_buffer
+    from causaldist.policy._tree_rules import arm_pairs
+    from causaldist.policy._tree_segment import child_lr_scan, child_pair_scan
 
     rng = np.random.default_rng(7)
     n = 1500
@@ -400,27 +404,28 @@ def test_three_arms_bucketed_trees_equal_plain_trees(levels, j):
     P = np.cumsum(R[order], axis=0)
     Dm = np.ascontiguousarray(R[:, 1:] - R[:, :1])
     vl0 = np.where(np.r_[ranks[j, order[:-1]] != ranks[j, order[1:]], False], -np.inf, np.inf)
-    arms, pa, pb = tk._arm_pairs(3)
+    pairs = arm_pairs(3)
     k1, k2 = [k for k in range(3) if k != j]
     size0 = 1 << int(np.ceil(np.log2(max(G[k1], G[k2]))))
-    rows = 2 * (size0 >> tk._bucket_width(size0))
     out = []
-    for bucketed in (False, True):
+    for lw in [None] + sorted({min(lw, bucket_width(size0)) for lw in range(4)}):
         vl, vr, vl2, vr2 = vl0.copy(), np.full(n, -np.inf), vl0.copy(), np.full(n, -np.inf)
-        if bucketed:
-            T1, T2 = tk._tree_buffer(rows, 8), tk._tree_buffer(rows, 8)
-            S1, S2 = tk._tree_buffer(size0, 2), tk._tree_buffer(size0, 2)
-            tk._pair_scan3(k1, k2, order, Dm, ranks, P, size0, vl, vr, T1, S1, T2, S2, pa, pb)
-            tk._lr_scan3(k1, order, Dm, ranks, P, size0, vl2, vr2, T1, S1, T2, S2, pa, pb)
+        split, split2 = (order, P, vl, vr), (order, P, vl2, vr2)
+        if lw is None:
+            trees = (tree_buffer(2 * size0, 8), tree_buffer(2 * size0, 8))
+            child_pair_scan(k1, k2, split, ranks, Dm, trees, pairs)
+            child_lr_scan(k1, split2, ranks, Dm, trees, pairs)
         else:
-            T1, T2 = tk._tree_buffer(2 * size0, 8), tk._tree_buffer(2 * size0, 8)
-            tk._child_pair_scan(k1, k2, order, Dm, ranks, P, size0, vl, vr, T1, T2, arms, pa,
-                                pb)
-            tk._child_lr_scan(k1, order, Dm, ranks, P, size0, vl2, vr2, T1, T2, arms, pa, pb)
+            rows = 2 * (size0 >> lw)
+            trees = (tree_buffer(rows, 8), tree_buffer(size0, 2), tree_buffer(rows, 8),
+                     tree_buffer(size0, 2))
+            scan3(k1, k2, split, ranks, Dm, lw, trees, pairs[2])
+            scan3(k1, -1, split2, ranks, Dm, lw, trees, pairs[2])
         out.append((vl, vr, vl2, vr2))
     assert np.isfinite(out[0][0]).sum() > 0
-    for plain, bucketed in zip(*out):
-        np.testing.assert_array_equal(bucketed, plain)
+    for plain, *bucketed in zip(*out):
+        for values in bucketed:
+            np.testing.assert_array_equal(values, plain)
 
 
 @settings(max_examples=25, deadline=None)

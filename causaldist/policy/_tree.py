@@ -4,6 +4,7 @@ import time
 from numbers import Integral
 
 import numpy as np
+from numba.core import event as numba_event
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -11,9 +12,30 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..base import _atomic_fit
 from .._progress import Progress, seconds
 from ._reward_policy import _RewardPolicy, check_rewards
-from ._tree_kernels import best_depth1, best_depth2_root, best_depth3_root
+from ._tree_search import best_depth1, best_depth2_root, best_depth3_root
 
 __all__ = ["PolicyTree", "check_rewards"]
+
+
+class _CompileClock(numba_event.Listener):
+    """Wall and CPU seconds numba spends compiling (outermost compilations; loads from
+    its disk cache are not compilations)."""
+
+    def __init__(self):
+        self.seconds = self.cpu = 0.0
+        self._depth = 0
+        self._start = self._start_cpu = 0.0
+
+    def on_start(self, event):
+        if self._depth == 0:
+            self._start, self._start_cpu = time.perf_counter(), time.thread_time()
+        self._depth += 1
+
+    def on_end(self, event):
+        self._depth -= 1
+        if self._depth == 0:
+            self.seconds += time.perf_counter() - self._start
+            self.cpu += time.thread_time() - self._start_cpu
 
 
 class PolicyTree(_RewardPolicy):
@@ -31,7 +53,7 @@ class PolicyTree(_RewardPolicy):
     than policytree's O(p^2 n^2 K). A depth-3 search evaluates root splits by
     their children's exact depth-2 values, skipping those (and, within a
     child, the root features) that bounds from the searched neighbouring
-    splits prove cannot win (see ``_depth3_feature``).
+    splits prove cannot win (see ``_tree_depth3.depth3_feature``).
     Deeper trees (or any depth with ``search_depth`` below ``max_depth``) are
     grown by repeated exact look-ahead of depth ``search_depth``, keeping each
     search's root split (policytree's ``hybrid_policy_tree``): not globally
@@ -53,7 +75,7 @@ class PolicyTree(_RewardPolicy):
     search_depth : int in {1, 2, 3} or None, default=None
         Depth of each exact search. ``None`` means ``max_depth`` up to 3 (a
         globally optimal tree) and 2 beyond. A depth-3 search costs a few
-        hundred depth-2 searches of the children (about 1 min at n = 10^4,
+        hundred depth-2 searches of the children (15-21 s CPU at n = 10^4,
         p = 10, K = 3 on one thread, growing like p^3): use
         ``search_depth=2`` for depth 3 on large samples.
     n_jobs : int, default=None
@@ -63,7 +85,8 @@ class PolicyTree(_RewardPolicy):
         ``-1`` means all processors.
     verbose : int, default=0
         Progress on standard output: 1 a line when the search starts and
-        when it ends (the tree's value, the elapsed time), 2 also a line per
+        when it ends (the tree's value, the elapsed time and, the first time
+        in an environment, how much of it numba spent compiling), 2 also a line per
         exact search (the node, its units, the best value found, the
         incumbent a depth-3 search must beat, its time). The searches over
         root features run inside compiled kernels, so a line comes per
@@ -163,15 +186,22 @@ class PolicyTree(_RewardPolicy):
             f"{self._search_depth}) on {X.shape[0]} units, {X.shape[1]} features, "
             f"{R.shape[1]} actions",
         )
-        self._grow(
-            R, ranks, G, np.arange(X.shape[0], dtype=np.int64), self.max_depth, nodes,
-            progress,
-        )
+        clock = _CompileClock()
+        with numba_event.install_listener("numba:compile", clock):
+            self._grow(
+                R, ranks, G, np.arange(X.shape[0], dtype=np.int64), self.max_depth, nodes,
+                progress,
+            )
         self.tree_ = {k: np.asarray(v) for k, v in nodes.items()}
         self.welfare_ = self._welfare(X, rewards, sw)
+        compiled = (
+            f" (compiling the search kernels {seconds(clock.seconds)} of it, "
+            f"{seconds(clock.cpu)} CPU, once: numba caches them on disk)"
+            if clock.seconds > 0 else ""
+        )
         progress(
             1,
-            f"search done in {progress.elapsed()}: {len(nodes['feature'])} nodes, "
+            f"search done in {progress.elapsed()}{compiled}: {len(nodes['feature'])} nodes, "
             f"welfare (mean reward) {self.welfare_:.6g}",
         )
         return self
