@@ -180,7 +180,7 @@ def test_policy_tree_lines(capsys):
     )
     assert re.fullmatch(
         r"\[PolicyTree\] node 0 \(200 units\): depth-2 search over 3 root features, "
-        r"total reward \S+, \d+\.\d+s",
+        r"total reward \S+, .+s",
         lines[1],
     )
     assert re.fullmatch(
@@ -191,7 +191,7 @@ def test_policy_tree_lines(capsys):
     # each root feature of the depth-3 search, counted as it finishes
     for k in (1, 2, 3):
         assert re.fullmatch(
-            rf"\[PolicyTree\] node 0: depth-3 root features {k}/3 done, elapsed \S+",
+            rf"\[PolicyTree\] node 0: depth-3 root features {k}/3 done, elapsed .+",
             lines[2 + k],
         )
     assert lines[6].startswith("[PolicyTree] node 0: depth-3 search done, ")
