@@ -129,3 +129,18 @@ def _effect_design(owner, X):
     names = getattr(owner, "feature_names_in_", None)
     labels = [str(names[c]) if names is not None else f"x{c}" for c in cols]
     return np.column_stack([np.ones(X.shape[0]), X[:, cols]]), ["intercept"] + labels
+
+
+def _tournament_folds(parts):
+    """``(train, test)`` pairs in which no two parts train each other's predictor.
+
+    Part ``k`` (of an odd number ``K >= 3``) is predicted by a model fitted
+    on the ``(K - 1) / 2`` parts after it, cyclically: part ``l`` trains the
+    model of part ``k`` only if ``k`` does not train that of ``l``.
+    """
+    K = len(parts)
+    h = (K - 1) // 2
+    return [
+        (np.sort(np.concatenate([parts[(k + j) % K] for j in range(1, h + 1)])), parts[k])
+        for k in range(K)
+    ]
