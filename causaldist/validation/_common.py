@@ -164,3 +164,29 @@ def _tournament_folds(parts):
         (np.sort(np.concatenate([parts[(k + j) % K] for j in range(1, h + 1)])), parts[k])
         for k in range(K)
     ]
+
+
+def _content_parts(X, t, groups, k):
+    """``k`` parts of the rows drawn from their content, balanced over the arms.
+
+    Each distinct row (each group, when ``groups`` are given) gets a hash of
+    its covariates and arm (not of ``y``: the parts must not move when ``y``
+    changes unit); within each arm, the distinct hashes are ranked and dealt to
+    the parts in turn. The parts then move with the rows under a permutation
+    and keep the copies of a row together (so integer weights equal repeated
+    rows), as folds given by the user do.
+    """
+    if groups is not None:
+        keys = pd.util.hash_array(np.asarray(groups))
+        strata = np.zeros(keys.size, dtype=np.intp)
+    else:
+        keys = pd.util.hash_pandas_object(
+            pd.DataFrame(np.column_stack([np.asarray(X, dtype=np.float64), t])),
+            index=False).to_numpy()
+        strata = np.asarray(t)
+    part = np.empty(keys.size, dtype=np.intp)
+    for a in np.unique(strata):
+        rows = np.flatnonzero(strata == a)
+        _, rank = np.unique(keys[rows], return_inverse=True)
+        part[rows] = rank % k
+    return [np.flatnonzero(part == j) for j in range(k)]

@@ -24,11 +24,12 @@ from sklearn.base import clone
 from ..base import BaseCausalEstimator
 from ..evaluation._inference import _check_alpha
 from ..metalearners import TLearner
-from ..model_selection import make_folds
 from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
 from ._blp import _BLPTests
 from ._covariates import _CovariateTests
-from ._common import _cate_against, _cross_fit_cate, _is_fitted, _tournament_folds
+from ._common import (
+    _cate_against, _content_parts, _cross_fit_cate, _is_fitted, _tournament_folds,
+)
 from ._gates import GATESResult, _GroupTests
 from ._targeting import _TargetingTests
 
@@ -51,7 +52,8 @@ class HeterogeneityValidator(_BLPTests, _GroupTests, _TargetingTests, _Covariate
       & Fernandez-Val (CDDF) and of econml's ``DRTester``;
     - an unfitted one is cross-fitted in a tournament: the rows are cut in
       an odd number ``K >= 3`` of parts (the folds when they are, else
-      ``K + 1`` or 3 parts drawn as the folds are) and the rows of part ``k``
+      ``K + 1`` or 3 parts dealt from a hash of each row's values, balanced
+      over the arms, or of its group) and the rows of part ``k``
       are predicted by a clone fitted on the ``(K - 1) / 2`` parts after it,
       cyclically, so that no two parts train each other's predictor; each
       part's predictions are centred on the overall mean. Cross-fitting on
@@ -214,8 +216,7 @@ class HeterogeneityValidator(_BLPTests, _GroupTests, _TargetingTests, _Covariate
         partition = sum(p.size for p in parts) == n and np.unique(np.concatenate(parts)).size == n
         if len(parts) < 3 or len(parts) % 2 == 0 or not partition:
             k = len(parts) + 1 if partition and len(parts) % 2 == 0 else 3
-            parts = [test for _, test in make_folds(
-                k, t, groups=groups, random_state=self.random_state)]
+            parts = _content_parts(X, t, groups, k)
         cate, estimators = _cross_fit_cate(
             base, X, y, t, sample_weight, _tournament_folds(parts), self.categories_
         )
