@@ -72,8 +72,9 @@ def test_validator_modes_prefit_crossfit_and_k_arms():
     crossed = HeterogeneityValidator(
         TLearner(outcome_model=LIN()), outcome_model=LIN(), cv=2, control="c"
     ).fit(X, y, treatment=t)
-    assert len(crossed.estimators_) == 2
-    # the cross-fitted T-learner equals the default (T-learner of the nuisances)
+    # two folds cannot form a tournament: three parts, each predicted by one other
+    assert len(crossed.estimators_) == 3
+    # the tournament-fitted T-learner equals the default
     default = HeterogeneityValidator(outcome_model=LIN(), cv=2, control="c").fit(
         X, y, treatment=t
     )
@@ -476,3 +477,158 @@ def test_targeting_curve_warns_on_empty_top_groups():
     assert np.isnan(integral.value).all()
     with pytest.raises(ValueError, match="target"):
         val.targeting_curve("bad")
+
+
+# -- the size of the BLP test with the default (cross-fitted) predictor -----------------
+
+
+def _blp_null(reps, n, seed, cv=5, propensity=None):
+    """Two-sided BLP-slope t statistics under a constant effect (issue 26, item 4).
+
+    RCT; baseline ``x_0 + 0.5 x_1^2`` fitted by a linear outcome model (so the
+    predictions are noise); the default CATE predictor (``estimator=None``).
+    """
+    rng = np.random.default_rng(seed)
+    z = np.empty(reps)
+    for r in range(reps):
+        X = rng.normal(size=(n, 4))
+        t = rng.integers(0, 2, n)
+        y = X[:, 0] + 0.5 * X[:, 1] ** 2 + t + rng.normal(size=n)
+        kw = {} if propensity is None else {"propensity": propensity}
+        val = HeterogeneityValidator(outcome_model=LIN(), cv=cv, random_state=r).fit(
+            X, y, treatment=t, **kw
+        )
+        blp = val.blp()
+        z[r] = blp.value[1] / blp.stderr[1]
+    return z
+
+
+def test_default_predictor_does_not_reject_a_constant_effect():
+    # Predictions cross-fitted on every other fold rejected this true null in
+    # about 23% of fits: here 5 of 20, with t statistics of mean square 2.25
+    # (1 for a test of the right size); 0 and 0.64 now that no part's
+    # predictor trains on a part that trains its own.
+    z = _blp_null(20, 400, seed=5)
+    assert np.sum(np.abs(z) > 1.959963984540054) <= 2, z
+    assert np.mean(z**2) < 1.5, z
+
+
+def test_default_predictor_is_a_tournament_t_learner(rct):
+    X, y, t, tau = rct
+    X, y, t = X[:900], y[:900], t[:900]
+    val = HeterogeneityValidator(outcome_model=LIN(), cv=5, random_state=0).fit(
+        X, y, treatment=t
+    )
+    parts = [test for _, test in val.folds_]
+    assert len(val.estimators_) == 5
+    for k, est in enumerate(val.estimators_):
+        train = np.concatenate([parts[(k + 1) % 5], parts[(k + 2) % 5]])
+        own = TLearner(outcome_model=LIN()).fit(X[train], y[train], treatment=t[train])
+        pred = own.predict(X[parts[k]])
+        # centred within the part on the overall mean
+        np.testing.assert_allclose(val.cate_[parts[k], 0] - val.cate_[parts[k], 0].mean(),
+                                   pred - pred.mean(), atol=1e-10)
+
+
+@pytest.mark.slow
+def test_blp_size_with_default_predictor():
+    # 500 replications: Monte Carlo standard error of a 5% rate about 0.01.
+    reps = 500
+    mc = np.sqrt(0.05 * 0.95 / reps)
+    known = np.mean(np.abs(_blp_null(reps, 1000, seed=12, propensity=0.5)) > 1.96)
+    assert abs(known - 0.05) <= 0.02 + mc, known
+    # Estimated propensities (the default) make the sandwich conservative, never liberal.
+    estimated = np.mean(np.abs(_blp_null(reps // 2, 1000, seed=13)) > 1.96)
+    assert estimated <= 0.05 + 0.02 + mc, estimated
+
+
+# -- no silent wrong answer (issue 22) ---------------------------------------------------
+
+
+def test_validator_estimates_are_scale_free(rct):
+    # y in 1e9 made the BLP's pseudo-inverse drop the intercept: ATE 1e-26, stderr 0.
+    X, y, t, tau = rct
+    X, y, t = X[:1000], y[:1000], t[:1000]
+    one = HeterogeneityValidator(outcome_model=LIN(), cv=2).fit(X, y, treatment=t)
+    big = HeterogeneityValidator(outcome_model=LIN(), cv=2).fit(X, y * 1e9, treatment=t)
+    np.testing.assert_allclose(big.estimate_.value, one.estimate_.value * [1e9, 1], rtol=1e-6)
+    np.testing.assert_allclose(big.estimate_.stderr, one.estimate_.stderr * [1e9, 1], rtol=1e-6)
+    np.testing.assert_allclose(big.best_linear_projection([2]).value,
+                               one.best_linear_projection([2]).value * 1e9, rtol=1e-6)
+    np.testing.assert_allclose(big.calibration_test()["estimate"],
+                               one.calibration_test()["estimate"], rtol=1e-6)
+    # nor does a covariate in other units beside the intercept
+    from causaldist.validation._common import _ols
+
+    rng = np.random.default_rng(0)
+    Z = np.column_stack([np.ones(500), rng.normal(size=500)])
+    target = 2 + Z[:, 1] + rng.normal(size=500)
+    for cov_type in ("HC1", "HC3", "nonrobust"):
+        beta, cov = _ols(target, Z, cov_type=cov_type)
+        beta_s, cov_s = _ols(target * 1e9, Z * [1, 1e-9], cov_type=cov_type)
+        np.testing.assert_allclose(beta_s, beta * [1e9, 1e18], rtol=1e-8)
+        np.testing.assert_allclose(np.diag(cov_s), np.diag(cov) * [1e18, 1e36], rtol=1e-8)
+
+
+def test_omitted_variable_sensitivity_refuses_constant_outcome(rct):
+    X, y, t, tau = rct
+    with pytest.raises(ValueError, match="y is constant"):
+        OmittedVariableSensitivity(outcome_model=LIN(), cv=2).fit(
+            X[:300], np.ones(300), treatment=t[:300])
+    with pytest.raises(ValueError, match="t_res must vary"):
+        OmittedVariableSensitivity.from_residuals(np.ones(10), np.zeros(10))
+
+
+def test_stacking_weights_do_not_depend_on_the_unit_of_y(rct):
+    # SLSQP stopped on an absolute tolerance: y * 1000 left the weights at 1/3.
+    X, y, t, tau = rct
+    X, y, t = X[:1000], y[:1000], t[:1000]
+    cands = [("T", TLearner(outcome_model=LIN())), ("S", SLearner(outcome_model=LIN()))]
+    w = [StackedCATE(cands, outcome_model=LIN(), cv=2).fit(X, y * s, treatment=t).weights_
+         for s in (1, 1e6)]
+    np.testing.assert_allclose(w[1].to_numpy(), w[0].to_numpy(), atol=1e-4)
+    assert w[0].loc["T", "1"] > 0.6
+
+
+def test_causal_scores_refuses_bad_candidates_and_metrics(rct):
+    X, y, t, tau = rct
+    two = TLearner(outcome_model=LIN()).fit(X[:500], y[:500], treatment=t[:500])
+    X3, y3, t3, _ = make_heterogeneous(n_samples=600, n_arms=3, design="rct", random_state=1)
+    three = TLearner(outcome_model=LIN()).fit(X3, y3, treatment=t3)
+    kw = dict(outcome_model=LIN(), cv=2)
+    for cands in ({"T01": two, "S012": three}, {"S012": three, "T01": two}):
+        with pytest.raises(ValueError, match="same arms"):
+            causal_scores(cands, X[500:], y[500:], t[500:], **kw)
+    with pytest.raises(ValueError, match="non-empty dict"):
+        causal_scores({}, X[500:], y[500:], t[500:], **kw)
+    with pytest.raises(ValueError, match="metrics must be among"):
+        causal_scores({"T": two}, X[500:], y[500:], t[500:], metrics=("nope",), **kw)
+    table = causal_scores({"T": two}, X[500:], y[500:], t[500:], metrics="dr", **kw)
+    assert table.columns.tolist() == ["dr"]
+
+
+def test_confounding_bounds_go_through_the_stage(rct, capsys):
+    X, y, t, tau = rct
+    ConfoundingBounds(gammas=[1, 2], outcome_model=LIN(), cv=2, verbose=1).fit(
+        X[:400], y[:400], treatment=t[:400])
+    # the nuisances, then the lower and the upper expectiles at Gamma = 2
+    out = capsys.readouterr().out
+    assert out.count("cross-fitting propensity, outcome") == 1, out
+    assert out.count("cross-fitting outcome on 2 folds") == 2, out
+
+
+def test_expectile_irls_stops_when_a_tree_ensemble_stops_converging():
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    from causaldist.validation import _sensitivity
+
+    X, y, t, tau = make_heterogeneous(n_samples=400, random_state=0)
+    fits = []
+
+    class Counted(HistGradientBoostingRegressor):
+        def fit(self, X, y, sample_weight=None):
+            fits.append(1)
+            return super().fit(X, y, sample_weight=sample_weight)
+
+    _sensitivity._expectile_fit(Counted(max_iter=30, random_state=0), X, y, 0.75, None)
+    assert len(fits) < 10  # 51 before: a few rows flip at every refit

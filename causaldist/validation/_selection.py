@@ -166,6 +166,8 @@ def causal_scores(estimators, X, y, treatment, *, metrics=METRICS, propensity_mo
     X, y, treatment : validation data
     metrics : sequence of str, default=all
         Among ``"dr", "r", "plugin", "if", "autoc", "qini", "policy", "family"``.
+        An unknown name, no candidate, or candidates fitted on different arms
+        raise a ValueError.
     propensity_model, outcome_model, cv, random_state
         Nuisances of the scores (as :class:`CATEScorer`).
 
@@ -190,10 +192,28 @@ def causal_scores(estimators, X, y, treatment, *, metrics=METRICS, propensity_mo
     >>> table.idxmax()["family"]
     'T'
     """
+    if not isinstance(estimators, dict) or not estimators:
+        raise ValueError(
+            "estimators must be a non-empty dict of name to fitted CATE estimator; got "
+            f"{estimators!r}."
+        )
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    unknown = [m for m in metrics if m not in METRICS]
+    if not metrics or unknown:
+        raise ValueError(f"metrics must be among {METRICS}; got {unknown or metrics!r}.")
+    arms = {name: np.asarray(_categories(est)) for name, est in estimators.items()}
+    categories = next(iter(arms.values()))
+    # The arms' order may differ (_cate_against reorders by label), not the arms.
+    differ = {name: a.tolist() for name, a in arms.items()
+              if sorted(a.tolist()) != sorted(categories.tolist())}
+    if differ:
+        raise ValueError(
+            "estimators must all be fitted on the same arms to be scored on one set "
+            f"of nuisances; {next(iter(arms))!r} has "
+            f"{categories.tolist()} but {differ}."
+        )
     scorer = CATEScorer(propensity_model=propensity_model, outcome_model=outcome_model,
                         cv=cv, random_state=random_state)
-    first = next(iter(estimators.values()))
-    categories = _categories(first)
     X_valid = _scoring_X(X)
     y = np.asarray(y, dtype=np.float64)
     t = _codes_of(_as_label_array(treatment, "treatment"), categories, "treatment")
@@ -347,10 +367,18 @@ class StackedCATE(CATEMixin, _CrossFitMixin, BaseCausalEstimator):
 
 
 def _simplex_lsq(S, target, weight):
-    """``argmin_beta sum_i w_i (target_i - S_i beta)^2`` over the probability simplex."""
+    """``argmin_beta sum_i w_i (target_i - S_i beta)^2`` over the probability simplex.
+
+    The minimiser does not change when ``S`` and ``target`` are multiplied by
+    one constant, but SLSQP stops on an absolute tolerance of the objective
+    (in the unit of y squared): both are divided by the root mean square of
+    the target first, so that the weights do not depend on the unit of y.
+    """
     k = S.shape[1]
     sw = np.sqrt(weight / weight.sum())
     A, b = S * sw[:, None], target * sw
+    scale = np.sqrt(np.sum(b**2)) or np.sqrt(np.sum(A**2)) or 1.0
+    A, b = A / scale, b / scale
     G, h = A.T @ A, A.T @ b
 
     def obj(beta):
