@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from scipy.stats import norm, t as student_t
 
 from ..base import _warn
-from ..evaluation._inference import Estimate
+from ..inference._estimate import Estimate
 from ._common import _ols
 
 __all__ = []

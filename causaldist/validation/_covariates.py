@@ -10,7 +10,7 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 from scipy.stats import chi2
 
-from ..evaluation._inference import Estimate
+from ..inference._estimate import Estimate
 from ._common import _ols
 from ._gates import _group_codes
 

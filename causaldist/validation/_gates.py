@@ -13,7 +13,7 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 from scipy.stats import norm
 
-from ..evaluation._inference import Estimate, _check_alpha
+from ..inference._estimate import Estimate, _check_alpha
 
 __all__ = ["GATESResult"]
 

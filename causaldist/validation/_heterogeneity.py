@@ -22,7 +22,7 @@ from scipy.stats import norm
 from sklearn.base import clone
 
 from ..base import BaseCausalEstimator
-from ..evaluation._inference import _check_alpha
+from ..inference._estimate import _check_alpha
 from ..metalearners import TLearner
 from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
 from ._blp import _BLPTests

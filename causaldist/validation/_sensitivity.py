@@ -18,7 +18,7 @@ from scipy.stats import norm
 from sklearn.base import BaseEstimator
 
 from ..base import BaseCausalEstimator, _fit_model
-from ..evaluation._inference import Estimate, _check_alpha
+from ..inference._estimate import Estimate, _check_alpha
 from ..model_selection._crossfit import _predict_outcome, _predict_proba
 from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc, _shared_stage
 from ._common import _effect_design, _rms

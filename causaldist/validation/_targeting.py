@@ -15,7 +15,7 @@ from sklearn.utils import check_random_state
 
 from .._progress import Progress
 from ..base import _warn
-from ..evaluation._inference import Estimate
+from ..inference._estimate import Estimate
 from ..metrics import rank_average_treatment_effect
 
 __all__ = []
