@@ -113,7 +113,11 @@ def _literal_shapes(app, what, name, obj, options, lines):
 def _skip_dataframe_members(app, what, name, obj, skip, options):
     # SummaryTable is a DataFrame: document its own members, not pandas' (whose
     # docstrings point at labels of pandas' own docs).
-    if not name.startswith("_") and getattr(pd.DataFrame, name, object()) is obj:
+    if name.startswith("_"):
+        return None
+    inherited = getattr(pd.DataFrame, name, object())
+    # classmethods are rebound on each access: compare the functions
+    if getattr(inherited, "__func__", inherited) is getattr(obj, "__func__", obj):
         return True
     return None
 
