@@ -15,6 +15,8 @@ import re
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
@@ -108,5 +110,18 @@ def _literal_shapes(app, what, name, obj, options, lines):
         lines[i] = re.sub(r"(?<![`\w])(\w+_)(?=[,)\]])", r"``\1``", line)
 
 
+def _skip_dataframe_members(app, what, name, obj, skip, options):
+    # SummaryTable is a DataFrame: document its own members, not pandas' (whose
+    # docstrings point at labels of pandas' own docs).
+    if name.startswith("_"):
+        return None
+    inherited = getattr(pd.DataFrame, name, object())
+    # classmethods are rebound on each access: compare the functions
+    if getattr(inherited, "__func__", inherited) is getattr(obj, "__func__", obj):
+        return True
+    return None
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _literal_shapes, priority=400)
+    app.connect("autodoc-skip-member", _skip_dataframe_members)

@@ -131,6 +131,37 @@ def test_effect_inference_frame_and_population_summary():
     assert res[:2].value.shape == (2, 2)
 
 
+
+def test_summary_tables_print_whole():
+    """summary() and population_summary() show every column, whatever pandas' options."""
+    import pandas as pd
+
+    from causaldist.inference import SummaryTable
+
+    rng = np.random.default_rng(4)
+    X, y, T, _, _ = _dgp("binary", 400, rng)
+    est = LinearDML(discrete_treatment=True, cv=2, random_state=0).fit(X, y, treatment=T)
+    table = est.summary()
+    assert isinstance(table, SummaryTable) and isinstance(table, pd.DataFrame)
+    # the DataFrame access users had keeps working, and a slice still prints whole
+    assert table["pvalue"].shape == (4,) and table.loc["X1", "stderr"] > 0
+    assert isinstance(table.round(2), SummaryTable) and type(table.frame) is pd.DataFrame
+    assert [t.attrs["title"] for t in table.tables] == [
+        "Coefficient Results", "CATE Intercept Results"]
+    summ = est.effect_inference(X[T == 1]).population_summary()
+    with pd.option_context("display.max_columns", 3, "display.width", 40):
+        for text in (str(table), repr(table), table.as_text(), table._repr_html_(),
+                     str(summ), summ._repr_html_()):
+            assert "..." not in text
+        for col in ("zstat", "pvalue", "ci_upper"):
+            assert col in str(table) and col in table._repr_html_()
+        for col in ("pvalue", "ci_mean_upper", "pct_point_upper", "ci_point_upper"):
+            assert col in str(summ)
+    assert len(summ.tables) == 3 and summ.frame.shape == (1, 12)
+    assert "Uncertainty of Mean Point Estimate" in summ._repr_html_()
+    assert repr(summ).startswith("PopulationSummary(")  # the compact Estimate repr stays
+
+
 # -- coverage against known truth (>= 300 replications each) -------------------
 def _coverage(kind, reps, n=1000, seed=1, clustered=False, **kw):
     """Shares of 95% intervals that cover: (coefficients and intercepts, tau at 3 points)."""

@@ -140,6 +140,10 @@ class LinearDML(_LinearDMLFinalMixin, _BaseDML):
     effect_features : list of str or int, bool mask or None, default=None
         Columns of ``X`` that the effect varies with; the rest are controls.
     discrete_treatment : bool, default=False
+        Treat ``T`` as arm labels: binary or K arms, ``categories_[0]`` (or
+        ``control=``) the control, one-hot residuals ``1{A = a} - e_a(x)``
+        against it from a classifier ``treatment_model``. False: ``T`` is
+        continuous, of shape ``(n,)`` or ``(n, d_t)``.
     cov_type : {"HC1", "HC0"}, default="HC1"
         Small-sample factor of the sandwich (``N / (N - k)`` or 1); with
         ``groups`` routed, the cluster-robust covariance with statsmodels'

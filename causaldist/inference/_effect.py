@@ -5,6 +5,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from ._estimate import Estimate, _check_alpha
+from ._table import SummaryTable
 
 __all__ = ["EffectInference", "PopulationSummary"]
 
@@ -296,11 +297,13 @@ class PopulationSummary(Estimate):
 
         Returns
         -------
-        table : DataFrame
-            Columns ``mean_point, stderr_mean, zstat, pvalue, ci_mean_lower,
-            ci_mean_upper, std_point, pct_point_lower, pct_point_upper,
-            stderr_point`` (and ``ci_point_lower, ci_point_upper`` when the
-            pointwise errors are known), one row per treatment (or outcome).
+        table : SummaryTable
+            A :class:`pandas.DataFrame` with columns ``mean_point,
+            stderr_mean, zstat, pvalue, ci_mean_lower, ci_mean_upper,
+            std_point, pct_point_lower, pct_point_upper, stderr_point`` (and
+            ``ci_point_lower, ci_point_upper`` when the pointwise errors are
+            known), one row per treatment (or outcome); it prints whole, as
+            econml's three titled tables (``table.tables``).
         """
         lo, hi = self.conf_int_mean(alpha)
         plo, phi = self.percentile_point(alpha)
@@ -316,4 +319,36 @@ class PopulationSummary(Estimate):
         cols = {k: np.atleast_1d(v).ravel() for k, v in cols.items()}
         size = cols["mean_point"].size
         index = pd.Index(self.names) if self.names is not None and self.names.size == size else None
-        return pd.DataFrame(cols, index=index).round(decimals)
+        return SummaryTable(pd.DataFrame(cols, index=index).round(decimals), parts=[
+            ("Uncertainty of Mean Point Estimate", None,
+             ["mean_point", "stderr_mean", "zstat", "pvalue", "ci_mean_lower", "ci_mean_upper"]),
+            ("Distribution of Point Estimate", None,
+             ["std_point", "pct_point_lower", "pct_point_upper"]),
+            ("Total Variance of Point Estimate", None,
+             ["stderr_point", "ci_point_lower", "ci_point_upper"]),
+        ])
+
+    @property
+    def tables(self):
+        """econml's three tables of :meth:`summary` (default ``alpha``), as DataFrames."""
+        return self.summary().tables
+
+    @property
+    def frame(self):
+        """:meth:`summary` (default ``alpha``) as one plain DataFrame."""
+        return self.summary().frame
+
+    def as_text(self):
+        """:meth:`summary` as text, every column shown.
+
+        Returns
+        -------
+        text : str
+        """
+        return self.summary().as_text()
+
+    def __str__(self):
+        return self.as_text()
+
+    def _repr_html_(self):
+        return self.summary().as_html()

@@ -12,6 +12,7 @@ import pandas as pd
 from sklearn.utils import get_tags
 
 from ._sandwich import linear_combination
+from ._table import SummaryTable
 
 __all__ = []
 
@@ -152,7 +153,7 @@ class _LinearFinalMixin:
         return [self.coef__inference().summary_frame(alpha)]
 
     def summary(self, alpha=0.05):
-        """Coefficient table with feature-named rows.
+        """Coefficient table with feature-named rows, printed whole.
 
         Parameters
         ----------
@@ -160,10 +161,15 @@ class _LinearFinalMixin:
 
         Returns
         -------
-        table : DataFrame
-            ``point_estimate, stderr, zstat, pvalue, ci_lower, ci_upper`` for
-            every coefficient (and the intercept), rows named
+        table : SummaryTable
+            A :class:`pandas.DataFrame` (``table["pvalue"]``, ``table.loc``
+            work as on any frame) whose text and HTML show every column:
+            ``point_estimate, stderr, zstat, pvalue, ci_lower, ci_upper``
+            for every coefficient (and the intercept), rows named
             ``feature|Y|T`` where there are several outcomes or treatments.
+            ``table.tables`` holds the coefficient and the intercept parts
+            (econml's "Coefficient Results" and "CATE Intercept Results"),
+            ``table.frame`` the plain DataFrame.
         """
         frames = self._summary_frames(alpha)
         for f in frames:
@@ -171,4 +177,13 @@ class _LinearFinalMixin:
                 f.index = ["|".join(map(str, key)) for key in f.index]
             else:
                 f.index = [str(k) for k in f.index]
-        return pd.concat(frames) if len(frames) > 1 else frames[0]
+        frame = pd.concat(frames) if len(frames) > 1 else frames[0]
+        is_intercept = [
+            k == "cate_intercept" or k.startswith("cate_intercept|") for k in frame.index
+        ]
+        coefs = [k for k, b in zip(frame.index, is_intercept) if not b]
+        intercepts = [k for k, b in zip(frame.index, is_intercept) if b]
+        return SummaryTable(frame, parts=[
+            ("Coefficient Results", coefs, None),
+            ("CATE Intercept Results", intercepts, None),
+        ])

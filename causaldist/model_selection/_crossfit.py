@@ -484,6 +484,7 @@ def cross_fit(
         _warn(
             f"{out.n_clipped} of {n} units had an estimated propensity "
             f"outside [{min_propensity:g}, {1 - min_propensity:g}] and were clipped: "
-            "overlap is poor and inverse-propensity weights are unreliable there."
+            "overlap is poor and inverse-propensity weights are unreliable there; "
+            "see the fitted estimator's overlap report (overlap_)."
         )
     return out
