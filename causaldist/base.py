@@ -482,7 +482,31 @@ class BaseCausalEstimator(BaseEstimator):
         return _codes_of(t, self.categories_, "treatment")
 
     def _continuous_treatment(self, treatment, n_samples, *, reset):
-        """A continuous treatment as floats of shape ``(n,)`` or ``(n, d_t)``."""
+        """A continuous treatment as floats of shape ``(n,)`` or ``(n, d_t)``.
+
+        Discreteness is never inferred from the labels (``discrete_treatment``
+        decides, as in econml, so that the model does not change with the
+        data): labels that are not numbers are an error, a boolean treatment
+        is used as 0/1 with a warning.
+        """
+        kind = getattr(getattr(treatment, "dtype", None), "kind", None)
+        if kind is None and not hasattr(treatment, "__array__"):
+            kind = np.asarray(treatment).dtype.kind
+        if kind in ("U", "S", "O"):
+            try:
+                np.asarray(treatment, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    "treatment holds labels that are not numbers, but the "
+                    "treatment is continuous (discrete_treatment=False); set "
+                    "discrete_treatment=True for a discrete treatment."
+                ) from None
+        if reset and kind == "b":
+            _warn(
+                "treatment is boolean and discrete_treatment=False: it is used as "
+                "a continuous 0/1 treatment with a regressor for E[T | X]; set "
+                "discrete_treatment=True to model it with a classifier."
+            )
         T = check_array(
             treatment, ensure_2d=False, dtype=np.float64, input_name="treatment",
             ensure_min_samples=1,

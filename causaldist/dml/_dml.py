@@ -601,6 +601,10 @@ class DML(_BaseDML):
         enter the nuisance models only. ``None``: every column.
     discrete_treatment : bool, default=False
         Treat ``T`` as arm labels (one-hot residuals against the control).
+        Never inferred from the labels (econml's semantics): labels that are
+        not numbers need True, a boolean ``T`` left at False warns, and a
+        classifier as ``treatment_model`` with False (or a regressor with
+        True) is a ValueError.
     inference : {None, "bootstrap"}, default=None
         ``"bootstrap"``: standard errors from ``n_bootstraps`` refits of the
         final stage on resampled residuals (``n_jobs`` in parallel).

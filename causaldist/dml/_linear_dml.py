@@ -139,6 +139,11 @@ class LinearDML(_LinearDMLFinalMixin, _BaseDML):
     effect_features : list of str or int, bool mask or None, default=None
         Columns of ``X`` that the effect varies with; the rest are controls.
     discrete_treatment : bool, default=False
+        Treat ``T`` as arm labels (one-hot residuals against the control).
+        Never inferred from the labels (econml's semantics): labels that are
+        not numbers need True, a boolean ``T`` left at False warns, and a
+        classifier as ``treatment_model`` with False (or a regressor with
+        True) is a ValueError.
     cov_type : {"HC1", "HC0"}, default="HC1"
         Small-sample factor of the sandwich (``N / (N - k)`` or 1); with
         ``groups`` routed, the cluster-robust covariance with statsmodels'
