@@ -361,7 +361,10 @@ class BaseCausalEstimator(BaseEstimator):
         """
         for key in params:
             head, nested, _ = key.partition("__")
-            if nested and head in self._default_models and getattr(self, head, 0) is None:
+            current = getattr(self, head, 0)
+            if nested and head in self._default_models and (
+                current is None or isinstance(current, str) and current == "auto"
+            ):
                 setattr(self, head, self._default_model(head))
         return super().set_params(**params)
 
