@@ -192,3 +192,8 @@ class AutoModel(MetaEstimatorMixin, BaseEstimator):
         """Class probabilities of the selected classifier."""
         check_is_fitted(self, "best_estimator_")
         return self.best_estimator_.predict_proba(X)
+
+    def score(self, X, y, sample_weight=None):
+        """The selected candidate's own ``score`` (R^2 or accuracy)."""
+        check_is_fitted(self, "best_estimator_")
+        return self.best_estimator_.score(X, y, sample_weight=sample_weight)
