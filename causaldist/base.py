@@ -27,6 +27,7 @@ from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
 from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_array,
@@ -327,8 +328,12 @@ class BaseCausalEstimator(BaseEstimator):
         merged = {}
         for klass in reversed(cls.__mro__[1:]):
             merged.update(klass.__dict__.get("_parameter_constraints", {}))
+        auto = getattr(cls, "_auto_models", ())
         for param, role in cls._default_models.items():
-            merged[param] = model_constraint(role)
+            merged[param] = model_constraint(role) + (
+                # "auto" or a list of candidates: a choice by held-out loss.
+                [StrOptions({"auto"}), list] if param in auto else []
+            )
         merged.update(cls.__dict__.get("_parameter_constraints", {}))
         cls._parameter_constraints = merged
 

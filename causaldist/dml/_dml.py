@@ -72,8 +72,6 @@ class _BaseDML(_CrossFitMixin, BaseCausalEstimator):
     _parameter_constraints: dict = {
         **BaseCausalEstimator._parameter_constraints,
         **_CrossFitMixin._parameter_constraints,
-        "outcome_model": [*REGRESSOR, StrOptions({"auto"}), list],
-        "treatment_model": [HasMethods(["fit", "predict"]), None, StrOptions({"auto"}), list],
         "featurizer": [HasMethods(["fit", "transform"]), None],
         "fit_cate_intercept": ["boolean"],
         "effect_features": "no_validation",
