@@ -12,12 +12,12 @@ from sklearn.ensemble import (
     HistGradientBoostingClassifier,
     HistGradientBoostingRegressor,
 )
-from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.linear_model import LogisticRegression, Ridge, RidgeCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import SplineTransformer, StandardScaler
 from sklearn.utils._param_validation import HasMethods
 
-__all__ = ["CLASSIFIER", "DEFAULT_MODELS", "REGRESSOR", "model_constraint"]
+__all__ = ["AUTO_CANDIDATES", "CLASSIFIER", "DEFAULT_MODELS", "REGRESSOR", "model_constraint"]
 
 
 def _outcome(random_state):
@@ -60,6 +60,46 @@ def _quantile_outcome(random_state):
     # (benchmarks/results/distributional_outcome_models.md).
     return make_pipeline(SplineTransformer(n_knots=5, degree=3), Ridge(alpha=1.0))
 
+
+_ALPHAS = np.logspace(-3, 3, 7)
+
+
+def _splines():
+    # Additive cubic splines: smooth nonlinear nuisances at a penalised
+    # linear model's variance; linear extrapolation past the training range
+    # (a test fold's edge rows) instead of a constant.
+    return SplineTransformer(n_knots=5, degree=3, extrapolation="linear")
+
+
+def _auto_regression(random_state):
+    # model_selection.AutoModel picks one by held-out loss on each fold's
+    # training rows: a linear model where the nuisance is close to linear and
+    # n is small (HistGradientBoosting's regularisation bias reaches a DML
+    # final stage there: issue 26), splines where it is smooth, boosting else.
+    return [
+        make_pipeline(StandardScaler(), RidgeCV(alphas=_ALPHAS)),
+        make_pipeline(StandardScaler(), _splines(), RidgeCV(alphas=_ALPHAS)),
+        _outcome(random_state),
+    ]
+
+
+def _auto_classification(random_state):
+    # No boosting: the single-model default is the logistic regression, and a
+    # boosted classifier would more than double the cost of "auto" (issue 26
+    # caps it at 2x); splines give the propensity its nonlinearity.
+    return [
+        _propensity(random_state),
+        make_pipeline(StandardScaler(), _splines(), LogisticRegression(max_iter=1000)),
+    ]
+
+
+# Candidates of a model parameter left at "auto": role -> factory(random_state)
+# returning a list of unfitted models.
+AUTO_CANDIDATES = {
+    "outcome": _auto_regression,
+    "treatment": _auto_regression,
+    "propensity": _auto_classification,
+}
 
 # The one table of default models: role -> factory(random_state). Estimators
 # map their model parameters onto these roles in ``_default_models``.

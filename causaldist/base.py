@@ -28,6 +28,7 @@ from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
 from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_array,
@@ -408,8 +409,12 @@ class BaseCausalEstimator(BaseEstimator):
         merged = {}
         for klass in reversed(cls.__mro__[1:]):
             merged.update(klass.__dict__.get("_parameter_constraints", {}))
+        auto = getattr(cls, "_auto_models", ())
         for param, role in cls._default_models.items():
-            merged[param] = model_constraint(role)
+            merged[param] = model_constraint(role) + (
+                # "auto" or a list of candidates: a choice by held-out loss.
+                [StrOptions({"auto"}), list] if param in auto else []
+            )
         merged.update(cls.__dict__.get("_parameter_constraints", {}))
         cls._parameter_constraints = merged
 
@@ -442,7 +447,10 @@ class BaseCausalEstimator(BaseEstimator):
         """
         for key in params:
             head, nested, _ = key.partition("__")
-            if nested and head in self._default_models and getattr(self, head, 0) is None:
+            current = getattr(self, head, 0)
+            if nested and head in self._default_models and (
+                current is None or isinstance(current, str) and current == "auto"
+            ):
                 setattr(self, head, self._default_model(head))
         return super().set_params(**params)
 
@@ -577,7 +585,31 @@ class BaseCausalEstimator(BaseEstimator):
         return _codes_of(t, self.categories_, "treatment")
 
     def _continuous_treatment(self, treatment, n_samples, *, reset):
-        """A continuous treatment as floats of shape ``(n,)`` or ``(n, d_t)``."""
+        """A continuous treatment as floats of shape ``(n,)`` or ``(n, d_t)``.
+
+        Discreteness is never inferred from the labels (``discrete_treatment``
+        decides, as in econml, so that the model does not change with the
+        data): labels that are not numbers are an error, a boolean treatment
+        is used as 0/1 with a warning.
+        """
+        kind = getattr(getattr(treatment, "dtype", None), "kind", None)
+        if kind is None and not hasattr(treatment, "__array__"):
+            kind = np.asarray(treatment).dtype.kind
+        if kind in ("U", "S", "O"):
+            try:
+                np.asarray(treatment, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    "treatment holds labels that are not numbers, but the "
+                    "treatment is continuous (discrete_treatment=False); set "
+                    "discrete_treatment=True for a discrete treatment."
+                ) from None
+        if reset and kind == "b":
+            _warn(
+                "treatment is boolean and discrete_treatment=False: it is used as "
+                "a continuous 0/1 treatment with a regressor for E[T | X]; set "
+                "discrete_treatment=True to model it with a classifier."
+            )
         try:
             T = check_array(
                 treatment, ensure_2d=False, dtype=np.float64, input_name="treatment",

@@ -29,7 +29,9 @@ from ..base import BaseCausalEstimator, _as_label_array, _effect_columns, _fit_m
 from ..inference._bootstrap import _Bootstrap
 from ..inference._effect import EffectInference
 from ..inference._repeats import _aggregate
-from .._defaults import DEFAULT_MODELS, REGRESSOR
+from .._defaults import AUTO_CANDIDATES, DEFAULT_MODELS, REGRESSOR
+from .._progress import Progress
+from ..model_selection._auto import AutoModel
 from ..model_selection._mixin import _CrossFitMixin, _fill_cross_fit_doc
 
 __all__ = ["DML"]
@@ -71,8 +73,6 @@ class _BaseDML(_CrossFitMixin, BaseCausalEstimator):
     _parameter_constraints: dict = {
         **BaseCausalEstimator._parameter_constraints,
         **_CrossFitMixin._parameter_constraints,
-        "outcome_model": REGRESSOR,
-        "treatment_model": [HasMethods(["fit", "predict"]), None],
         "featurizer": [HasMethods(["fit", "transform"]), None],
         "fit_cate_intercept": ["boolean"],
         "effect_features": "no_validation",
@@ -90,14 +90,34 @@ class _BaseDML(_CrossFitMixin, BaseCausalEstimator):
     # (see _default_model); "treatment" is its role for a continuous treatment.
     _default_models = {"outcome_model": "outcome", "treatment_model": "treatment"}
 
+    # Model parameters whose None / "auto" is a choice among candidates
+    # (AUTO_CANDIDATES) by held-out loss on each fold's training rows.
+    _auto_models = ("outcome_model", "treatment_model")
+
+    def _role(self, param):
+        if param == "treatment_model" and self.discrete_treatment:
+            return "propensity"
+        return self._default_models[param]
+
+    def _seed(self):
+        rs = self.random_state
+        return rs.randint(np.iinfo(np.int32).max) if isinstance(rs, np.random.RandomState) else rs
+
     def _default_model(self, param):
+        if param in self._auto_models:
+            return AutoModel(AUTO_CANDIDATES[self._role(param)](self._seed()),
+                             random_state=self._seed())
         if param == "treatment_model" and self.discrete_treatment:
             return DEFAULT_MODELS["propensity"](self.random_state)
         return super()._default_model(param)
 
     def _model(self, param):
         model = getattr(self, param)
-        model = self._default_model(param) if model is None else model
+        if model is None or (isinstance(model, str) and model == "auto"):
+            model = self._default_model(param)
+        elif isinstance(model, list):
+            # econml's model_y=[...]: the candidates to choose from.
+            model = AutoModel(model, random_state=self._seed())
         # Several outcome (or treatment) columns: one clone per column for
         # models that predict a single output (HistGradientBoosting).
         columns = {"outcome_model": "_y_2d", "treatment_model": "_t_2d"}.get(param)
@@ -150,6 +170,7 @@ class _BaseDML(_CrossFitMixin, BaseCausalEstimator):
             return Y - nuis.marginal.reshape(n, -1), t_res
 
         residuals = self._repeat_cross_fit(residualise)
+        self.nuisance_selection_ = self._nuisance_selection()
         self.residuals_ = residuals[0]
         self._repeat_residuals = residuals
         self.final_fits_ = [
@@ -157,6 +178,25 @@ class _BaseDML(_CrossFitMixin, BaseCausalEstimator):
             for y_res, t_res in residuals
         ]
         return self
+
+    def _nuisance_selection(self):
+        """Candidate chosen in every fold for each model parameter resolved to an AutoModel."""
+        roles = {"marginal": "outcome_model", "treatment": "treatment_model",
+                 "propensity": "treatment_model"}
+        out = {}
+        for role, models in self.nuisances_.models.items():
+            picks = []
+            for model in models:
+                inner = getattr(model, "estimators_", [model])
+                picks.append([m.selected_ for m in inner if isinstance(m, AutoModel)])
+            if any(picks):
+                out[roles.get(role, role)] = [p[0] if len(p) == 1 else p for p in picks]
+        progress = Progress(self.verbose, type(self).__name__)
+        for param, picks in out.items():
+            names, counts = np.unique([str(p) for p in picks], return_counts=True)
+            progress(1, f"{param} chosen by held-out loss: " + ", ".join(
+                f"{n} ({c}/{len(picks)} folds)" for n, c in zip(names, counts)))
+        return out
 
     def refit_final(self, X, *, sample_weight=None, groups=None):
         """Refit only the final stage on the stored cross-fitted residuals.
@@ -584,15 +624,21 @@ class DML(_BaseDML):
 
     Parameters
     ----------
-    outcome_model : regressor, default=None
-        ``q(x) = E[Y | X = x]``. ``None`` means
-        ``HistGradientBoostingRegressor(early_stopping=False)`` (one per
-        outcome column when ``y`` has several).
-    treatment_model : regressor or classifier, default=None
+    outcome_model : regressor, list of regressors or "auto", default="auto"
+        ``q(x) = E[Y | X = x]``. ``"auto"`` (or None) chooses in every
+        cross-fitting fold, by held-out loss on that fold's training rows
+        only, among a ridge on standardised ``X``, additive cubic splines with
+        a ridge, and ``HistGradientBoostingRegressor(early_stopping=False)``
+        (:class:`~causaldist.model_selection.AutoModel`); a list gives the
+        candidates (econml's ``model_y=[...]``). The choices are in
+        ``nuisance_selection_``.
+    treatment_model : regressor, classifier, list or "auto", default="auto"
         ``f(x) = E[T | X = x]``: a regressor for a continuous treatment, a
-        classifier (its ``predict_proba``) with ``discrete_treatment=True``.
-        ``None`` means ``HistGradientBoostingRegressor(early_stopping=False)``
-        or ``StandardScaler`` + ``LogisticRegression``.
+        classifier (its ``predict_proba``) with ``discrete_treatment=True``;
+        the other kind is a ValueError. ``"auto"`` chooses as for
+        ``outcome_model`` (the same candidates for a continuous treatment; a
+        standardised logistic regression or splines with a logistic regression
+        for a discrete one).
     final_model : regressor, default=None
         ``theta(x)``; must accept ``sample_weight``. ``None`` means
         ``HistGradientBoostingRegressor(max_depth=3, early_stopping=False)``.
@@ -606,6 +652,10 @@ class DML(_BaseDML):
         enter the nuisance models only. ``None``: every column.
     discrete_treatment : bool, default=False
         Treat ``T`` as arm labels (one-hot residuals against the control).
+        Never inferred from the labels (econml's semantics): labels that are
+        not numbers need True, a boolean ``T`` left at False warns, and a
+        classifier as ``treatment_model`` with False (or a regressor with
+        True) is a ValueError.
     inference : {None, "bootstrap"}, default=None
         ``"bootstrap"``: standard errors from ``n_bootstraps`` refits of the
         final stage on resampled residuals (``n_jobs`` in parallel).
@@ -624,6 +674,10 @@ class DML(_BaseDML):
         ``(Y~, T~)`` of the first repetition, shapes ``(n, d_y)``, ``(n, d_t)``.
     effect_features_ : ndarray of int or None
     featurizer_ : transformer or None
+    nuisance_selection_ : dict
+        For every model parameter chosen among candidates (``"auto"`` or a
+        list): the name of the candidate selected in each fold (of the last
+        cross-fitting repetition); also printed with ``verbose >= 1``.
     nuisances_ : Nuisances
     folds_ : list of (train, test)
     categories_ : ndarray (discrete treatment only)
@@ -655,7 +709,7 @@ class DML(_BaseDML):
     }
 
     def __init__(
-        self, *, outcome_model=None, treatment_model=None, final_model=None,
+        self, *, outcome_model="auto", treatment_model="auto", final_model=None,
         featurizer=None, fit_cate_intercept=True, effect_features=None,
         discrete_treatment=False, inference=None, n_bootstraps=100, n_repeats=1,
         repeat_aggregation="mean", cv=5, n_jobs=None, memory=None, min_propensity=1e-3,

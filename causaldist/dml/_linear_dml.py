@@ -129,10 +129,21 @@ class LinearDML(_LinearDMLFinalMixin, _BaseDML):
 
     Parameters
     ----------
-    outcome_model : regressor, default=None
-        ``E[Y | X]`` (HistGradientBoosting when None).
-    treatment_model : regressor or classifier, default=None
-        ``E[T | X]``; a classifier with ``discrete_treatment=True``.
+    outcome_model : regressor, list of regressors or "auto", default="auto"
+        ``q(x) = E[Y | X = x]``. ``"auto"`` (or None) chooses in every
+        cross-fitting fold, by held-out loss on that fold's training rows
+        only, among a ridge on standardised ``X``, additive cubic splines with
+        a ridge, and ``HistGradientBoostingRegressor(early_stopping=False)``
+        (:class:`~causaldist.model_selection.AutoModel`); a list gives the
+        candidates (econml's ``model_y=[...]``). The choices are in
+        ``nuisance_selection_``.
+    treatment_model : regressor, classifier, list or "auto", default="auto"
+        ``f(x) = E[T | X = x]``: a regressor for a continuous treatment, a
+        classifier (its ``predict_proba``) with ``discrete_treatment=True``;
+        the other kind is a ValueError. ``"auto"`` chooses as for
+        ``outcome_model`` (the same candidates for a continuous treatment; a
+        standardised logistic regression or splines with a logistic regression
+        for a discrete one).
     featurizer : transformer, default=None
         ``phi``: e.g. ``PolynomialFeatures(degree=2, include_bias=False)``.
     fit_cate_intercept : bool, default=True
@@ -143,7 +154,10 @@ class LinearDML(_LinearDMLFinalMixin, _BaseDML):
         Treat ``T`` as arm labels: binary or K arms, ``categories_[0]`` (or
         ``control=``) the control, one-hot residuals ``1{A = a} - e_a(x)``
         against it from a classifier ``treatment_model``. False: ``T`` is
-        continuous, of shape ``(n,)`` or ``(n, d_t)``.
+        continuous, of shape ``(n,)`` or ``(n, d_t)``. Never inferred from the
+        labels: labels that are not numbers need True, a boolean ``T`` left at
+        False warns, and a classifier as ``treatment_model`` with False (or a
+        regressor with True) is a ValueError.
     cov_type : {"HC1", "HC0"}, default="HC1"
         Small-sample factor of the sandwich (``N / (N - k)`` or 1); with
         ``groups`` routed, the cluster-robust covariance with statsmodels'
@@ -165,6 +179,10 @@ class LinearDML(_LinearDMLFinalMixin, _BaseDML):
     final_fits_ : list
     residuals_ : tuple of ndarray
     effect_features_ : ndarray of int or None
+    nuisance_selection_ : dict
+        For every model parameter chosen among candidates (``"auto"`` or a
+        list): the name of the candidate selected in each fold (of the last
+        cross-fitting repetition); also printed with ``verbose >= 1``.
     nuisances_ : Nuisances
     folds_ : list of (train, test)
 
@@ -196,7 +214,7 @@ class LinearDML(_LinearDMLFinalMixin, _BaseDML):
     }
 
     def __init__(
-        self, *, outcome_model=None, treatment_model=None, featurizer=None,
+        self, *, outcome_model="auto", treatment_model="auto", featurizer=None,
         fit_cate_intercept=True, effect_features=None, discrete_treatment=False,
         cov_type="HC1", inference="auto", n_bootstraps=100, n_repeats=1,
         repeat_aggregation="mean", cv=5, n_jobs=None, memory=None, min_propensity=1e-3,

@@ -37,7 +37,7 @@ class SparseLinearDML(_LinearDMLFinalMixin, _BaseDML):
 
     Attributes
     ----------
-    coef_, intercept_, final_fits_, residuals_, nuisances_, folds_
+    coef_, intercept_, final_fits_, residuals_, nuisance_selection_, nuisances_, folds_
         As in :class:`LinearDML`.
 
     Examples
@@ -61,7 +61,7 @@ class SparseLinearDML(_LinearDMLFinalMixin, _BaseDML):
     }
 
     def __init__(
-        self, *, outcome_model=None, treatment_model=None, featurizer=None,
+        self, *, outcome_model="auto", treatment_model="auto", featurizer=None,
         fit_cate_intercept=True, effect_features=None, discrete_treatment=False,
         alpha="auto", alpha_cov="auto", n_repeats=1, repeat_aggregation="mean", cv=5,
         n_jobs=None, memory=None, min_propensity=1e-3, random_state=None, verbose=0,

@@ -22,6 +22,7 @@ from threadpoolctl import threadpool_limits
 from .._progress import progress_of, seconds
 from ..base import _fit_model, _warn
 from ._cache import _call_key, _checksum, _code_key
+from ._roles import check_model_roles
 # Re-exported: the stage's helpers were imported from this module before
 # it was split into folds, nuisances and cache keys.
 from ._folds import _check_codes, _unstratified_folds, make_folds  # noqa: F401
@@ -435,6 +436,10 @@ def cross_fit(
     _check_model(outcome_model, "outcome_model", "predict")
     _check_model(marginal_model, "marginal_model", "predict")
     _check_model(treatment_model, "treatment_model", "predict")
+    check_model_roles(
+        y, propensity_model=propensity_model, outcome_model=outcome_model,
+        marginal_model=marginal_model, treatment_model=treatment_model,
+    )
     if pooled_outcome and not numeric_X:
         raise ValueError("pooled_outcome=True needs a numeric X.")
     # Unfitted clones make the cache key depend on parameters only.

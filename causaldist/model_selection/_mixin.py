@@ -17,6 +17,7 @@ from .._defaults import (  # noqa: F401
 )
 from ._overlap import _overlap_report, overlap_diagnostics  # noqa: F401
 from ._scorers import _RefitScoringMixin
+from ._roles import check_model_roles
 from ._stage import _repeat_seed, _shared_stage  # noqa: F401
 
 __all__ = []
@@ -138,7 +139,17 @@ class _CrossFitMixin(_RefitScoringMixin):
         further cross-fitting repetition (a seed derived from
         ``random_state``); explicit ``folds`` replace the drawn ones.
         """
+        def param(flag, default):
+            return default if flag is True else flag
+
         if treatment_model is not False:
+            check_model_roles(
+                y,
+                marginal_model=resolve_flag(self, marginal_model, "outcome_model"),
+                treatment_model=resolve_flag(self, treatment_model, "treatment_model"),
+                names={"marginal_model": param(marginal_model, "outcome_model"),
+                       "treatment_model": param(treatment_model, "treatment_model")},
+            )
             self.folds_, nuis = _shared_stage(
                 self, X, y, t, 0, sample_weight,
                 groups=None if groups is None else np.asarray(groups),
@@ -154,6 +165,16 @@ class _CrossFitMixin(_RefitScoringMixin):
         def resolve(flag, default):
             return resolve_flag(self, flag, default)
 
+        check_model_roles(
+            y,
+            propensity_model=None if known is not None else resolve(
+                propensity_model, "propensity_model"),
+            outcome_model=resolve(outcome_model, "outcome_model"),
+            marginal_model=resolve(marginal_model, "outcome_model"),
+            names={"propensity_model": param(propensity_model, "propensity_model"),
+                   "outcome_model": param(outcome_model, "outcome_model"),
+                   "marginal_model": param(marginal_model, "outcome_model")},
+        )
         self.folds_, nuis = _shared_stage(
             self, X, y, t, n_arms, sample_weight,
             groups=None if groups is None else np.asarray(groups),

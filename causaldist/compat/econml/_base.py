@@ -28,10 +28,11 @@ def _auto_warning(owner, names):
     if names:
         _warn(
             f"{type(owner).__name__}: {', '.join(names)}='auto' maps to causaldist's "
-            "default models (HistGradientBoosting outcome/treatment regressors, "
-            "standardised logistic propensity), not econml's model selection "
-            "between linear models and forests; numeric parity with econml "
-            "needs explicit models."
+            "default models (for the DML family a choice among ridge, splines and "
+            "HistGradientBoosting by held-out loss; elsewhere HistGradientBoosting "
+            "outcome regressors and a standardised logistic propensity), not "
+            "econml's model selection between linear models and forests; numeric "
+            "parity with econml needs explicit models."
         )
 
 
