@@ -83,7 +83,13 @@ def make_distributional(
     _check_count(n_arms, "n_arms", 2)
     _check_count(n_levels, "n_levels", 1)
     if n_draws is not None:
-        _check_count(n_draws, "n_draws", 1)
+        pair = n_draws if np.ndim(n_draws) == 1 else (n_draws,)
+        if len(pair) not in (1, 2):
+            raise ValueError(f"n_draws must be an int or a pair (low, high); got {n_draws!r}.")
+        for value in pair:
+            _check_count(value, "n_draws", 1)
+        if len(pair) == 2 and pair[0] > pair[1]:
+            raise ValueError(f"n_draws=(low, high) needs low <= high; got {n_draws!r}.")
     if n_features < 3:
         raise ValueError(f"n_features must be at least 3; got {n_features}.")
     if n_arms < 2:
