@@ -112,3 +112,21 @@ def test_lasso_family_parity():
     np.testing.assert_allclose(c.coef_, e.coef_, atol=1e-12)
     e, c = E.WeightedLassoCV(cv=3).fit(X, y), C.WeightedLassoCV(cv=3).fit(X, y)
     np.testing.assert_allclose(c.coef_, e.coef_, atol=1e-12)
+
+
+def test_metalearner_column_vector_treatment_warns_as_econml():
+    econml_meta = pytest.importorskip("econml.metalearners")
+    from sklearn.exceptions import DataConversionWarning
+    from sklearn.linear_model import LinearRegression
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 2))
+    T = rng.integers(0, 2, 120)
+    Y = X[:, 0] + T + rng.normal(size=120)
+    effects = []
+    for cls in (flat.TLearner, econml_meta.TLearner):
+        est = cls(models=LinearRegression())
+        with pytest.warns(DataConversionWarning):
+            est.fit(Y.reshape(-1, 1), T.reshape(-1, 1), X=X)
+        effects.append(np.ravel(est.effect(X[:5])))
+    np.testing.assert_allclose(effects[0], effects[1], atol=1e-10)
