@@ -3,8 +3,7 @@
 Usage (econml's tests are fetched, never copied into this repository)::
 
     git --git-dir=<econml git dir> archive v0.17.0 econml/tests | tar -x -C /tmp/econml-tests
-    OMP_NUM_THREADS=1 python benchmarks/econml_suite.py /tmp/econml-tests/econml/tests \
-        --timeout 300 [test_dml.py test_drlearner.py ...]
+    python benchmarks/econml_suite.py /tmp/econml-tests/econml/tests --timeout 300
 
 Each test file runs in its own pytest process (killed after ``--timeout``
 seconds) with this module loaded as a plugin (``-p econml_suite``). Before the
