@@ -2,6 +2,7 @@
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import column_or_1d
 
 from ...base import _atomic_fit
 from ...metalearners import SLearner as _NativeSLearner
@@ -49,7 +50,11 @@ class _MetaAdapter(_BootstrapIntervals, _EconmlAdapter):
         if self.allow_missing:
             raise NotImplementedError("allow_missing=True is not supported.")
         n = np.shape(Y)[0]
-        T = np.asarray(T).ravel()
+        T = np.asarray(T)
+        if T.ndim == 2 and T.shape[1] == 1:
+            # econml reads T with column_or_1d(warn=True): a column vector warns, then works.
+            T = column_or_1d(T, warn=True)
+        T = T.ravel()
         Xf = self._layout(X, None, n)
         if isinstance(self.categories, str) and self.categories == "auto":
             control = np.unique(T)[0]

@@ -1,0 +1,3 @@
+"""``econml.sklearn_extensions`` at its own path (``sklearn_extensions.linear_model``)."""
+
+__all__ = []
