@@ -31,6 +31,7 @@ LAYER = {
     "causaldist": GROUND,  # the package __init__ (lazy subpackage access only)
     "base": GROUND,
     "_defaults": GROUND,
+    "_input": GROUND,  # the contract's input checks
     "_identification": GROUND,  # identification checks shared by the final stages
     "inference": GROUND,
     "_progress": GROUND,
@@ -62,6 +63,7 @@ LAYER = {
 # Arrows between two units of one layer; together they must stay acyclic.
 SAME_LAYER = {
     ("base", "_defaults"): "the contract reads the default-model table",
+    ("base", "_input"): "the contract validates its inputs with the input checks",
     ("_identification", "base"): "identification warnings go through the contract's _warn",
     ("inference", "_progress"): "the bootstrap reports its refits",
     ("pipeline", "base"): "the causal Pipeline forwards the causal verbs",
