@@ -216,7 +216,19 @@ SHIMS = {
 DEFAULT_PARAMS = {"cv": 2}
 
 # {class name: {check name: reason}}
+_TOURNAMENT_TOO_SMALL = (
+    "sklearn's 10-20-row check data: the validator's default CATE predictor is fitted "
+    "in a tournament (each part by a model of other parts only, so the BLP test keeps "
+    "its size), which leaves about 3 training rows per part and an arm with one unit; "
+    "the fit refuses it as not identified, with a ValueError that says so"
+)
+
 EXPECTED_FAILED_CHECKS = {
+    "HeterogeneityValidator": {
+        check: _TOURNAMENT_TOO_SMALL
+        for check in ("check_n_features_in_after_fitting", "check_estimators_nan_inf",
+                      "check_fit2d_1feature")
+    },
     "LATE": {
         "check_f_contiguous_array_estimator": (
             "20 rows in 2 folds leave about 5 units per instrument level and fold: the "

@@ -107,8 +107,8 @@ class StatsModelsLinearRegression(_LinearIntervals, RegressorMixin, BaseEstimato
     >>> from causaldist.compat.econml.sklearn_extensions.linear_model import (
     ...     StatsModelsLinearRegression)
     >>> X = np.random.default_rng(0).normal(size=(50, 2)); y = 1 + X[:, 0]
-    >>> StatsModelsLinearRegression().fit(X, y).coef_.round(6)
-    array([ 1., -0.])
+    >>> np.allclose(StatsModelsLinearRegression().fit(X, y).coef_, [1.0, 0.0])
+    True
     """
 
     def __init__(self, fit_intercept=True, cov_type="HC1", enable_federation=False):
