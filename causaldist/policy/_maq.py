@@ -5,7 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ..evaluation._inference import Estimate
+from ..inference import Estimate
 from ._maq_path import (
     half_sample_bootstrap,
     influence_se,
